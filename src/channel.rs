@@ -1,0 +1,1 @@
+//! Modeled channels (erasure, bursts, bit errors, IRSA random access) for encoded packets.

@@ -1,0 +1,1 @@
+//! The `.sz` container and its fidelity levels (set, sequence, exact).

@@ -1,0 +1,34 @@
+//! semzip: a semantic compression codec and research tool.
+//!
+//! A learner reads a corpus and learns *skills* the way a peeling decoder recovers
+//! erased bits: a text whose skills are all known but one teaches that one. The
+//! crate is layered so that each layer can be read without the ones above it:
+//!
+//! - [`graph`]: the skill-text bipartite graph (CSR, both directions);
+//! - [`peel`]: the one peeling engine (the learner, the ensembles' simulations and
+//!   the IRSA channel decoder all use it);
+//! - [`ensemble`]: degree specs and seeded random skill-text graphs;
+//! - [`theory`]: density evolution, thresholds, scaling laws, percolation, hierarchy;
+//! - [`text`]: segmentation, skill extraction and the synthetic language;
+//! - [`train`]: from a corpus to a trained [`model`];
+//! - [`model`]: the codebook and its file format;
+//! - [`codec`]: the `.sz` container and its three fidelity levels;
+//! - [`channel`]: modeled channels for semantic communication;
+//! - [`report`]: tables, JSON and SVG plots;
+//! - [`cli`]: the command-line front end (parsing and printing only).
+#![deny(missing_docs)]
+
+pub mod channel;
+pub mod cli;
+pub mod codec;
+pub mod ensemble;
+pub mod error;
+pub mod graph;
+pub mod model;
+pub mod peel;
+pub mod report;
+pub mod text;
+pub mod theory;
+pub mod train;
+
+pub use error::{Error, Result};

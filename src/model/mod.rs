@@ -1,0 +1,1 @@
+//! The trained model: the codebook of learned skills and its file format.

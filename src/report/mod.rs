@@ -1,0 +1,1 @@
+//! Output of analyses: readable tables, JSON and SVG plots.

@@ -1,0 +1,1 @@
+//! Texts and skills: segmentation, skill extraction and the synthetic language.

@@ -1,0 +1,1 @@
+//! The theory engine: density evolution, thresholds, scaling, percolation, hierarchy.
