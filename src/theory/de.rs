@@ -689,6 +689,19 @@ impl Engine<'_> {
         }
     }
 
+    /// True when f(t) = Σ e_i δ_i λ_i(y(t)) < t on a 64-point log grid of [1e-12, x].
+    fn heads_to_zero(&self, x: f64) -> bool {
+        let lo: f64 = 1e-12;
+        if x <= lo {
+            return true;
+        }
+        let step = (x / lo).ln() / 63.0;
+        (0..64).all(|i| {
+            let t = lo * (step * i as f64).exp();
+            self.edge_unlearned(self.not_teach(t)) < t * (1.0 - 1e-12)
+        })
+    }
+
     /// Iterates from x_0 = Σ e_i δ_i. With `early_exit`, stops as soon as x is below
     /// [`COMPLETE`] (learning completes; used by threshold searches).
     pub fn iterate(&self, record: bool, early_exit: bool, max_rounds: usize) -> DeResult {
@@ -710,6 +723,11 @@ impl Engine<'_> {
                 converged: true,
             };
         }
+        // Early exit also succeeds once x is small and f(t) < t on a log grid from x
+        // down to 1e-12: then nothing stops x from reaching 0. Near a continuous
+        // transition (Λ = x^2) the last approach to 0 is algebraic and would take
+        // millions of rounds.
+        let mut next_check = if early_exit { 1e-2 } else { 0.0 };
         let mut y = 1.0;
         let mut eps = eps0;
         let mut rounds = 0;
@@ -727,6 +745,17 @@ impl Engine<'_> {
             if dx < CONVERGENCE || (early_exit && x < COMPLETE) {
                 converged = true;
                 break;
+            }
+            if x < next_check {
+                if self.heads_to_zero(x) {
+                    // Certified: report the fixed point 0 it is heading to.
+                    x = 0.0;
+                    y = self.not_teach(0.0);
+                    eps = self.unlearned(y);
+                    converged = true;
+                    break;
+                }
+                next_check = x / 2.0;
             }
         }
         DeResult {
