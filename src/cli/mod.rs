@@ -2,6 +2,9 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod demo;
+mod hierarchy;
+mod percolation;
+mod threshold;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +20,12 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
+    /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
+    Threshold(threshold::Args),
+    /// The skill association graph: predicted and measured giant component.
+    Percolation(percolation::Args),
+    /// Foundation and fine-tuning: domain data needed with and without a foundation.
+    Hierarchy(hierarchy::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -32,6 +41,9 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Threshold(args) => threshold::run(args),
+        Command::Percolation(args) => percolation::run(args),
+        Command::Hierarchy(args) => hierarchy::run(args),
     };
     match result {
         Ok(()) => 0,
