@@ -2,6 +2,8 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod demo;
+mod emergence;
+mod scaling;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +19,10 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
+    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    Emergence(emergence::Args),
+    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    Scaling(scaling::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -32,6 +38,8 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Emergence(args) => emergence::run(args),
+        Command::Scaling(args) => scaling::run(args),
     };
     match result {
         Ok(()) => 0,
