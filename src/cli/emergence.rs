@@ -249,7 +249,10 @@ fn emergence_plot(curve: &EmergenceCurve, description: &str) -> Plot {
             .iter()
             .map(|p| p.de_unlearned.max(p.sim_unlearned))
             .fold(0.0, f64::max);
-        let (lo, hi) = (curve.points[0].ratio, curve.points[curve.points.len() - 1].ratio);
+        let (lo, hi) = (
+            curve.points[0].ratio,
+            curve.points[curve.points.len() - 1].ratio,
+        );
         if r >= lo && r <= hi {
             plot = plot.series(Series::line("threshold R*", vec![(r, 0.0), (r, top)]));
         }

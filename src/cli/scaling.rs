@@ -2,9 +2,9 @@
 //! texts, with the fitted and predicted scaling laws.
 
 use super::emergence::{SimArgs, plot_path};
+use crate::Error;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
 use crate::theory::emergence::{ScalingCurve, parse_ratio_list, parse_ratio_sweep, scaling_curve};
-use crate::Error;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -12,7 +12,12 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Ratios R as FROM:TO:STEP.
-    #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true, conflicts_with = "ratios")]
+    #[arg(
+        long,
+        value_name = "FROM:TO:STEP",
+        allow_hyphen_values = true,
+        conflicts_with = "ratios"
+    )]
     ratio: Option<String>,
     /// Ratios R as a list a,b,c (e.g. 1,2,4,8,16 for a log-log fit).
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
@@ -116,12 +121,18 @@ fn scaling_plot(curve: &ScalingCurve, description: &str) -> Plot {
         .y_label("test error")
         .log_x(true)
         .log_y(true)
-        .series(Series::line("DE skill error", pick(&|p| (p.ratio, p.de_skill_error))))
+        .series(Series::line(
+            "DE skill error",
+            pick(&|p| (p.ratio, p.de_skill_error)),
+        ))
         .series(
             Series::points("sim skill error", pick(&|p| (p.ratio, p.sim_skill_error)))
                 .with_y_errors(curve.points.iter().map(|p| p.sim_skill_error_std).collect()),
         )
-        .series(Series::line("DE text error", pick(&|p| (p.ratio, p.de_text_error))))
+        .series(Series::line(
+            "DE text error",
+            pick(&|p| (p.ratio, p.de_text_error)),
+        ))
         .series(
             Series::points("sim text error", pick(&|p| (p.ratio, p.sim_text_error)))
                 .with_y_errors(curve.points.iter().map(|p| p.sim_text_error_std).collect()),

@@ -267,11 +267,7 @@ pub fn scaling_curve(
         .filter(|q| q.sim_skill_error > 0.0)
         .map(|q| (q.ratio, q.sim_skill_error))
         .collect();
-    let distinct = {
-        let (lo, hi) = sweep_bounds(&positive.iter().map(|q| q.0).collect::<Vec<_>>());
-        positive.len() >= 2 && hi > lo
-    };
-    let power = distinct.then(|| fit_power_law(&positive));
+    let power = fit_power_law(&positive);
     let (mut curve, law) = (
         ScalingCurve {
             points,
@@ -289,7 +285,7 @@ pub fn scaling_curve(
         Law::Exponential { rate } => {
             curve.law = "exponential";
             curve.predicted_rate = Some(rate);
-            curve.fitted_rate = distinct.then(|| fit_exponential(&positive).rate);
+            curve.fitted_rate = fit_exponential(&positive).map(|f| f.rate);
         }
     }
     Ok(curve)

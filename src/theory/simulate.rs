@@ -11,19 +11,24 @@
 //!
 //! # Fresh texts (test error, theory.md section 4)
 //! A trained graph is tested on `F` fresh texts (by default as many as training
-//! texts) drawn from the same ensemble over the same skills:
+//! texts) over the same skills:
 //! - **text-driven**: fresh texts are drawn by the very rule of the training texts
-//!   (same text degrees Γ, same popularity over the same skill indices), from an
-//!   independent seed;
-//! - **skill-driven and configuration**: here a skill's popularity *is* its degree,
-//!   so a fresh text is drawn the way the training texts look from a text: its
-//!   degree from the text-degree law (Poisson with mean E/T for skill-driven, Γ for
-//!   configuration models), its distinct skills each picked with probability
-//!   proportional to their training degree (a uniformly random training edge). A
-//!   skill that no training text needs never appears in a fresh text. In DE terms
-//!   the expected skill error is `Σ_k λ_k · P[skill of degree k unlearned] =
-//!   δ Σ_k λ_k y∞^k = y∞ · x∞`. This keeps the training graph exactly the
-//!   ensemble at ratio R (holding texts out of a larger graph would thin Λ).
+//!   (same text degrees Γ, same popularity over the same skill indices) from an
+//!   independent seed; a skill's training texts are independent of the fresh text.
+//! - **skill-driven and configuration**: here a skill's popularity *is* its degree
+//!   and its texts are part of its definition, so a fresh text is a *held-out* one,
+//!   taken leave-one-out: its degree is drawn from the text-degree law (Poisson with
+//!   mean E/T for skill-driven, Γ for configuration models) and each of its skill
+//!   occurrences is a uniformly random training edge (s, t), scored as if t were the
+//!   held-out text. The skill counts as unlearned when it would not be learned from
+//!   its other texts: never learned; or taught by t itself and no other text of s
+//!   could teach it (a text with u unlearned other skills at the end teaches s with
+//!   probability p_{u+1}; the product over those texts is used as a fractional
+//!   count, and the text error is then the expected one, 1 − Π(1 − q)). A skill
+//!   known before training, or taught by another text, is learned. The training graph
+//!   stays exactly the ensemble at ratio R (holding out texts of a larger graph
+//!   would thin Λ), and on tree-like graphs this is DE's edge message, so the
+//!   expected skill error is `x∞ = δ λ(y∞)`, as in [`super::law::test_error_de`].
 //!
 //! `skill_error` is the share of skill occurrences in fresh texts whose skill is
 //! unlearned; `text_error` the share of fresh texts with at least one unlearned skill
@@ -31,7 +36,7 @@
 
 use crate::ensemble::{DegreeDistribution, Ensemble, seeded_rng};
 use crate::graph::SkillTextGraph;
-use crate::peel::{Learner, PeelOutcome, mix64, peel, random_known};
+use crate::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, PeelOutcome, mix64, peel, random_known};
 use crate::{Error, Result};
 use rand::Rng;
 use rayon::prelude::*;
@@ -284,7 +289,14 @@ pub fn simulate_test_error(
     let grouped = run_grid(setup, ratios, progress, |e, seed| {
         let (graph, out) = train(e, &setup.learner, delta, seed)?;
         let f = fresh_texts.unwrap_or(graph.num_texts()).max(1);
-        let sample = test_on_fresh(e, &graph, &out.learned, f, mix64(seed ^ 0x4652_4553))?;
+        let sample = test_on_fresh(
+            e,
+            &graph,
+            &out,
+            &setup.learner,
+            f,
+            mix64(seed ^ 0x4652_4553),
+        )?;
         Ok((out.unlearned_fraction(), sample))
     })?;
     Ok(ratios
@@ -309,41 +321,53 @@ pub fn simulate_test_error(
         .collect())
 }
 
-/// Measures skill and text error of `learned` (from training on `graph`, a sample of
-/// `ensemble`) on `count` fresh texts drawn with `seed` (see the module docs).
+/// Measures skill and text error after training on `graph` (a sample of
+/// `ensemble`, peeled by `learner` into `outcome`) on `count` fresh texts drawn
+/// with `seed` (see the module docs).
 pub fn test_on_fresh(
     ensemble: &Ensemble,
     graph: &SkillTextGraph,
-    learned: &[bool],
+    outcome: &PeelOutcome,
+    learner: &Learner,
     count: usize,
     seed: u64,
 ) -> Result<TestErrorSample> {
-    if learned.len() != graph.num_skills() {
+    let learned = &outcome.learned;
+    if learned.len() != graph.num_skills() || outcome.taught_by.len() != graph.num_skills() {
         return Err(Error::invalid(
-            "the learned set must have one entry per skill of the graph",
+            "the peeling outcome must have one entry per skill of the graph",
         ));
     }
     let mut occurrences = 0usize;
-    let mut unlearned_occ = 0usize;
-    let mut failed_texts = 0usize;
-    let mut tally = |skills: &[u32]| {
-        let bad = skills.iter().filter(|&&s| !learned[s as usize]).count();
-        occurrences += skills.len();
-        unlearned_occ += bad;
-        failed_texts += usize::from(bad > 0);
+    let mut unlearned_occ = 0.0f64;
+    let mut failed_texts = 0.0f64;
+    // `qs`: probability that each occurrence is unlearned.
+    let mut tally = |qs: &mut dyn Iterator<Item = f64>| {
+        let mut ok = 1.0;
+        for q in qs {
+            occurrences += 1;
+            unlearned_occ += q;
+            ok *= 1.0 - q;
+        }
+        failed_texts += 1.0 - ok;
     };
     match ensemble {
         Ensemble::TextDriven { skills, .. } => {
             let fresh = ensemble.with_ratio(count as f64 / *skills as f64);
             let g = fresh.sample(seed)?;
             for t in 0..g.num_texts() as u32 {
-                tally(g.skills_of(t));
+                tally(
+                    &mut g
+                        .skills_of(t)
+                        .iter()
+                        .map(|&s| if learned[s as usize] { 0.0 } else { 1.0 }),
+                );
             }
         }
         Ensemble::SkillDriven { .. } | Ensemble::Configuration { .. } => {
-            // One entry per training edge: a uniform pick is a degree-weighted skill.
-            let owners: Vec<u32> = (0..graph.num_skills() as u32)
-                .flat_map(|s| std::iter::repeat_n(s, graph.skill_degree(s)))
+            let alone = unlearned_without_teacher(graph, outcome, learner);
+            let edges: Vec<(u32, u32)> = (0..graph.num_skills() as u32)
+                .flat_map(|s| graph.texts_of(s).iter().map(move |&t| (s, t)))
                 .collect();
             let present = (0..graph.num_skills() as u32)
                 .filter(|&s| graph.skill_degree(s) > 0)
@@ -355,34 +379,142 @@ pub fn test_on_fresh(
                     DegreeDistribution::poisson(mean)
                 }
             };
+            let q_of = |(s, t): (u32, u32)| match outcome.taught_by[s as usize] {
+                NEVER_LEARNED => 1.0,
+                teacher if teacher == t => alone[s as usize],
+                _ => 0.0,
+            };
             let mut rng = seeded_rng(seed);
-            let mut row: Vec<u32> = Vec::new();
+            let mut row: Vec<(u32, u32)> = Vec::new();
             for _ in 0..count {
                 let d = (degrees.sample(&mut rng) as usize).min(present);
                 row.clear();
                 let mut tries = 0usize;
                 while row.len() < d && tries < 1000 * (d + 1) {
-                    let s = owners[rng.random_range(0..owners.len())];
-                    if !row.contains(&s) {
-                        row.push(s);
+                    let e = edges[rng.random_range(0..edges.len())];
+                    if !row.iter().any(|&(s, _)| s == e.0) {
+                        row.push(e);
                     }
                     tries += 1;
                 }
-                tally(&row);
+                tally(&mut row.iter().map(|&e| q_of(e)));
             }
         }
     }
-    let fresh_texts = count;
     Ok(TestErrorSample {
         skill_error: if occurrences == 0 {
             0.0
         } else {
-            unlearned_occ as f64 / occurrences as f64
+            unlearned_occ / occurrences as f64
         },
-        text_error: failed_texts as f64 / fresh_texts.max(1) as f64,
-        fresh_texts,
+        text_error: failed_texts / count.max(1) as f64,
+        fresh_texts: count,
         fresh_occurrences: occurrences,
     })
+}
+
+/// For each skill taught by a text, the probability that it stays unlearned when
+/// that text (its teacher) is held out; 0 for other skills.
+///
+/// Skill s, taught by text t, is learned without t when another text t' of s can
+/// teach it: t' teaches with probability `p_{u+1}`, u counting the other skills of
+/// t' that are unlearned without t' (unlearned at the end, or taught by t' itself and
+/// not learnable without it: the same question one step downstream, answered first).
+/// Exact on tree-like graphs for a deterministic learner; for a probabilistic one the
+/// downstream answers are treated as independent (u is Poisson-binomial).
+fn unlearned_without_teacher(
+    graph: &SkillTextGraph,
+    outcome: &PeelOutcome,
+    learner: &Learner,
+) -> Vec<f64> {
+    const TODO: u8 = 0;
+    const OPEN: u8 = 1;
+    const DONE: u8 = 2;
+    let n = graph.num_skills();
+    let taught_by = &outcome.taught_by;
+    let is_taught = |s: u32| !matches!(taught_by[s as usize], KNOWN_BEFORE | NEVER_LEARNED);
+    let unlearned_in: Vec<u32> = (0..graph.num_texts() as u32)
+        .map(|t| {
+            graph
+                .skills_of(t)
+                .iter()
+                .filter(|&&s| !outcome.learned[s as usize])
+                .count() as u32
+        })
+        .collect();
+    // learned_alone[s]: P(s learned without its teacher); read only once DONE.
+    let mut learned_alone = vec![0.0f64; n];
+    let mut state = vec![TODO; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut dist: Vec<f64> = Vec::new();
+    for root in 0..n as u32 {
+        if !is_taught(root) || state[root as usize] == DONE {
+            continue;
+        }
+        stack.push(root);
+        while let Some(&s) = stack.last() {
+            let teacher = taught_by[s as usize];
+            match state[s as usize] {
+                TODO => {
+                    // Expand: the skills that other texts of s taught come first.
+                    state[s as usize] = OPEN;
+                    for &t in graph.texts_of(s).iter().filter(|&&t| t != teacher) {
+                        for &r in graph.skills_of(t) {
+                            if r != s && taught_by[r as usize] == t && state[r as usize] == TODO {
+                                stack.push(r);
+                            }
+                        }
+                    }
+                }
+                OPEN => {
+                    let mut stays = 1.0;
+                    for &t in graph.texts_of(s).iter().filter(|&&t| t != teacher) {
+                        // u = unlearned at the end + Σ Bernoulli(not learnable without t).
+                        dist.clear();
+                        dist.push(1.0);
+                        for &r in graph.skills_of(t) {
+                            if r == s || taught_by[r as usize] != t {
+                                continue;
+                            }
+                            // A cycle (loopy graph) counts as not learnable.
+                            let q = if state[r as usize] == DONE {
+                                1.0 - learned_alone[r as usize]
+                            } else {
+                                1.0
+                            };
+                            dist.push(0.0);
+                            for k in (1..dist.len()).rev() {
+                                dist[k] = dist[k] * (1.0 - q) + dist[k - 1] * q;
+                            }
+                            dist[0] *= 1.0 - q;
+                        }
+                        let base = unlearned_in[t as usize] as usize;
+                        let teach: f64 = dist
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &pk)| pk * learner.prob(base + k + 1))
+                            .sum();
+                        stays *= 1.0 - teach;
+                    }
+                    learned_alone[s as usize] = 1.0 - stays;
+                    state[s as usize] = DONE;
+                    stack.pop();
+                }
+                _ => {
+                    stack.pop();
+                }
+            }
+        }
+    }
+    (0..n as u32)
+        .map(|s| {
+            if is_taught(s) {
+                1.0 - learned_alone[s as usize]
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -478,6 +610,19 @@ mod tests {
         assert!((s - 2f64.sqrt()).abs() < 1e-12);
     }
 
+    fn outcome_of(learned: Vec<bool>) -> PeelOutcome {
+        let taught_by = learned
+            .iter()
+            .map(|&l| if l { KNOWN_BEFORE } else { NEVER_LEARNED })
+            .collect();
+        let count = learned.iter().filter(|&&l| l).count() as u64;
+        PeelOutcome {
+            learned,
+            taught_by,
+            trajectory: vec![count],
+        }
+    }
+
     #[test]
     fn fresh_text_errors_count_unlearned_occurrences() {
         let e = Ensemble::TextDriven {
@@ -487,38 +632,60 @@ mod tests {
             popularity: crate::ensemble::Popularity::Uniform,
         };
         let g = e.sample(1).unwrap();
-        let all = vec![true; 1000];
-        let none = vec![false; 1000];
-        let ok = test_on_fresh(&e, &g, &all, 500, 2).unwrap();
+        let l = Learner::capacity(1).unwrap();
+        let ok = test_on_fresh(&e, &g, &outcome_of(vec![true; 1000]), &l, 500, 2).unwrap();
         assert_eq!((ok.skill_error, ok.text_error), (0.0, 0.0));
         assert_eq!(ok.fresh_occurrences, 1500);
-        let bad = test_on_fresh(&e, &g, &none, 500, 2).unwrap();
+        let bad = test_on_fresh(&e, &g, &outcome_of(vec![false; 1000]), &l, 500, 2).unwrap();
         assert_eq!((bad.skill_error, bad.text_error), (1.0, 1.0));
         // Half the skills learned: skill error near 1/2, text error near 1 - 1/8.
-        let half: Vec<bool> = (0..1000).map(|s| s % 2 == 0).collect();
-        let h = test_on_fresh(&e, &g, &half, 4000, 3).unwrap();
+        let half = outcome_of((0..1000).map(|s| s % 2 == 0).collect());
+        let h = test_on_fresh(&e, &g, &half, &l, 4000, 3).unwrap();
         assert!((h.skill_error - 0.5).abs() < 0.02, "{h:?}");
         assert!((h.text_error - 0.875).abs() < 0.02, "{h:?}");
     }
 
     #[test]
-    fn skill_driven_fresh_texts_weight_skills_by_degree() {
-        let e = Ensemble::SkillDriven {
-            skills: 2000,
-            ratio: 1.0,
-            skill_degrees: "poly:0.5x^1+0.5x^3".parse().unwrap(),
-        };
-        let g = e.sample(4).unwrap();
-        // Learn exactly the degree-3 skills: they carry 3/4 of the edges.
-        let learned: Vec<bool> = (0..2000u32).map(|s| g.skill_degree(s) >= 3).collect();
-        let share: f64 = (0..2000u32)
-            .filter(|&s| !learned[s as usize])
-            .map(|s| g.skill_degree(s) as f64)
-            .sum::<f64>()
-            / g.num_edges() as f64;
-        let r = test_on_fresh(&e, &g, &learned, 20_000, 9).unwrap();
-        assert!((r.skill_error - share).abs() < 0.02, "{r:?} vs {share}");
-        let mean_deg = r.fresh_occurrences as f64 / 20_000.0;
-        assert!((mean_deg - 2.0).abs() < 0.1, "{mean_deg}");
+    fn held_out_teacher_is_replaced_only_by_a_text_that_can_teach() {
+        // t0 = {0}, t1 = {0,1}, t2 = {1,2}, t3 = {2,3,4}: capacity 1 learns 0, 1, 2.
+        let g =
+            SkillTextGraph::from_text_rows(5, vec![0, 1, 3, 5, 8], vec![0, 0, 1, 1, 2, 2, 3, 4])
+                .unwrap();
+        let l = Learner::capacity(1).unwrap();
+        let out = peel(&g, &l, None);
+        let alone = unlearned_without_teacher(&g, &out, &l);
+        // A chain: each skill's other text needs the next skill, taught by that very
+        // text, and skill 2's other text t3 has two unlearned skills. Without its
+        // teacher no skill is learned.
+        assert_eq!(alone, vec![1.0, 1.0, 1.0, 0.0, 0.0]);
+        // With t4 = {2} added, skill 2 is learnable twice over, and so the chain is.
+        let g3 = SkillTextGraph::from_text_rows(
+            5,
+            vec![0, 1, 3, 5, 8, 9],
+            vec![0, 0, 1, 1, 2, 2, 3, 4, 2],
+        )
+        .unwrap();
+        let o3 = peel(&g3, &l, None);
+        assert_eq!(unlearned_without_teacher(&g3, &o3, &l), vec![0.0; 5]);
+        let l2 = Learner::capacity(3).unwrap();
+        let out2 = peel(&g, &l2, None);
+        assert!(out2.learned.iter().all(|&x| x));
+        // Capacity 3 learns the chain in one round; t3 still teaches skill 2 with its
+        // two other skills unknown, while skills 3 and 4 have no other text.
+        assert_eq!(
+            unlearned_without_teacher(&g, &out2, &l2),
+            vec![0.0, 0.0, 0.0, 1.0, 1.0]
+        );
+        // A noisy learner: t3 with 1 unlearned other skill teaches with p_2 = 0.5.
+        let noisy = Learner::probabilistic(vec![1.0, 0.5], 0).unwrap();
+        // Downstream: t0 = {0}, t1 = {0,1}. Without t0, skill 0 is not learned: t1's
+        // other skill 1 was taught by t1 itself, so it does not count as known.
+        let g2 = SkillTextGraph::from_text_rows(2, vec![0, 1, 3], vec![0, 0, 1]).unwrap();
+        let o2 = peel(&g2, &l, None);
+        assert_eq!(unlearned_without_teacher(&g2, &o2, &l), vec![1.0, 1.0]);
+        let mut o = outcome_of(vec![true, true, true, false, true]);
+        o.taught_by[2] = 2;
+        let q = unlearned_without_teacher(&g, &o, &noisy);
+        assert_eq!(q[2], 0.5);
     }
 }
