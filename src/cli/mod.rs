@@ -5,6 +5,8 @@ mod demo;
 mod hierarchy;
 mod percolation;
 mod threshold;
+mod emergence;
+mod scaling;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +28,10 @@ enum Command {
     Percolation(percolation::Args),
     /// Foundation and fine-tuning: domain data needed with and without a foundation.
     Hierarchy(hierarchy::Args),
+    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    Emergence(emergence::Args),
+    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    Scaling(scaling::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -44,6 +50,8 @@ pub fn main() -> i32 {
         Command::Threshold(args) => threshold::run(args),
         Command::Percolation(args) => percolation::run(args),
         Command::Hierarchy(args) => hierarchy::run(args),
+        Command::Emergence(args) => emergence::run(args),
+        Command::Scaling(args) => scaling::run(args),
     };
     match result {
         Ok(()) => 0,
