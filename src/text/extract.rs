@@ -413,7 +413,12 @@ impl Extractor {
                 let enc = tok.encode_fast(text, false).map_err(|e| {
                     Error::invalid(format!("extractor '{}': encoding failed: {e}", self.spec))
                 })?;
-                Ok(enc.get_tokens().to_vec())
+                // `encode_fast` leaves token strings empty: map the ids back.
+                Ok(enc
+                    .get_ids()
+                    .iter()
+                    .filter_map(|&id| tok.id_to_token(id))
+                    .collect())
             }
         }
     }
