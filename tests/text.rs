@@ -393,3 +393,64 @@ proptest! {
         prop_assert_eq!(non_ws_no_replacement(&t.concat()), expect);
     }
 }
+
+#[test]
+fn committed_sample_regenerates_byte_for_byte() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+    let spec = SynthSpec {
+        skills: 1000,
+        texts: 900,
+        popularity: Popularity::Zipf(1.1),
+        text_degrees: DegreeSpec::Fixed(4),
+        seed: 1,
+        glue: true,
+    };
+    let (mut out, mut truth) = (Vec::new(), Vec::new());
+    write_synth(&spec, &mut out, &mut truth).unwrap();
+    assert_eq!(out, std::fs::read(dir.join("synth-sample.txt")).unwrap());
+    assert_eq!(
+        truth,
+        std::fs::read(dir.join("synth-sample.truth")).unwrap()
+    );
+    assert!(out.len() + truth.len() <= 50_000);
+}
+
+#[test]
+fn corpus_synth_cli_refuses_to_overwrite_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.txt");
+    let truth = dir.path().join("c.truth");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+            .args(["corpus", "synth", "--skills", "200", "--texts", "50", "-o"])
+            .arg(&out)
+            .arg("--truth")
+            .arg(&truth)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert!(first.status.success(), "{first:?}");
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    let bytes = std::fs::metadata(&out).unwrap().len();
+    assert!(stdout.contains(&format!("{bytes} bytes")), "{stdout}");
+    let (text, ids) = (std::fs::read(&out).unwrap(), std::fs::read(&truth).unwrap());
+    // Without -f nothing changes and the exit code says usage error.
+    let again = run(&["--seed", "2"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("-f"));
+    assert_eq!(std::fs::read(&out).unwrap(), text);
+    // With -f the files are replaced.
+    assert!(run(&["--seed", "2", "-f"]).status.success());
+    assert_ne!(std::fs::read(&out).unwrap(), text);
+    assert_ne!(std::fs::read(&truth).unwrap(), ids);
+    // A bad spec fails before writing anything; no temporary file stays behind.
+    let bad = run(&["-f", "--text-degrees", "fixed:500"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
