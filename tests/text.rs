@@ -29,8 +29,7 @@ fn fortunes_segment_and_extract_fast() {
     let start = Instant::now();
     let (mut bytes, mut texts, mut skills, mut empty_texts) = (0u64, 0u64, 0u64, 0u64);
     for f in &files {
-        let file = std::fs::File::open(f).unwrap();
-        let mut seg = Segmenter::new(BufReader::new(file), Segmentation::Fortunes, 1 << 20);
+        let mut seg = Segmenter::open(f, Segmentation::Fortunes, 1 << 20).unwrap();
         let before = texts;
         for t in seg.by_ref() {
             let t = t.unwrap();
@@ -177,6 +176,11 @@ fn extractors_on_hand_made_strings() {
     assert_eq!(ns.skill_set("fox dog Fox DOG the"), ["dog", "fox"]);
     assert!(ns.skills("the and of, to!").is_empty());
     assert_eq!(w.spec(), "words");
+    let many = ns.skills_many(&["The fox".to_string(), String::new(), "a dog".to_string()]);
+    assert_eq!(many, [vec!["fox"], vec![], vec!["dog"]]);
+    // Opening a missing corpus names it.
+    let err = Segmenter::open("/no/such/corpus.txt", Segmentation::Lines, 1 << 20).err();
+    assert!(err.unwrap().to_string().contains("/no/such/corpus.txt"));
 }
 
 fn bpe_texts() -> Vec<String> {

@@ -423,6 +423,12 @@ impl Extractor {
         }
     }
 
+    /// The skills of many texts at once, in parallel (rayon), in input order.
+    pub fn skills_many(&self, texts: &[String]) -> Vec<Vec<String>> {
+        use rayon::prelude::*;
+        texts.par_iter().map(|t| self.skills(t)).collect()
+    }
+
     /// The skills of `text`, sorted and deduplicated.
     pub fn skill_set(&self, text: &str) -> Vec<String> {
         let mut s = self.skills(text);
