@@ -1,6 +1,7 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod corpus;
 mod demo;
 mod hierarchy;
 mod percolation;
@@ -32,6 +33,8 @@ enum Command {
     Emergence(emergence::Args),
     /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
     Scaling(scaling::Args),
+    /// Corpus tools: `corpus synth` writes the synthetic language.
+    Corpus(corpus::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -52,6 +55,7 @@ pub fn main() -> i32 {
         Command::Hierarchy(args) => hierarchy::run(args),
         Command::Emergence(args) => emergence::run(args),
         Command::Scaling(args) => scaling::run(args),
+        Command::Corpus(args) => corpus::run(args),
     };
     match result {
         Ok(()) => 0,
