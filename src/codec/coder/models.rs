@@ -190,11 +190,6 @@ impl Freq {
         Freq { f, total, limit }
     }
 
-    /// Number of symbols.
-    pub fn len(&self) -> usize {
-        self.f.len()
-    }
-
     /// Appends a symbol.
     pub fn push(&mut self, init: u32) {
         self.f.push(init.max(1));
@@ -310,12 +305,6 @@ impl Ppm {
             inc: 2,
             limit: 1 << 16,
         }
-    }
-
-    /// The node of a context, if any.
-    #[inline]
-    pub fn node(&self, key: u64) -> Option<&Node> {
-        self.map.get(&key).map(|&i| &self.nodes[i as usize])
     }
 
     /// Sum and distinct count of the node's non-excluded symbols.
@@ -543,11 +532,7 @@ pub fn spell_prior<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<Freq> {
             };
             let f = row
                 .iter()
-                .enumerate()
-                .map(|(s, &x)| {
-                    let floor = if s < 128 || s == SPELL_END { 1 } else { 1 };
-                    floor + ((x as f64 * k * 16.0) as u32)
-                })
+                .map(|&x| 1 + ((x as f64 * k * 16.0) as u32))
                 .collect();
             Freq::with(f, 1 << 22)
         })
