@@ -8,7 +8,7 @@
 
 use semzip::codec::coder::{
     CoderContext, Skill, decode_exact, decode_sequences, decode_sets, encode_codebook,
-    encode_exact_stats, encode_sequences, encode_sets,
+    encode_exact_stats, encode_sequences, encode_sets, exact_cost_breakdown,
 };
 use semzip::model::Codebook;
 use std::collections::HashMap;
@@ -105,6 +105,12 @@ fn main() {
             st.known,
             st.escapes
         );
+
+        if std::env::var_os("BREAKDOWN").is_some() {
+            for (tag, b) in exact_cost_breakdown(&ctx, &data) {
+                println!("  {tag:14} {b:9.0} B");
+            }
+        }
 
         // Set and sequence levels: paragraphs, skills = words minus stop words.
         let sep = if text.contains("\n%\n") {

@@ -19,6 +19,8 @@ struct SepModel<'c> {
     ppm: Ppm,
     spell: Spell<'c>,
     prev: u32,
+    /// Bytes since the last newline: line wrapping makes the separator depend on it.
+    col: usize,
 }
 
 /// Separators every payload starts knowing (generic punctuation, no text).
@@ -39,6 +41,7 @@ impl<'c> SepModel<'c> {
             ppm: Ppm::new(),
             spell: Spell::new(&ctx.sep_spell),
             prev: SEP_ESC,
+            col: 0,
         };
         for s in COMMON_SEPS {
             m.add(s.to_vec());
@@ -55,10 +58,29 @@ impl<'c> SepModel<'c> {
         id
     }
 
-    fn keys(&self, word: u32) -> [u64; 2] {
+    /// Moves the column past emitted bytes.
+    fn advance(&mut self, b: &[u8]) {
+        match b.iter().rposition(|&x| x == b'\n') {
+            Some(p) => self.col = b.len() - p - 1,
+            None => self.col += b.len(),
+        }
+    }
+
+    fn keys(&self, word: u32) -> [u64; 3] {
+        let cb = match self.col {
+            0..=39 => 0u64,
+            40..=54 => 1,
+            55..=61 => 2,
+            62..=66 => 3,
+            67..=70 => 4,
+            71..=74 => 5,
+            75..=79 => 6,
+            _ => 7,
+        };
         [
-            mix(mix(word as u64, self.prev as u64), 7),
-            mix(self.prev as u64, 8),
+            mix(mix(word as u64, cb), 7),
+            mix(mix(self.prev as u64, cb), 8),
+            mix(cb, 9),
         ]
     }
 
@@ -66,7 +88,9 @@ impl<'c> SepModel<'c> {
         let id = self.index.get(sep).copied().unwrap_or(NONE);
         let keys = self.keys(word);
         self.ppm.excl.clear();
+        self.ppm.tag = 4;
         let k = self.ppm.encode(enc, &keys, id);
+        enc.tag = 7;
         let id = if k < keys.len() {
             id
         } else if id != NONE {
@@ -110,6 +134,9 @@ impl<'c> SepModel<'c> {
         self.ppm.update(keys, k, id);
         self.order0.inc(id as usize, 2);
         self.prev = id;
+        let sep = std::mem::take(&mut self.seps[id as usize]);
+        self.advance(&sep);
+        self.seps[id as usize] = sep;
     }
 }
 
@@ -146,12 +173,38 @@ impl CaseModel {
 
 /// Codes every byte of `data`; the stats count the word tokens.
 pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
+    let (out, stats, _) = encode_traced(ctx, data, false);
+    (out, stats)
+}
+
+/// Tags of the traced cost breakdown.
+pub const TAGS: [&str; 9] = [
+    "word-o2",
+    "word-o1",
+    "word-o0",
+    "word-spell",
+    "sep-word",
+    "sep-prev",
+    "sep-col",
+    "sep-o0+spell",
+    "case",
+];
+
+/// [`encode`], optionally tracing the bits spent per model part (see [`TAGS`]).
+pub fn encode_traced(
+    ctx: &CoderContext,
+    data: &[u8],
+    trace: bool,
+) -> (Vec<u8>, ExactStats, Vec<f64>) {
     let mut stats = ExactStats {
         words: 0,
         known: 0,
         escapes: 0,
     };
     let mut enc = Enc::new();
+    if trace {
+        enc.trace = Some(vec![0.0; TAGS.len()]);
+    }
     let mut words = WordModel::new(ctx);
     let mut seps = SepModel::new(ctx);
     let mut cases = CaseModel::new();
@@ -182,6 +235,7 @@ pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
             (Case::Raw, Vec::new())
         };
         let c = cases.ctx(sep, id);
+        enc.tag = 8;
         cases.classes[c].encode(&mut enc, case as usize);
         cases.classes[c].inc(case as usize, 24);
         cases.set_last(id, case);
@@ -197,6 +251,7 @@ pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
             Case::Raw => words.spell_raw(&mut enc, w),
             _ => {}
         }
+        seps.advance(w);
         pos = end;
         word_id = id;
         if pos >= data.len() {
@@ -207,12 +262,13 @@ pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
         seps.encode(&mut enc, word_id, sep);
         pos = e;
     }
+    let traced = enc.trace.take().unwrap_or_default();
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
     write_varint(&mut out, data.len() as u64);
     out.extend_from_slice(&body);
     pad(&mut out, data.len());
-    (out, stats)
+    (out, stats, traced)
 }
 
 /// Appends zero bytes (read as the coder's implicit tail) until the payload is
@@ -281,6 +337,7 @@ pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
         if word.is_empty() || word.len() > left || dec.bad {
             return Err(corrupt());
         }
+        seps.advance(&word);
         out.extend_from_slice(&word);
         if out.len() >= len {
             break;

@@ -42,8 +42,9 @@ impl CoderContext {
         let sum: u64 = book.counts().iter().sum::<u64>().max(1);
         // Scale counts so the order-0 total stays far inside the coder's 2^24.
         let k = ((1u64 << 20) as f64 / sum as f64).min(1.0);
-        let inc0 = 16u32;
-        let unit = |c: u64| ((c as f64 * k * inc0 as f64) as u32).max(1);
+        let inc0 = tune("INC0", 16);
+        let pscale = tune("PSCALE", 16) as f64;
+        let unit = |c: u64| ((c as f64 * k * pscale) as u32).max(1);
         let mut f = Vec::with_capacity(book.len() + 2);
         f.push(inc0); // ESC
         f.push(inc0); // END
@@ -106,6 +107,16 @@ pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactSta
     exact::encode(ctx, data)
 }
 
+/// Bytes spent per part of the exact model on `data` (measurement aid).
+pub fn exact_cost_breakdown(ctx: &CoderContext, data: &[u8]) -> Vec<(&'static str, f64)> {
+    let (_, _, bits) = exact::encode_traced(ctx, data, true);
+    exact::TAGS
+        .iter()
+        .zip(bits.iter().chain(std::iter::repeat(&0.0)))
+        .map(|(&t, &b)| (t, b / 8.0))
+        .collect()
+}
+
 /// Decodes a payload of [`encode_exact`]; corrupt payloads give `Error::Corrupt`.
 pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     exact::decode(ctx, payload)
@@ -145,6 +156,14 @@ pub fn encode_codebook(book: &Codebook) -> Vec<u8> {
 /// Decodes a codebook of [`encode_codebook`].
 pub fn decode_codebook(bytes: &[u8]) -> Result<Codebook> {
     book::decode(bytes)
+}
+
+/// A tuning knob read from the environment (measurement builds only).
+pub(crate) fn tune(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Appends a LEB128 varint.

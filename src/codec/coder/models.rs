@@ -292,6 +292,10 @@ pub struct Ppm {
     pub inc: u32,
     /// Node totals above this are halved.
     pub limit: u32,
+    /// Update every context, not just those down to the one that coded the symbol.
+    pub full: bool,
+    /// Trace tag of the first context (the k-th context is charged to tag + k).
+    pub tag: usize,
 }
 
 impl Ppm {
@@ -304,6 +308,8 @@ impl Ppm {
             init: 1,
             inc: 2,
             limit: 1 << 16,
+            tag: 0,
+            full: false,
         }
     }
 
@@ -334,6 +340,7 @@ impl Ppm {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            enc.tag = self.tag + k;
             let n = &self.nodes[ni as usize];
             let (sum, d) = self.live(n);
             if sum == 0 {
@@ -407,6 +414,7 @@ impl Ppm {
 
     /// Counts `sym` in the contexts `keys[..upto]`.
     pub fn update(&mut self, keys: &[u64], upto: usize, sym: u32) {
+        let upto = if self.full { keys.len() } else { upto + 1 };
         for key in &keys[..upto.min(keys.len())] {
             self.add(*key, sym, self.init, self.inc);
         }

@@ -48,7 +48,13 @@ impl<'c> WordModel<'c> {
             dyn_words: Vec::new(),
             dyn_index: FxMap::default(),
             first_dyn,
-            ppm: Ppm::new(),
+            ppm: {
+                let mut p = Ppm::new();
+                p.init = super::tune("PINIT", 1);
+                p.inc = super::tune("PINC", 1);
+                p.full = super::tune("PFULL", 0) == 1;
+                p
+            },
             spell: Spell::new(&ctx.word_spell),
             h1: END,
             h2: END,
@@ -88,7 +94,9 @@ impl<'c> WordModel<'c> {
         };
         let keys = self.keys();
         self.ppm.excl.clear();
+        self.ppm.tag = 0;
         let k = self.ppm.encode(enc, &keys, id);
+        enc.tag = 2;
         let id = if k < keys.len() {
             id
         } else if id != NONE {
@@ -98,6 +106,7 @@ impl<'c> WordModel<'c> {
         } else {
             enc.put(self.fen.cum(0), self.fen.freq(0), self.fen.total());
             let WSym::New(b) = sym else { return ESC };
+            enc.tag = 3;
             self.spell.encode(enc, b);
             self.add_dyn(b.to_vec())
         };
