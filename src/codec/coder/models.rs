@@ -158,6 +158,53 @@ impl Fenwick {
         )
     }
 
+    /// Sorted (symbol, full cum, freq) of the excluded symbols that are in range, and
+    /// their total frequency: the order-0 distribution with them removed.
+    pub fn excluded(&self, list: &[u32], out: &mut Vec<(u32, u32, u32)>) -> u32 {
+        out.clear();
+        for &s in list {
+            if (s as usize) < self.freq.len() {
+                out.push((s, 0, self.freq[s as usize]));
+            }
+        }
+        out.sort_unstable_by_key(|x| x.0);
+        let mut e = 0;
+        for x in out.iter_mut() {
+            // Store the compressed start (full cum minus excluded mass before it).
+            x.1 = self.cum(x.0 as usize) - e;
+            e += x.2;
+        }
+        e
+    }
+
+    /// Codes symbol `i` with the excluded symbols `ex` (from [`Fenwick::excluded`]) removed.
+    pub fn encode_excl(&self, enc: &mut Enc, i: usize, ex: &[(u32, u32, u32)], e: u32) {
+        let before: u32 = ex
+            .iter()
+            .take_while(|x| (x.0 as usize) < i)
+            .map(|x| x.2)
+            .sum();
+        enc.put(self.cum(i) - before, self.freq[i], self.total - e);
+    }
+
+    /// Decodes a symbol coded by [`Fenwick::encode_excl`].
+    pub fn decode_excl(&self, dec: &mut Dec, ex: &[(u32, u32, u32)], e: u32) -> u32 {
+        dec.get(self.total - e, |t| {
+            let mut full = t;
+            let mut before = 0;
+            for x in ex {
+                if x.1 <= t {
+                    full += x.2;
+                    before += x.2;
+                } else {
+                    break;
+                }
+            }
+            let (s, cum, f) = self.find(full.min(self.total.saturating_sub(1)));
+            (s, cum.saturating_sub(before), f)
+        })
+    }
+
     /// Halves every frequency (keeping each at least 1) so recent counts weigh more.
     pub fn halve(&mut self) {
         let f: Vec<u32> = self.freq.iter().map(|&x| x.div_ceil(2)).collect();
@@ -237,12 +284,15 @@ impl Freq {
 pub struct Excl {
     stamp: Vec<u32>,
     cur: u32,
+    /// The excluded symbols, in the order they were excluded.
+    pub list: Vec<u32>,
 }
 
 impl Excl {
     /// Starts a new coding step with nothing excluded.
     #[inline]
     pub fn clear(&mut self) {
+        self.list.clear();
         self.cur = self.cur.wrapping_add(1);
         if self.cur == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
@@ -261,7 +311,10 @@ impl Excl {
         if i >= self.stamp.len() {
             self.stamp.resize(i + 1024, 0);
         }
-        self.stamp[i] = self.cur;
+        if self.stamp[i] != self.cur {
+            self.stamp[i] = self.cur;
+            self.list.push(s);
+        }
     }
 }
 

@@ -35,6 +35,7 @@ pub struct WordModel<'c> {
     /// Previous word ids (most recent first).
     pub h1: u32,
     h2: u32,
+    ex: Vec<(u32, u32, u32)>,
 }
 
 impl<'c> WordModel<'c> {
@@ -58,6 +59,7 @@ impl<'c> WordModel<'c> {
             spell: Spell::new(&ctx.word_spell),
             h1: END,
             h2: END,
+            ex: Vec::new(),
         }
     }
 
@@ -100,11 +102,12 @@ impl<'c> WordModel<'c> {
         let id = if k < keys.len() {
             id
         } else if id != NONE {
-            let i = id as usize;
-            enc.put(self.fen.cum(i), self.fen.freq(i), self.fen.total());
+            let e = self.fen.excluded(&self.ppm.excl.list, &mut self.ex);
+            self.fen.encode_excl(enc, id as usize, &self.ex, e);
             id
         } else {
-            enc.put(self.fen.cum(0), self.fen.freq(0), self.fen.total());
+            let e = self.fen.excluded(&self.ppm.excl.list, &mut self.ex);
+            self.fen.encode_excl(enc, ESC as usize, &self.ex, e);
             let WSym::New(b) = sym else { return ESC };
             enc.tag = 3;
             self.spell.encode(enc, b);
@@ -123,8 +126,8 @@ impl<'c> WordModel<'c> {
         let id = if s != NONE {
             s
         } else {
-            let fen = &self.fen;
-            let s = dec.get(fen.total(), |t| fen.find(t));
+            let e = self.fen.excluded(&self.ppm.excl.list, &mut self.ex);
+            let s = self.fen.decode_excl(dec, &self.ex, e);
             if s == ESC {
                 let b = self.spell.decode(dec, max_spell)?;
                 if self.dyn_index.contains_key(&b) {
