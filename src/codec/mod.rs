@@ -1,1 +1,2 @@
 //! The `.sz` container and its fidelity levels (set, sequence, exact).
+pub mod coder;
