@@ -109,7 +109,8 @@ pub fn for_each_text(
     for path in files {
         check_text(path)?;
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut seg_iter = Segmenter::new(BufReader::new(file), seg, DEFAULT_MAX_TEXT_BYTES);
+        let mut seg_iter =
+            Segmenter::new(BufReader::new(file), seg, DEFAULT_MAX_TEXT_BYTES).with_source(path);
         for text in seg_iter.by_ref() {
             let text = text.map_err(|e| match e {
                 Error::Io { source, .. } => Error::io(path, source),

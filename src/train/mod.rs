@@ -118,7 +118,7 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
         }
         spec => Extractor::from_spec_untrained(spec)?,
     };
-    let mut builder = GraphBuilder::new(&extractor, opts);
+    let mut builder = GraphBuilder::new(extractor.clone(), opts);
     let stats = corpus::for_each_text(&files, opts.segmentation, |t| builder.push(t))?;
     builder.flush()?;
     finish(builder, extractor, names, stats, opts, start)
@@ -133,7 +133,7 @@ pub fn train_texts(
     opts.validate()?;
     let start = Instant::now();
     let mut stats = SegmentStats::default();
-    let mut count = |t: &String, stats: &mut SegmentStats| {
+    let count = |t: &String, stats: &mut SegmentStats| {
         stats.texts += 1;
         stats.bytes += t.len() as u64;
     };
@@ -151,7 +151,7 @@ pub fn train_texts(
             }
             spec => (Extractor::from_spec_untrained(spec)?, Box::new(texts)),
         };
-    let mut builder = GraphBuilder::new(&extractor, opts);
+    let mut builder = GraphBuilder::new(extractor.clone(), opts);
     for t in builder_input.by_ref() {
         count(&t, &mut stats);
         builder.push(t)?;
@@ -161,8 +161,8 @@ pub fn train_texts(
 }
 
 /// Streams texts into training rows and held-out rows over one skill interner.
-struct GraphBuilder<'a> {
-    extractor: &'a Extractor,
+struct GraphBuilder {
+    extractor: Extractor,
     seed: u64,
     holdout: f64,
     next_index: u64,
@@ -173,8 +173,8 @@ struct GraphBuilder<'a> {
     heldout_rows: RowsBuilder,
 }
 
-impl<'a> GraphBuilder<'a> {
-    fn new(extractor: &'a Extractor, opts: &TrainOptions) -> Self {
+impl GraphBuilder {
+    fn new(extractor: Extractor, opts: &TrainOptions) -> Self {
         GraphBuilder {
             extractor,
             seed: opts.seed,
@@ -201,7 +201,7 @@ impl<'a> GraphBuilder<'a> {
 
     /// Extracts the pending texts in parallel, then interns them in order.
     fn flush(&mut self) -> Result<()> {
-        let ex = self.extractor;
+        let ex = &self.extractor;
         let sets: Vec<Vec<String>> = self.pending.par_iter().map(|t| ex.skill_set(t)).collect();
         for (set, &held) in sets.into_iter().zip(&self.pending_heldout) {
             let rows = if held {
@@ -236,7 +236,7 @@ struct Trained {
 
 /// Drops skills only seen in held-out texts and renumbers the rest in first-seen
 /// order, so the graph has no skill of degree 0.
-fn compact(builder: GraphBuilder<'_>) -> Result<Trained> {
+fn compact(builder: GraphBuilder) -> Result<Trained> {
     let n_all = builder.interner.len();
     let mut names_all: Vec<Box<str>> = vec![Box::from(""); n_all];
     for (name, id) in builder.interner {
@@ -296,7 +296,7 @@ fn ratio_or_none(num: u64, den: u64) -> Option<f64> {
 
 /// Peels, builds the codebook and the model, measures the report.
 fn finish(
-    builder: GraphBuilder<'_>,
+    builder: GraphBuilder,
     extractor: Extractor,
     names_in: Vec<String>,
     segment: SegmentStats,

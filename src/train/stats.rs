@@ -184,11 +184,9 @@ pub(super) fn fit_scaling(points: &[ScalingPoint]) -> (Option<f64>, Option<f64>)
     if xy.len() < 3 {
         return (None, None);
     }
-    let fit = crate::theory::law::fit_power_law(&xy);
-    if fit.exponent.is_finite() {
-        (Some(fit.exponent), Some(fit.r2))
-    } else {
-        (None, None)
+    match crate::theory::law::fit_power_law(&xy) {
+        Some(fit) if fit.exponent.is_finite() => (Some(fit.exponent), Some(fit.r2)),
+        _ => (None, None),
     }
 }
 
