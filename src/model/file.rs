@@ -162,6 +162,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    // Temporary files are private (0600); a saved model is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), e))?;
@@ -195,18 +204,48 @@ mod tests {
         // Trailing junk, truncation, a flipped byte, a newer version, set flags.
         let mut junk = f.clone();
         junk.push(0);
-        assert!(unframe(&junk, "m").unwrap_err().to_string().contains("trailing"));
-        assert!(unframe(&f[..f.len() - 1], "m").unwrap_err().to_string().contains("truncated"));
+        assert!(
+            unframe(&junk, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("trailing")
+        );
+        assert!(
+            unframe(&f[..f.len() - 1], "m")
+                .unwrap_err()
+                .to_string()
+                .contains("truncated")
+        );
         let mut flip = f.clone();
         flip[HEADER_LEN + 2] ^= 1;
-        assert!(unframe(&flip, "m").unwrap_err().to_string().contains("checksum"));
+        assert!(
+            unframe(&flip, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("checksum")
+        );
         let mut newer = f.clone();
         newer[8] = 2;
-        assert!(unframe(&newer, "m").unwrap_err().to_string().contains("newer"));
+        assert!(
+            unframe(&newer, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
         let mut flags = f.clone();
         flags[10] = 1;
-        assert!(unframe(&flags, "m").unwrap_err().to_string().contains("reserved"));
-        assert!(unframe(b"PK\x03\x04 zip file", "m").unwrap_err().to_string().contains("magic"));
+        assert!(
+            unframe(&flags, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("reserved")
+        );
+        assert!(
+            unframe(b"PK\x03\x04 zip file", "m")
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
     }
 
     #[test]

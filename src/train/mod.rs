@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
+use xxhash_rust::xxh3::Xxh3Builder;
 
 /// Texts extracted together in parallel before being interned in order.
 const BATCH_TEXTS: usize = 2048;
@@ -47,8 +48,10 @@ pub struct TrainOptions {
     pub allow_empty: bool,
 }
 
-/// The default learner capacity (see the measurements in the crate's report).
-pub const DEFAULT_CAPACITY: u32 = 1;
+/// The default learner capacity. On the fortunes corpus (words-nostop, 10% held
+/// out) capacities 1, 2, 3, 4 learn 0.7%, 42%, 60%, 69% of the skills, held-out
+/// skill error 0.91, 0.19, 0.14, 0.12; beyond 4 the gains flatten (8: 86%, 0.09).
+pub const DEFAULT_CAPACITY: u32 = 4;
 /// The default held-out fraction.
 pub const DEFAULT_HOLDOUT: f64 = 0.1;
 /// The default number of scaling points.
@@ -59,7 +62,8 @@ impl Default for TrainOptions {
         TrainOptions {
             segmentation: Segmentation::Lines,
             extractor: ExtractorSpec::WordsNoStop,
-            learner: Learner::capacity(DEFAULT_CAPACITY).expect("capacity 1 is valid"),
+            learner: Learner::capacity(DEFAULT_CAPACITY)
+                .expect("the default capacity is at least 1"),
             holdout: DEFAULT_HOLDOUT,
             seed: 1,
             foundation: None,
@@ -168,7 +172,7 @@ struct GraphBuilder {
     next_index: u64,
     pending: Vec<String>,
     pending_heldout: Vec<bool>,
-    interner: HashMap<Box<str>, u32>,
+    interner: HashMap<Box<str>, u32, Xxh3Builder>,
     train_rows: RowsBuilder,
     heldout_rows: RowsBuilder,
 }
@@ -182,7 +186,7 @@ impl GraphBuilder {
             next_index: 0,
             pending: Vec::with_capacity(BATCH_TEXTS),
             pending_heldout: Vec::with_capacity(BATCH_TEXTS),
-            interner: HashMap::new(),
+            interner: HashMap::with_hasher(Xxh3Builder::new()),
             train_rows: RowsBuilder::new(),
             heldout_rows: RowsBuilder::new(),
         }
@@ -217,7 +221,9 @@ impl GraphBuilder {
             rows.close_row()?;
         }
         if self.interner.len() as u64 >= u32::MAX as u64 {
-            return Err(Error::invalid("corpus too large: 2^32 or more distinct skills"));
+            return Err(Error::invalid(
+                "corpus too large: 2^32 or more distinct skills",
+            ));
         }
         self.pending.clear();
         self.pending_heldout.clear();
@@ -355,11 +361,12 @@ fn finish(
         _ => None,
     };
 
-    let codebook = Codebook::new(
-        (0..n)
-            .filter(|&s| outcome.learned[s])
-            .map(|s| (trained.names[s].clone(), graph.skill_degree(s as u32) as u64)),
-    );
+    let codebook = Codebook::new((0..n).filter(|&s| outcome.learned[s]).map(|s| {
+        (
+            trained.names[s].clone(),
+            graph.skill_degree(s as u32) as u64,
+        )
+    }));
     let associations = stats::associations(graph, &outcome.learned, &trained.names, &codebook);
 
     let (occ, miss, bad, held) = heldout_error(&outcome.learned, &trained.heldout);
@@ -394,14 +401,15 @@ fn finish(
         rounds: outcome.trajectory.len().saturating_sub(1) as u64,
         seed: opts.seed,
         holdout: opts.holdout,
-        foundation: foundation.as_ref().zip(opts.foundation.as_ref()).map(|(r, f)| {
-            FoundationSummary {
+        foundation: foundation
+            .as_ref()
+            .zip(opts.foundation.as_ref())
+            .map(|(r, f)| FoundationSummary {
                 fingerprint: f.fingerprint(),
                 skills: r.foundation_skills,
                 known_from_foundation: r.known_from_foundation,
                 extra_learned: r.extra_learned,
-            }
-        }),
+            }),
         created_by: format!("semzip {}", env!("CARGO_PKG_VERSION")),
     };
     let model = Model {
