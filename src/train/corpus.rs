@@ -2,6 +2,7 @@
 
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, SegmentStats, Segmentation, Segmenter};
 use crate::{Error, Result};
+use std::cell::RefCell;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -123,6 +124,40 @@ pub fn for_each_text(
         add_stats(&mut total, seg_iter.stats());
     }
     Ok(total)
+}
+
+/// The texts of every file, in order, as a plain iterator; the first error is
+/// stored in `failure` and ends the iteration.
+pub fn texts<'a>(
+    files: &'a [PathBuf],
+    seg: Segmentation,
+    failure: &'a RefCell<Option<Error>>,
+) -> impl Iterator<Item = String> + 'a {
+    files.iter().flat_map(move |path| {
+        let open = || -> Result<Segmenter<BufReader<std::fs::File>>> {
+            check_text(path)?;
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            Ok(Segmenter::new(BufReader::new(file), seg, DEFAULT_MAX_TEXT_BYTES).with_source(path))
+        };
+        let segmenter = if failure.borrow().is_some() {
+            None
+        } else {
+            match open() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    *failure.borrow_mut() = Some(e);
+                    None
+                }
+            }
+        };
+        segmenter.into_iter().flatten().map_while(move |r| match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                *failure.borrow_mut() = Some(e);
+                None
+            }
+        })
+    })
 }
 
 #[cfg(test)]

@@ -108,17 +108,18 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let extractor = match &opts.extractor {
         ExtractorSpec::Bpe { .. } => {
-            // BPE learns its vocabulary from the training texts first.
-            let mut texts = Vec::new();
-            let mut index = 0u64;
-            corpus::for_each_text(&files, opts.segmentation, |t| {
-                if !is_heldout(index, opts.seed, opts.holdout) {
-                    texts.push(t);
-                }
-                index += 1;
-                Ok(())
-            })?;
-            Extractor::train(&opts.extractor, texts.into_iter())?
+            // BPE learns its vocabulary from the training texts first: one more
+            // streaming pass over the files.
+            let failure = std::cell::RefCell::new(None);
+            let texts = corpus::texts(&files, opts.segmentation, &failure)
+                .enumerate()
+                .filter(|(i, _)| !is_heldout(*i as u64, opts.seed, opts.holdout))
+                .map(|(_, t)| t);
+            let ex = Extractor::train(&opts.extractor, texts);
+            if let Some(e) = failure.into_inner() {
+                return Err(e);
+            }
+            ex?
         }
         spec => Extractor::from_spec_untrained(spec)?,
     };
@@ -214,6 +215,9 @@ impl GraphBuilder {
                 &mut self.train_rows
             };
             for s in set {
+                if s.is_empty() {
+                    continue; // an empty token names no skill
+                }
                 let next = self.interner.len() as u32;
                 let id = *self.interner.entry(s.into_boxed_str()).or_insert(next);
                 rows.push_item(id);
@@ -296,6 +300,15 @@ fn heldout_error(learned: &[bool], heldout: &(Vec<u32>, Vec<u32>)) -> (u64, u64,
     (occ, miss, bad_texts, offsets.len().saturating_sub(1) as u64)
 }
 
+/// Names the corpus in messages: one name, or a count with the first and last.
+fn corpus_label(names: &[String]) -> String {
+    match names {
+        [] => "corpus".into(),
+        [one] => one.clone(),
+        [first, .., last] => format!("{} corpus files ({first} ... {last})", names.len()),
+    }
+}
+
 fn ratio_or_none(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
@@ -318,7 +331,7 @@ fn finish(
         return Err(Error::corrupt(format!(
             "{}: the corpus holds no texts to train on (empty, or all held out); \
              pass --allow-empty to write an empty model anyway",
-            names_in.join(", ")
+            corpus_label(&names_in)
         )));
     }
 
@@ -333,13 +346,24 @@ fn finish(
     let outcome = peel(graph, &learner, known.as_deref());
     let learned_count = outcome.learned.iter().filter(|&&l| l).count() as u64;
     if learned_count == 0 && !opts.allow_empty {
+        let why = if n == 0 {
+            format!(
+                "the extractor '{}' found no skills in its {} texts",
+                extractor.spec(),
+                graph.num_texts()
+            )
+        } else {
+            format!(
+                "{} texts, {} skills: no text has at most {} unknown skills",
+                graph.num_texts(),
+                n,
+                learner.max_novel()
+            )
+        };
         return Err(Error::corrupt(format!(
-            "{}: nothing could be learned ({} texts, {} skills: no text has at most {} \
-             unknown skills); use more texts, a larger --capacity, or --allow-empty",
-            names_in.join(", "),
-            graph.num_texts(),
-            n,
-            learner.max_novel()
+            "{}: nothing could be learned ({why}); use more texts, a larger --capacity, \
+             or --allow-empty",
+            corpus_label(&names_in)
         )));
     }
 
