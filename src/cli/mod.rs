@@ -8,6 +8,8 @@ mod percolation;
 mod threshold;
 mod emergence;
 mod scaling;
+mod inspect;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +37,10 @@ enum Command {
     Scaling(scaling::Args),
     /// Corpus tools: `corpus synth` writes the synthetic language.
     Corpus(corpus::Args),
+    /// Learn a model (skills by peeling) from corpus files.
+    Train(train::Args),
+    /// Describe a model or .sz file: header, fingerprint, stats.
+    Inspect(inspect::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -56,6 +62,8 @@ pub fn main() -> i32 {
         Command::Emergence(args) => emergence::run(args),
         Command::Scaling(args) => scaling::run(args),
         Command::Corpus(args) => corpus::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Inspect(args) => inspect::run(args),
     };
     match result {
         Ok(()) => 0,
