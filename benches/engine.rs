@@ -7,6 +7,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use semzip::ensemble::Ensemble;
 use semzip::peel::{Learner, peel};
+use semzip::theory::de::DeParams;
+use semzip::theory::threshold::ratio_threshold;
 use std::hint::black_box;
 
 const PROFILE: &str = "poly:0.5x^2+0.28x^3+0.22x^8";
@@ -38,5 +40,15 @@ fn generate_and_peel(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, generate_and_peel);
+fn threshold_search(c: &mut Criterion) {
+    let learner = Learner::capacity(1).expect("capacity 1");
+    for (name, spec) in [("threshold_x2", "poly:x^2"), ("threshold_poly", PROFILE)] {
+        let p = DeParams::skill_driven(&spec.parse().expect("valid profile"), 1.0, learner.clone());
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(ratio_threshold(black_box(&p), 1e-4)))
+        });
+    }
+}
+
+criterion_group!(benches, generate_and_peel, threshold_search);
 criterion_main!(benches);

@@ -4,7 +4,9 @@
 use crate::ensemble::{DegreeSpec, Ensemble, Popularity};
 use crate::peel::Learner;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
-use crate::theory::emergence::{EmergenceCurve, emergence_curve, parse_ratio_sweep};
+use crate::theory::emergence::{
+    EmergenceCurve, de_unlearned_line, emergence_curve, parse_ratio_sweep,
+};
 use crate::theory::simulate::SimSetup;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -185,7 +187,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let description = args.sim.describe(&setup);
     if let Some(dir) = &args.plot {
         let path = plot_path(dir, "emergence.svg")?;
-        emergence_plot(&curve, &description).save(&path)?;
+        emergence_plot(&setup, &curve).save(&path)?;
         eprintln!("wrote {}", path.display());
     }
     if args.json {
@@ -225,37 +227,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// DE as a line, simulated means as points with ±1 std error bars.
-fn emergence_plot(curve: &EmergenceCurve, description: &str) -> Plot {
-    let de: Vec<(f64, f64)> = curve
+/// DE as a fine line, simulated means as points with ±1 std error bars.
+fn emergence_plot(setup: &SimSetup, curve: &EmergenceCurve) -> Plot {
+    let (lo, hi) = curve
         .points
         .iter()
-        .map(|p| (p.ratio, p.de_unlearned))
-        .collect();
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.ratio), b.max(p.ratio))
+        });
+    let de = de_unlearned_line(setup, lo, hi);
     let sim: Vec<(f64, f64)> = curve
         .points
         .iter()
         .map(|p| (p.ratio, p.sim_unlearned))
         .collect();
     let err: Vec<f64> = curve.points.iter().map(|p| p.sim_std).collect();
-    let mut plot = Plot::new(format!("Emergence: {description}"))
+    Plot::new(format!("Emergence: {}", short_description(setup)))
         .x_label("R (texts per skill)")
         .y_label("unlearned fraction")
         .series(Series::line("density evolution", de))
-        .series(Series::points("simulation (mean ± std)", sim).with_y_errors(err));
-    if let Some(r) = curve.threshold.ratio_threshold {
-        let top = curve
-            .points
-            .iter()
-            .map(|p| p.de_unlearned.max(p.sim_unlearned))
-            .fold(0.0, f64::max);
-        let (lo, hi) = (
-            curve.points[0].ratio,
-            curve.points[curve.points.len() - 1].ratio,
-        );
-        if r >= lo && r <= hi {
-            plot = plot.series(Series::line("threshold R*", vec![(r, 0.0), (r, top)]));
-        }
+        .series(Series::points("simulation (mean ± std)", sim).with_y_errors(err))
+}
+
+/// Ensemble, N and learner in a few words, for plot titles.
+pub fn short_description(setup: &SimSetup) -> String {
+    let kind = match &setup.ensemble {
+        Ensemble::SkillDriven { skill_degrees, .. } => format!("skill-driven {skill_degrees}"),
+        Ensemble::TextDriven {
+            text_degrees,
+            popularity,
+            ..
+        } => format!("text-driven {text_degrees}, {popularity}"),
+        Ensemble::Configuration { .. } => "configuration".to_string(),
+    };
+    let mut s = format!("{kind}, N = {}, {}", setup.ensemble.skills(), setup.learner);
+    if setup.unknown_fraction < 1.0 {
+        s.push_str(&format!(", δ = {}", setup.unknown_fraction));
     }
-    plot
+    s
 }

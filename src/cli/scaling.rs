@@ -1,10 +1,14 @@
 //! `semzip scaling`: test error against the ratio R, DE beside simulation on fresh
 //! texts, with the fitted and predicted scaling laws.
 
-use super::emergence::{SimArgs, plot_path};
+use super::emergence::{SimArgs, plot_path, short_description};
 use crate::Error;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
-use crate::theory::emergence::{ScalingCurve, parse_ratio_list, parse_ratio_sweep, scaling_curve};
+use crate::theory::emergence::{
+    ScalingCurve, ScalingPoint, de_test_error_line, parse_ratio_list, parse_ratio_sweep,
+    scaling_curve,
+};
+use crate::theory::simulate::SimSetup;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -58,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let description = args.sim.describe(&setup);
     if let Some(dir) = &args.plot {
         let path = plot_path(dir, "scaling.svg")?;
-        scaling_plot(&curve, &description).save(&path)?;
+        scaling_plot(&setup, &curve).save(&path)?;
         eprintln!("wrote {}", path.display());
     }
     if args.json {
@@ -111,30 +115,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Log-log plot: DE skill and text errors as lines, simulated ones as points.
-fn scaling_plot(curve: &ScalingCurve, description: &str) -> Plot {
-    let pick = |f: &dyn Fn(&crate::theory::emergence::ScalingPoint) -> (f64, f64)| {
-        curve.points.iter().map(f).collect::<Vec<_>>()
-    };
-    Plot::new(format!("Test error: {description}"))
+/// Log-log plot: DE skill and text errors as fine lines, simulated ones as points.
+fn scaling_plot(setup: &SimSetup, curve: &ScalingCurve) -> Plot {
+    let (lo, hi) = curve
+        .points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.ratio), b.max(p.ratio))
+        });
+    let de = de_test_error_line(setup, lo, hi);
+    let pick = |f: &dyn Fn(&ScalingPoint) -> (f64, f64)| curve.points.iter().map(f).collect();
+    let errs = |f: &dyn Fn(&ScalingPoint) -> f64| curve.points.iter().map(f).collect();
+    Plot::new(format!("Test error: {}", short_description(setup)))
         .x_label("R (texts per skill)")
         .y_label("test error")
         .log_x(true)
         .log_y(true)
         .series(Series::line(
             "DE skill error",
-            pick(&|p| (p.ratio, p.de_skill_error)),
+            de.iter().map(|&(r, s, _)| (r, s)).collect(),
         ))
         .series(
             Series::points("sim skill error", pick(&|p| (p.ratio, p.sim_skill_error)))
-                .with_y_errors(curve.points.iter().map(|p| p.sim_skill_error_std).collect()),
+                .with_y_errors(errs(&|p| p.sim_skill_error_std)),
         )
         .series(Series::line(
             "DE text error",
-            pick(&|p| (p.ratio, p.de_text_error)),
+            de.iter().map(|&(r, _, t)| (r, t)).collect(),
         ))
         .series(
             Series::points("sim text error", pick(&|p| (p.ratio, p.sim_text_error)))
-                .with_y_errors(curve.points.iter().map(|p| p.sim_text_error_std).collect()),
+                .with_y_errors(errs(&|p| p.sim_text_error_std)),
         )
 }

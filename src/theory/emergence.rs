@@ -194,6 +194,52 @@ pub fn emergence_curve(
     })
 }
 
+/// `count` ratios from `from` to `to` (inclusive), evenly spaced on a linear or a
+/// log scale: the fine grid on which DE is drawn as a line beside sparse points.
+pub fn fine_ratios(from: f64, to: f64, count: usize, log: bool) -> Vec<f64> {
+    let count = count.max(2);
+    (0..count)
+        .map(|i| {
+            let f = i as f64 / (count - 1) as f64;
+            if log && from > 0.0 {
+                from * (to / from).powf(f)
+            } else {
+                from + (to - from) * f
+            }
+        })
+        .collect()
+}
+
+/// DE's ε on a fine grid over `[from, to]` with the jump at the threshold R* drawn
+/// vertically (points just below and at R*), for plots.
+pub fn de_unlearned_line(setup: &SimSetup, from: f64, to: f64) -> Vec<(f64, f64)> {
+    let p = de_params(setup);
+    let mut ratios = fine_ratios(from, to, 200, false);
+    if let Some(t) = ratio_threshold(&p, THRESHOLD_TOL) {
+        if t.ratio > from && t.ratio < to {
+            ratios.extend([t.ratio - THRESHOLD_TOL, t.ratio + THRESHOLD_TOL]);
+            ratios.sort_by(f64::total_cmp);
+        }
+    }
+    ratios
+        .into_iter()
+        .map(|r| (r, density_evolution(&p.with_ratio(r)).unlearned))
+        .collect()
+}
+
+/// DE's test errors on a log-spaced grid over `[from, to]`, for plots: entries are
+/// (R, skill error, text error).
+pub fn de_test_error_line(setup: &SimSetup, from: f64, to: f64) -> Vec<(f64, f64, f64)> {
+    let p = de_params(setup);
+    fine_ratios(from, to, 60, true)
+        .into_iter()
+        .map(|r| {
+            let e = test_error_de(&p.with_ratio(r));
+            (r, e.skill_error, e.text_error)
+        })
+        .collect()
+}
+
 /// One ratio of a scaling curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ScalingPoint {
@@ -303,6 +349,9 @@ mod tests {
         assert_eq!(parse_ratio_sweep("1.2:1.2:0.1").unwrap(), vec![1.2]);
         assert_eq!(parse_ratio_sweep("1:1.25:0.1").unwrap().len(), 3);
         assert_eq!(parse_ratio_list("4, 1,2").unwrap(), vec![4.0, 1.0, 2.0]);
+        assert_eq!(fine_ratios(1.0, 3.0, 3, false), vec![1.0, 2.0, 3.0]);
+        let l = fine_ratios(1.0, 100.0, 3, true);
+        assert!((l[1] - 10.0).abs() < 1e-12 && (l[2] - 100.0).abs() < 1e-12);
     }
 
     #[test]
