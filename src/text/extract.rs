@@ -506,7 +506,12 @@ mod tests {
         assert_eq!(e.spec(), "words-nostop");
         // The list travels with the extractor; `words` carries none.
         assert!(e.pipeline_json().contains("\"because\""));
-        assert!(!Extractor::words(false).unwrap().pipeline_json().contains("because"));
+        assert!(
+            !Extractor::words(false)
+                .unwrap()
+                .pipeline_json()
+                .contains("because")
+        );
     }
 
     #[test]
@@ -550,6 +555,19 @@ mod tests {
             panic!("kind changed")
         };
         assert!(pipeline.ascii_shortcut);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_shortcut_agrees_on_random_ascii(t in "[ -~\t\n]{0,80}") {
+            let fast = WordPipeline::ours(false).unwrap();
+            let mut slow = fast.clone();
+            slow.ascii_shortcut = false;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            fast.for_each_word(&t, |w| a.push(w.to_owned())).unwrap();
+            slow.for_each_word(&t, |w| b.push(w.to_owned())).unwrap();
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]
