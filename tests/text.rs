@@ -458,3 +458,16 @@ fn corpus_synth_cli_refuses_to_overwrite_and_leaves_no_partial_file() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+proptest! {
+    #[test]
+    fn word_skills_are_clean_and_stable(t in "\\PC{0,60}") {
+        let w = Extractor::words(false).unwrap();
+        let skills = w.skills(&t);
+        for s in &skills {
+            prop_assert!(!s.is_empty() && !s.chars().any(char::is_whitespace), "{s:?}");
+        }
+        // Extracting from the skills themselves gives them back.
+        prop_assert_eq!(w.skills(&skills.join(" ")), skills);
+    }
+}

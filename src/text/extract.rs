@@ -7,7 +7,8 @@
 //! `'tis` or `dogs'` loses its outer apostrophe). Everything else (punctuation,
 //! symbols, `_`, `-`, whitespace) separates words and is dropped; digits count as
 //! words (`3.14` gives `3` and `14`). The word kinds use no model: their skills are
-//! the pre-tokenizer's output (`words-nostop` then drops [`is_stop_word`]s).
+//! the pre-tokenizer's output (`words-nostop` then drops the stop words of
+//! [`STOP_WORDS`], a copy of which is saved with the extractor).
 //! `bpe:VOCAB` learns a BPE model (tokenizers' `BpeTrainer`, no unknown token:
 //! characters never seen in training give no skill) over those same words, and its
 //! skills are the BPE tokens. `tokenizer:FILE.json` runs any Hugging Face tokenizer
@@ -16,7 +17,7 @@
 //! An [`Extractor`] carries its pipeline as JSON, so a model file that holds it
 //! extracts the same skills anywhere, without the original files.
 
-use crate::text::stopwords::is_stop_word;
+use crate::text::stopwords::STOP_WORDS;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -134,6 +135,10 @@ fn pre_tokenizer() -> Result<PreTokenizerWrapper> {
 struct WordPipeline {
     normalizer: NormalizerWrapper,
     pre_tokenizer: PreTokenizerWrapper,
+    /// Words dropped from the output, sorted (empty for `words`); saved so that a
+    /// model keeps its extractor even if the built-in list changes.
+    #[serde(default)]
+    stop_words: Vec<String>,
     /// True when the normalizer is ours, whose effect on ASCII text is exactly
     /// ASCII lower-casing (NFKC leaves ASCII alone): a 40% faster path.
     #[serde(skip)]
@@ -141,16 +146,30 @@ struct WordPipeline {
 }
 
 impl WordPipeline {
-    fn ours() -> Result<Self> {
+    fn ours(drop_stop_words: bool) -> Result<Self> {
+        let stop_words = if drop_stop_words {
+            STOP_WORDS.iter().map(|w| w.to_string()).collect()
+        } else {
+            Vec::new()
+        };
         Ok(WordPipeline {
             normalizer: normalizer()?,
             pre_tokenizer: pre_tokenizer()?,
+            stop_words,
             ascii_shortcut: true,
         })
     }
 
-    /// Sets `ascii_shortcut` after deserialization.
+    fn is_stop_word(&self, w: &str) -> bool {
+        self.stop_words
+            .binary_search_by(|s| s.as_str().cmp(w))
+            .is_ok()
+    }
+
+    /// Restores what deserialization cannot: sorted stop words, the shortcut flag.
     fn check_shortcut(&mut self) -> Result<()> {
+        self.stop_words.sort_unstable();
+        self.stop_words.dedup();
         let json = |n: &NormalizerWrapper| serde_json::to_string(n).ok();
         let ours = json(&normalizer()?);
         self.ascii_shortcut = ours.is_some() && json(&self.normalizer) == ours;
@@ -288,7 +307,7 @@ impl Extractor {
 
     /// The word extractor: `words`, or `words-nostop` when `drop_stop_words`.
     pub fn words(drop_stop_words: bool) -> Result<Extractor> {
-        let json = serde_json::to_string(&WordPipeline::ours()?)
+        let json = serde_json::to_string(&WordPipeline::ours(drop_stop_words)?)
             .map_err(|e| Error::invalid(format!("serializing the word pipeline: {e}")))?;
         let spec = if drop_stop_words {
             ExtractorSpec::WordsNoStop
@@ -338,7 +357,7 @@ impl Extractor {
         let ExtractorSpec::Bpe { vocab } = spec else {
             return Extractor::from_spec_untrained(spec);
         };
-        let pipeline = WordPipeline::ours()?;
+        let pipeline = WordPipeline::ours(false)?;
         let mut counts: HashMap<String, u64> = HashMap::new();
         for t in texts {
             pipeline.for_each_word(&t, |w| match counts.get_mut(w) {
@@ -403,7 +422,7 @@ impl Extractor {
             } => {
                 let mut out = Vec::new();
                 pipeline.for_each_word(text, |w| {
-                    if !(*drop_stop_words && is_stop_word(w)) {
+                    if !(*drop_stop_words && pipeline.is_stop_word(w)) {
                         out.push(w.to_owned());
                     }
                 })?;
@@ -485,6 +504,14 @@ mod tests {
         assert_eq!(e.skills("The cat and THE dog"), ["cat", "dog"]);
         assert_eq!(e.skill_set("dog cat the dog"), ["cat", "dog"]);
         assert_eq!(e.spec(), "words-nostop");
+        // The list travels with the extractor; `words` carries none.
+        assert!(e.pipeline_json().contains("\"because\""));
+        assert!(
+            !Extractor::words(false)
+                .unwrap()
+                .pipeline_json()
+                .contains("because")
+        );
     }
 
     #[test]
@@ -509,7 +536,7 @@ mod tests {
 
     #[test]
     fn ascii_shortcut_matches_the_full_normalizer() {
-        let fast = WordPipeline::ours().unwrap();
+        let fast = WordPipeline::ours(false).unwrap();
         assert!(fast.ascii_shortcut);
         let mut slow = fast.clone();
         slow.ascii_shortcut = false;
@@ -528,6 +555,19 @@ mod tests {
             panic!("kind changed")
         };
         assert!(pipeline.ascii_shortcut);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_shortcut_agrees_on_random_ascii(t in "[ -~\t\n]{0,80}") {
+            let fast = WordPipeline::ours(false).unwrap();
+            let mut slow = fast.clone();
+            slow.ascii_shortcut = false;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            fast.for_each_word(&t, |w| a.push(w.to_owned())).unwrap();
+            slow.for_each_word(&t, |w| b.push(w.to_owned())).unwrap();
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]
