@@ -153,7 +153,13 @@ fn main() {
             })
             .filter(|p: &Vec<String>| !p.is_empty())
             .collect();
-        let sbook = counts(paras.iter().flatten().cloned());
+        // Skill counts = number of texts holding the skill (the skill node's degree).
+        let sbook = counts(paras.iter().flat_map(|p| {
+            let mut d = p.clone();
+            d.sort();
+            d.dedup();
+            d
+        }));
         let sctx = CoderContext::new(&sbook, &[]);
         let scb = encode_codebook(&sbook).len();
         let texts: Vec<Vec<Skill>> = paras
@@ -167,6 +173,12 @@ fn main() {
         let sets = encode_sets(&sctx, &texts);
         let dsets = decode_sets(&sctx, &sets).expect("decode sets");
         assert_eq!(dsets.len(), texts.len());
+        for (a, b) in dsets.iter().zip(&texts) {
+            assert!(
+                *a == semzip::codec::coder::canonical_set(b),
+                "set round trip failed"
+            );
+        }
         let seqs = encode_sequences(&sctx, &texts);
         assert!(decode_sequences(&sctx, &seqs).expect("decode seqs") == texts);
         println!(

@@ -3,7 +3,7 @@
 //! count are sorted, so neighbours share prefixes) with an adaptive byte speller.
 
 use super::exact::{max_units, pad};
-use super::models::{Freq, SPELL_N, Spell};
+use super::models::{CharPpm, Freq};
 use super::rc::{Dec, Enc};
 use super::{read_varint, write_varint};
 use crate::model::Codebook;
@@ -11,24 +11,37 @@ use crate::{Error, Result};
 
 const MAX_LCP: usize = 31;
 
-struct BookModel<'a> {
+struct BookModel {
     same: [Freq; 2],
     lcp: Vec<Freq>,
-    spell: Spell<'a>,
+    spell: CharPpm,
 }
 
-impl<'a> BookModel<'a> {
-    fn new(prior: &'a [Freq]) -> Self {
+impl BookModel {
+    fn new() -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
             lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); MAX_LCP + 1],
-            spell: Spell::new(prior),
+            spell: CharPpm::new(),
         }
     }
 }
 
-fn flat_prior() -> Vec<Freq> {
-    vec![Freq::new(SPELL_N, 1, 1 << 16); SPELL_N]
+/// True when the book is in canonical order (count descending, then bytes ascending,
+/// no repeats): then a word of the same count as the previous one sorts after it,
+/// which rules out some first bytes of its suffix.
+fn canonical(book: &Codebook) -> bool {
+    let s = book.skills();
+    let c = book.counts();
+    (1..s.len()).all(|i| c[i] < c[i - 1] || (c[i] == c[i - 1] && s[i] > s[i - 1]))
+}
+
+/// The constraint on the first suffix byte: (floor, no end mark).
+fn first_rule(sorted: bool, same: bool, prev: &[u8], l: usize) -> (Option<u8>, bool) {
+    if !sorted || !same || l >= MAX_LCP {
+        return (None, false);
+    }
+    (prev.get(l).copied(), true)
 }
 
 fn lcp(a: &[u8], b: &[u8]) -> usize {
@@ -41,9 +54,13 @@ fn lcp(a: &[u8], b: &[u8]) -> usize {
 
 /// Encodes a codebook (entries, counts and code order are all kept).
 pub fn encode(book: &Codebook) -> Vec<u8> {
-    let prior = flat_prior();
-    let mut m = BookModel::new(&prior);
+    let mut m = BookModel::new();
     let mut enc = Enc::new();
+    let sorted = canonical(book);
+    enc.bits(u32::from(sorted), 1);
+    if super::tune("BOOKTRACE", 0) == 1 {
+        enc.trace = Some(vec![0.0; 3]);
+    }
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
@@ -53,6 +70,7 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         let w = w.as_bytes();
         units += w.len();
         let same = usize::from(c == prev_count);
+        enc.tag = 0;
         m.same[prev_same].encode(&mut enc, same);
         m.same[prev_same].inc(same, 8);
         if same == 0 {
@@ -67,12 +85,23 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         }
         prev_same = same;
         let l = lcp(prev_word, w);
+        enc.tag = 1;
         m.lcp[prev_lcp].encode(&mut enc, l);
         m.lcp[prev_lcp].inc(l, 8);
         prev_lcp = l;
-        m.spell.encode(&mut enc, &w[l..]);
+        enc.tag = 2;
+        let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
+        m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
+    }
+    if let Some(t) = enc.trace.take() {
+        eprintln!(
+            "codebook bytes: counts {:.0} lcp {:.0} spell {:.0}",
+            t[0] / 8.0,
+            t[1] / 8.0,
+            t[2] / 8.0
+        );
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
@@ -90,9 +119,9 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
     if n > cap as u64 {
         return Err(corrupt());
     }
-    let prior = flat_prior();
-    let mut m = BookModel::new(&prior);
+    let mut m = BookModel::new();
     let mut dec = Dec::new(&bytes[used..]);
+    let sorted = dec.bits(1) == 1;
     let mut skills: Vec<String> = Vec::with_capacity(n as usize);
     let mut counts: Vec<u64> = Vec::with_capacity(n as usize);
     let mut prev_word: Vec<u8> = Vec::new();
@@ -123,7 +152,11 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
         if l > prev_word.len() {
             return Err(corrupt());
         }
-        let suffix = m.spell.decode(&mut dec, cap - units).ok_or_else(corrupt)?;
+        let (floor, no_end) = first_rule(sorted, same == 1, &prev_word, l);
+        let suffix = m
+            .spell
+            .decode(&mut dec, &prev_word[..l], cap - units, floor, no_end)
+            .ok_or_else(corrupt)?;
         let mut w = prev_word[..l].to_vec();
         w.extend_from_slice(&suffix);
         units += w.len();

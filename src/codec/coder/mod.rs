@@ -8,6 +8,7 @@ mod exact;
 mod models;
 mod rc;
 mod seq;
+mod set;
 mod tokens;
 mod words;
 
@@ -28,7 +29,6 @@ pub struct CoderContext {
     fen0: Fenwick,
     word_spell: Vec<Freq>,
     sep_spell: Vec<Freq>,
-    #[allow(dead_code)]
     assoc: FxMap<u32, Vec<(u32, u32)>>,
     inc0: u32,
     new_word_init: u32,
@@ -134,13 +134,13 @@ pub fn decode_sequences(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Sk
 
 /// Codes texts as skill sets: order and repeats inside a text are not kept.
 pub fn encode_sets(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
-    seq::encode_sets(ctx, texts)
+    set::encode(ctx, texts)
 }
 
 /// Decodes a payload of [`encode_sets`]: each set in canonical order (codes
 /// ascending, then literals sorted, no repeats).
 pub fn decode_sets(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    seq::decode_sets(ctx, payload)
+    set::decode(ctx, payload)
 }
 
 /// The canonical order of a set, as [`decode_sets`] returns it.

@@ -158,39 +158,61 @@ impl Fenwick {
         )
     }
 
-    /// Sorted (symbol, full cum, freq) of the excluded symbols that are in range, and
-    /// their total frequency: the order-0 distribution with them removed.
-    pub fn excluded(&self, list: &[u32], out: &mut Vec<(u32, u32, u32)>) -> u32 {
+    /// Sorted (symbol, compressed start, freq) of the excluded symbols at or above
+    /// `start`, and their total frequency: the order-0 distribution restricted to
+    /// symbols `start..` with the excluded ones removed. Returns (excluded mass, mass
+    /// below start).
+    pub fn excluded(
+        &self,
+        list: &[u32],
+        start: usize,
+        out: &mut Vec<(u32, u32, u32)>,
+    ) -> (u32, u32) {
         out.clear();
         for &s in list {
-            if (s as usize) < self.freq.len() {
+            if (s as usize) < self.freq.len() && s as usize >= start {
                 out.push((s, 0, self.freq[s as usize]));
             }
         }
         out.sort_unstable_by_key(|x| x.0);
+        let lo = self.cum(start.min(self.freq.len()));
         let mut e = 0;
         for x in out.iter_mut() {
-            // Store the compressed start (full cum minus excluded mass before it).
-            x.1 = self.cum(x.0 as usize) - e;
+            x.1 = self.cum(x.0 as usize) - lo - e;
             e += x.2;
         }
-        e
+        (e, lo)
     }
 
-    /// Codes symbol `i` with the excluded symbols `ex` (from [`Fenwick::excluded`]) removed.
-    pub fn encode_excl(&self, enc: &mut Enc, i: usize, ex: &[(u32, u32, u32)], e: u32) {
+    /// Codes symbol `i` (>= start) in the distribution of [`Fenwick::excluded`].
+    pub fn encode_excl(
+        &self,
+        enc: &mut Enc,
+        i: usize,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) {
         let before: u32 = ex
             .iter()
             .take_while(|x| (x.0 as usize) < i)
             .map(|x| x.2)
             .sum();
-        enc.put(self.cum(i) - before, self.freq[i], self.total - e);
+        enc.put(self.cum(i) - lo - before, self.freq[i], self.total - lo - e);
     }
 
-    /// Decodes a symbol coded by [`Fenwick::encode_excl`].
-    pub fn decode_excl(&self, dec: &mut Dec, ex: &[(u32, u32, u32)], e: u32) -> u32 {
-        dec.get(self.total - e, |t| {
-            let mut full = t;
+    /// Decodes a symbol coded by [`Fenwick::encode_excl`] (None when nothing is left).
+    pub fn decode_excl(
+        &self,
+        dec: &mut Dec,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) -> Option<u32> {
+        let total = self.total.checked_sub(lo)?.checked_sub(e)?;
+        if total == 0 {
+            return None;
+        }
+        Some(dec.get(total, |t| {
+            let mut full = t + lo;
             let mut before = 0;
             for x in ex {
                 if x.1 <= t {
@@ -201,8 +223,8 @@ impl Fenwick {
                 }
             }
             let (s, cum, f) = self.find(full.min(self.total.saturating_sub(1)));
-            (s, cum.saturating_sub(before), f)
-        })
+            (s, cum.saturating_sub(before + lo), f)
+        }))
     }
 
     /// Halves every frequency (keeping each at least 1) so recent counts weigh more.
@@ -345,6 +367,8 @@ pub struct Ppm {
     pub inc: u32,
     /// Node totals above this are halved.
     pub limit: u32,
+    /// Symbols at or below this are impossible (set level: codes come ascending).
+    pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
     pub full: bool,
     /// Trace tag of the first context (the k-th context is charged to tag + k).
@@ -363,16 +387,22 @@ impl Ppm {
             limit: 1 << 16,
             tag: 0,
             full: false,
+            floor: None,
         }
     }
 
     /// Sum and distinct count of the node's non-excluded symbols.
     #[inline]
+    fn out(&self, s: u32) -> bool {
+        self.excl.has(s) || self.floor.is_some_and(|f| s <= f)
+    }
+
+    #[inline]
     fn live(&self, n: &Node) -> (u32, u32) {
         let mut sum = 0;
         let mut d = 0;
         for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-            if !self.excl.has(s) {
+            if !self.out(s) {
                 sum += c;
                 d += 1;
             }
@@ -401,14 +431,14 @@ impl Ppm {
             }
             let esc = Self::esc(d);
             let total = sum + esc;
-            if !self.excl.has(sym) {
+            if !self.out(sym) {
                 let mut cum = 0;
                 for (&s, &c) in n.syms.iter().zip(&n.cnts) {
                     if s == sym {
                         enc.put(cum, c, total);
                         return k;
                     }
-                    if !self.excl.has(s) {
+                    if !self.out(s) {
                         cum += c;
                     }
                 }
@@ -436,14 +466,14 @@ impl Ppm {
             }
             let esc = Self::esc(d);
             let total = sum + esc;
-            let excl = &self.excl;
+            let this = &*self;
             let s = dec.get(total, |t| {
                 if t >= sum {
                     return (NONE, sum, esc);
                 }
                 let mut cum = 0;
                 for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-                    if excl.has(s) {
+                    if this.out(s) {
                         continue;
                     }
                     if t < cum + c {
@@ -621,5 +651,136 @@ mod tests {
             c += x;
         }
         assert_eq!(f.total(), c);
+    }
+}
+
+/// Order-3 PPM over bytes (order-3, 2, 1 contexts, then order 0) for spelling
+/// strings from scratch, with optional exclusions on the first byte.
+pub struct CharPpm {
+    ppm: Ppm,
+    o0: Fenwick,
+    ex: Vec<(u32, u32, u32)>,
+}
+
+impl CharPpm {
+    /// Empty statistics.
+    pub fn new() -> Self {
+        let mut ppm = Ppm::new();
+        ppm.init = 1;
+        ppm.inc = 1;
+        CharPpm {
+            ppm,
+            o0: Fenwick::from_freqs(&[1; SPELL_N]),
+            ex: Vec::new(),
+        }
+    }
+
+    fn keys(hist: &[u8]) -> [u64; 3] {
+        let b = |i: usize| {
+            if hist.len() >= i {
+                hist[hist.len() - i] as u64
+            } else {
+                0x100
+            }
+        };
+        [
+            mix(mix(mix(b(3), b(2)), b(1)), 33),
+            mix(mix(b(2), b(1)), 32),
+            mix(b(1), 31),
+        ]
+    }
+
+    /// Starts coding one byte: `floor` rules out bytes <= it, `no_end` the end mark.
+    fn start(&mut self, floor: Option<u8>, no_end: bool) {
+        self.ppm.excl.clear();
+        self.ppm.floor = floor.map(u32::from);
+        if no_end {
+            self.ppm.excl.set(SPELL_END as u32);
+        }
+    }
+
+    fn update(&mut self, keys: &[u64], k: usize, s: u32) {
+        self.ppm.update(keys, k, s);
+        self.o0.add(s as usize, 1);
+        if self.o0.total() > 1 << 16 {
+            self.o0.halve();
+        }
+    }
+
+    /// Codes `suffix` and an end mark after `prefix` (which gives the first contexts);
+    /// `floor`/`no_end` constrain the first byte as in the decoder.
+    pub fn encode(
+        &mut self,
+        enc: &mut Enc,
+        prefix: &[u8],
+        suffix: &[u8],
+        floor: Option<u8>,
+        no_end: bool,
+    ) {
+        let mut hist = prefix.to_vec();
+        for (i, s) in suffix
+            .iter()
+            .map(|&b| b as u32)
+            .chain([SPELL_END as u32])
+            .enumerate()
+        {
+            if i == 0 {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let k = self.ppm.encode(enc, &keys, s);
+            if k >= keys.len() {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                self.o0.encode_excl(enc, s as usize, &self.ex, e);
+            }
+            self.update(&keys, k, s);
+            if s < 256 {
+                hist.push(s as u8);
+            }
+        }
+    }
+
+    /// Decodes a suffix of at most `max` bytes coded by [`CharPpm::encode`].
+    pub fn decode(
+        &mut self,
+        dec: &mut Dec,
+        prefix: &[u8],
+        max: usize,
+        floor: Option<u8>,
+        no_end: bool,
+    ) -> Option<Vec<u8>> {
+        let mut hist = prefix.to_vec();
+        let mut out = Vec::new();
+        loop {
+            if out.is_empty() {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let (s, k) = self.ppm.decode(dec, &keys);
+            let s = if s != NONE {
+                s
+            } else {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                self.o0.decode_excl(dec, &self.ex, e)?
+            };
+            if dec.bad || s as usize >= SPELL_N || self.ppm.excl.has(s) {
+                return None;
+            }
+            self.update(&keys, k, s);
+            if s as usize == SPELL_END {
+                return Some(out);
+            }
+            if out.len() >= max {
+                return None;
+            }
+            out.push(s as u8);
+            hist.push(s as u8);
+        }
     }
 }
