@@ -2,6 +2,8 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod demo;
+mod inspect;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +19,10 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
+    /// Learn a model (skills by peeling) from corpus files.
+    Train(train::Args),
+    /// Describe a model or .sz file: header, fingerprint, stats.
+    Inspect(inspect::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -32,6 +38,8 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Inspect(args) => inspect::run(args),
     };
     match result {
         Ok(()) => 0,

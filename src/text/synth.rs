@@ -1,0 +1,1 @@
+//! The synthetic language (placeholder until the generator lands).

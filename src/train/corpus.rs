@@ -1,0 +1,137 @@
+//! Corpus files: expanding directories, refusing binary files, streaming texts.
+
+use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, SegmentStats, Segmentation, Segmenter};
+use crate::{Error, Result};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Bytes inspected at the start of a file to decide whether it is text.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Expands the corpus arguments: a file stays itself, a directory becomes its
+/// regular files (sorted, `.dat` and `.u8` skipped: fortune indexes and links).
+pub fn expand_corpora(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if args.is_empty() {
+        return Err(Error::invalid("no corpus given: name at least one file or directory"));
+    }
+    let mut out = Vec::new();
+    for arg in args {
+        let meta = std::fs::metadata(arg).map_err(|e| Error::io(arg, e))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(arg).map_err(|e| Error::io(arg, e))? {
+                let path = entry.map_err(|e| Error::io(arg, e))?.path();
+                let skip = matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("dat") | Some("u8")
+                );
+                if !skip && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                    files.push(path);
+                }
+            }
+            if files.is_empty() {
+                return Err(Error::corrupt(format!(
+                    "{}: directory holds no corpus files",
+                    arg.display()
+                )));
+            }
+            files.sort();
+            out.extend(files);
+        } else if meta.is_file() {
+            out.push(arg.clone());
+        } else {
+            return Err(Error::invalid(format!(
+                "{}: not a regular file or directory",
+                arg.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a file whose first bytes look binary (NUL or many control bytes).
+pub fn check_text(path: &Path) -> Result<()> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    if let Some(why) = binary_reason(&head) {
+        return Err(Error::corrupt(format!(
+            "{}: looks like a binary file ({why}), not text; give text corpora \
+             (fortune .dat indexes are skipped when a directory is given)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Why `head` looks binary, if it does.
+fn binary_reason(head: &[u8]) -> Option<String> {
+    if head.is_empty() {
+        return None;
+    }
+    let nul = head.iter().filter(|&&b| b == 0).count();
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b | 0x08))
+        .count();
+    let n = head.len() as f64;
+    if nul as f64 > 0.001 * n || nul > 16 {
+        Some(format!("{nul} NUL bytes in its first {} bytes", head.len()))
+    } else if control as f64 > 0.05 * n {
+        Some(format!(
+            "{:.0}% control bytes in its first {} bytes",
+            100.0 * control as f64 / n,
+            head.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Adds one file's segmentation counts to a running total.
+pub fn add_stats(total: &mut SegmentStats, s: &SegmentStats) {
+    total.texts += s.texts;
+    total.empty_skipped += s.empty_skipped;
+    total.lossy_bytes += s.lossy_bytes;
+    total.long_split += s.long_split;
+    total.bytes += s.bytes;
+}
+
+/// Streams every text of every file, in order, into `f`; returns the summed
+/// segmentation counts.
+pub fn for_each_text(
+    files: &[PathBuf],
+    seg: Segmentation,
+    mut f: impl FnMut(String) -> Result<()>,
+) -> Result<SegmentStats> {
+    let mut total = SegmentStats::default();
+    for path in files {
+        check_text(path)?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut seg_iter =
+            Segmenter::new(BufReader::new(file), seg, DEFAULT_MAX_TEXT_BYTES).with_source(path);
+        for text in seg_iter.by_ref() {
+            let text = text.map_err(|e| match e {
+                Error::Io { source, .. } => Error::io(path, source),
+                other => other,
+            })?;
+            f(text)?;
+        }
+        add_stats(&mut total, seg_iter.stats());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_heads_are_recognized() {
+        assert!(binary_reason(b"plain text\nwith lines\n").is_none());
+        assert!(binary_reason(&[0u8; 100]).is_some());
+        assert!(binary_reason(&[1u8, 2, 3, 4, 5, 6, 7, b'a']).is_some());
+        assert!(binary_reason(b"").is_none());
+    }
+}

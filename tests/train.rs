@@ -1,0 +1,313 @@
+//! Integration tests for training, the model file and the train/inspect commands.
+
+use proptest::prelude::*;
+use semzip::model::Model;
+use semzip::peel::Learner;
+use semzip::text::extract::ExtractorSpec;
+use semzip::text::segment::Segmentation;
+use semzip::train::{TrainOptions, train, train_texts};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// A pseudo-word that is never an English stop word.
+fn word(i: usize) -> String {
+    format!("zq{i}x")
+}
+
+/// Lines of a small random-looking language: each line has 1-4 distinct words
+/// drawn with a skewed popularity from `n` words (a fixed LCG keeps it reproducible).
+fn synthetic_lines(n: usize, lines: usize, seed: u64) -> Vec<String> {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    (0..lines)
+        .map(|_| {
+            let k = 1 + next() % 4;
+            let mut ws: Vec<usize> = Vec::new();
+            while ws.len() < k {
+                // Squaring a uniform draw favours small indices.
+                let u = (next() % 1000) as f64 / 1000.0;
+                let w = ((u * u) * n as f64) as usize;
+                if !ws.contains(&w) {
+                    ws.push(w);
+                }
+            }
+            ws.iter().map(|&w| word(w)).collect::<Vec<_>>().join(" ")
+        })
+        .collect()
+}
+
+fn write_file(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+    let p = dir.join(name);
+    let mut f = std::fs::File::create(&p).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+    p
+}
+
+fn opts() -> TrainOptions {
+    TrainOptions {
+        segmentation: Segmentation::Lines,
+        extractor: ExtractorSpec::WordsNoStop,
+        learner: Learner::capacity(1).unwrap(),
+        holdout: 0.1,
+        seed: 7,
+        foundation: None,
+        scaling_points: 6,
+        allow_empty: false,
+    }
+}
+
+/// The bytes of one model trained on a synthetic corpus, shared by the tests.
+fn model_bytes() -> &'static Vec<u8> {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let (m, _) = train_texts(
+            synthetic_lines(300, 2000, 1).into_iter(),
+            vec!["synthetic".into()],
+            &opts(),
+        )
+        .unwrap();
+        m.to_bytes()
+    })
+}
+
+#[test]
+fn training_is_deterministic_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "c.txt", &synthetic_lines(500, 4000, 3));
+    let (a, ra) = train(std::slice::from_ref(&p), &opts()).unwrap();
+    let (b, _) = train(std::slice::from_ref(&p), &opts()).unwrap();
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert!(ra.learned > 0 && ra.learned <= ra.skills);
+    assert_eq!(a.codebook.len() as u64, ra.learned);
+    assert!((0.0..=1.0).contains(&ra.de_learned_fraction));
+    assert!(ra.scaling.len() >= 6);
+    assert_eq!(ra.scaling.last().unwrap().texts, ra.texts);
+    assert!(ra.heldout_texts > 0);
+    let e = ra.heldout_skill_error.unwrap();
+    assert!((0.0..=1.0).contains(&e));
+    // The trajectory is non-decreasing and ends at the learned count.
+    assert!(ra.trajectory.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(*ra.trajectory.last().unwrap(), ra.learned);
+    // Counts are the training degrees: every learned skill's count is at least 1.
+    assert!(a.codebook.counts().iter().all(|&c| c >= 1));
+    // Associations are within the codebook, ordered, bounded.
+    let n = a.codebook.len() as u32;
+    assert!(a.associations.iter().all(|&(x, y, c)| x < y && y < n && c >= 1));
+    assert!(a.associations.len() <= 4 * a.codebook.len());
+
+    // Save, refuse to clobber, load back identical.
+    let m = dir.path().join("m.szm");
+    a.save(&m, false).unwrap();
+    assert!(a.save(&m, false).is_err());
+    let back = Model::load(&m).unwrap();
+    assert_eq!(back.to_bytes(), a.to_bytes());
+    assert_eq!(back.fingerprint(), a.fingerprint());
+
+    // A different seed moves the held-out split, so the model changes.
+    let mut o = opts();
+    o.seed = 8;
+    let (c, _) = train(std::slice::from_ref(&p), &o).unwrap();
+    assert_ne!(c.fingerprint(), a.fingerprint());
+}
+
+#[test]
+fn capacity_two_learns_what_capacity_one_cannot() {
+    // Every text has two skills and no skill is alone anywhere: capacity 1 is stuck.
+    let lines: Vec<String> = (0..50)
+        .map(|i| format!("{} {}", word(2 * i), word(2 * i + 1)))
+        .collect();
+    let mut o = opts();
+    o.holdout = 0.0;
+    let err = train_texts(lines.clone().into_iter(), vec!["pairs".into()], &o).unwrap_err();
+    assert!(err.to_string().contains("nothing could be learned"), "{err}");
+    o.allow_empty = true;
+    let (empty, r) = train_texts(lines.clone().into_iter(), vec!["pairs".into()], &o).unwrap();
+    assert!(empty.codebook.is_empty());
+    assert_eq!(r.learned, 0);
+    assert_eq!(Model::from_bytes(&empty.to_bytes()).unwrap().to_bytes(), empty.to_bytes());
+    o.allow_empty = false;
+    o.learner = Learner::capacity(2).unwrap();
+    let (m, r) = train_texts(lines.into_iter(), vec!["pairs".into()], &o).unwrap();
+    assert_eq!(r.learned, 100);
+    assert_eq!(m.capacity, 2);
+}
+
+#[test]
+fn a_foundation_starts_known_and_unlocks_skills() {
+    // The foundation learns the even words alone; the domain pairs each even word
+    // with a new odd word, which capacity 1 can learn only from a known partner.
+    let general: Vec<String> = (0..40).map(|i| word(2 * i)).collect();
+    let domain: Vec<String> = (0..40)
+        .map(|i| format!("{} {}", word(2 * i), word(2 * i + 1)))
+        .collect();
+    let mut o = opts();
+    o.holdout = 0.0;
+    let (foundation, _) = train_texts(general.into_iter(), vec!["general".into()], &o).unwrap();
+    assert_eq!(foundation.codebook.len(), 40);
+    o.foundation = Some(foundation.clone());
+    let (m, r) = train_texts(domain.into_iter(), vec!["domain".into()], &o).unwrap();
+    let f = r.foundation.unwrap();
+    assert_eq!(f.known_from_foundation, 40);
+    assert_eq!(f.extra_learned, 40);
+    assert_eq!(f.learned_without_foundation, 0);
+    assert_eq!(m.codebook.len(), 80);
+    let s = m.training.foundation.unwrap();
+    assert_eq!(s.fingerprint, foundation.fingerprint());
+}
+
+#[test]
+fn bad_corpora_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.txt");
+    assert!(train(&[missing], &opts()).is_err());
+
+    let bin = dir.path().join("bin.txt");
+    std::fs::write(&bin, vec![0u8; 4096]).unwrap();
+    let e = train(&[bin], &opts()).unwrap_err().to_string();
+    assert!(e.contains("binary"), "{e}");
+
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n\n  \n").unwrap();
+    let e = train(std::slice::from_ref(&empty), &opts()).unwrap_err();
+    assert!(e.to_string().contains("no texts"), "{e}");
+    let mut o = opts();
+    o.allow_empty = true;
+    let (m, r) = train(&[empty], &o).unwrap();
+    assert!(m.codebook.is_empty());
+    assert_eq!(r.segment.empty_skipped, 3);
+
+    let mut o = opts();
+    o.holdout = 1.0;
+    assert!(matches!(
+        train(&[dir.path().to_path_buf()], &o),
+        Err(semzip::Error::Invalid(_))
+    ));
+}
+
+#[test]
+fn a_directory_means_its_files_without_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = synthetic_lines(100, 600, 5);
+    write_file(dir.path(), "b.txt", &lines[300..]);
+    write_file(dir.path(), "a.txt", &lines[..300]);
+    std::fs::write(dir.path().join("a.dat"), vec![0u8; 64]).unwrap();
+    let (m, r) = train(&[dir.path().to_path_buf()], &opts()).unwrap();
+    assert_eq!(r.corpora.len(), 2);
+    assert!(r.corpora[0].ends_with("a.txt"));
+    // Same texts in the same order as one file: same codebook.
+    let one = write_file(dir.path(), "all.one", &lines);
+    let (m1, _) = train(&[one], &opts()).unwrap();
+    assert_eq!(m.codebook, m1.codebook);
+}
+
+#[test]
+fn fortunes_train_if_present() {
+    let dir = Path::new("/usr/share/games/fortunes");
+    let files: Vec<PathBuf> = ["computers", "science", "wisdom"]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    if files.is_empty() {
+        eprintln!("skipping: /usr/share/games/fortunes is absent (apt-get install fortunes)");
+        return;
+    }
+    let mut o = opts();
+    o.segmentation = Segmentation::Fortunes;
+    let (m, r) = train(&files, &o).unwrap();
+    assert!(r.texts > 100);
+    assert!(r.learned_fraction > 0.0 && r.learned_fraction <= 1.0);
+    assert!(!m.codebook.is_empty());
+    assert!(r.heldout_text_error.unwrap() > 0.0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn damaged_models_are_rejected_never_panic(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let original = model_bytes();
+        let mut bytes = original.clone();
+        if truncate {
+            bytes.truncate(cut.index(bytes.len()));
+        } else {
+            for (i, v) in &edits {
+                let i = i.index(bytes.len());
+                bytes[i] = *v;
+            }
+        }
+        let result = Model::from_bytes(&bytes);
+        if &bytes == original {
+            prop_assert!(result.is_ok());
+        } else {
+            prop_assert!(result.is_err());
+        }
+    }
+}
+
+#[test]
+fn cli_train_then_inspect() {
+    let exe = env!("CARGO_BIN_EXE_semzip");
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write_file(dir.path(), "c.txt", &synthetic_lines(200, 1500, 9));
+    let model = dir.path().join("m.szm");
+    let out = Command::new(exe)
+        .args(["train", corpus.to_str().unwrap(), "-o", model.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "skills", "texts", "ratio", "edges", "learned_fraction", "de_learned_fraction",
+        "trajectory", "skill_degree_histogram", "text_degree_histogram",
+        "heldout_skill_error", "heldout_text_error", "scaling", "scaling_exponent",
+        "giant_fraction", "components", "segment",
+    ] {
+        assert!(report.get(key).is_some(), "missing key {key}");
+    }
+    // Refuses to overwrite without -f (usage error, exit 2).
+    let again = Command::new(exe)
+        .args(["train", corpus.to_str().unwrap(), "-o", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+
+    let info = Command::new(exe)
+        .args(["inspect", model.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(info.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    let fp = info["fingerprint"].as_str().unwrap();
+    assert_eq!(fp.len(), 16);
+    assert_eq!(fp, report["model_fingerprint"].as_str().unwrap());
+
+    // A missing corpus fails with exit 1 and one line naming it.
+    let missing = Command::new(exe)
+        .args(["train", "/nonexistent/corpus", "-o", dir.path().join("x").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("/nonexistent/corpus") && err.lines().count() == 1, "{err}");
+    // Inspecting a non-model fails cleanly.
+    let bad = Command::new(exe)
+        .args(["inspect", corpus.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
