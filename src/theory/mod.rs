@@ -1,1 +1,29 @@
 //! The theory engine: density evolution, thresholds, scaling, percolation, hierarchy.
+//!
+//! - [`de`]: density evolution for every ensemble and learner (one code path);
+//! - [`threshold`]: R*, δ*, emergence point, ratio for a target ε;
+//! - [`law`]: test-error laws from DE and least-squares fits of measured points;
+//! - [`percolation`]: the skill association graph, predicted and measured;
+//! - [`hierarchy`]: foundation and fine-tuned models (two skill classes);
+//! - [`classes`]: K skill classes and M text classes (vector DE).
+
+// emergence, simulate: theory-sim
+pub mod classes;
+pub mod de;
+pub mod hierarchy;
+pub mod law;
+pub mod percolation;
+pub mod threshold;
+
+pub use de::{DeParams, DeResult, SkillProfile, TextProfile, density_evolution};
+pub use law::{
+    ExponentialFit, Law, PowerLawFit, TestError, fit_exponential, fit_power_law, predicted_law,
+    test_error_de,
+};
+pub use percolation::{
+    AssociationStats, Percolation, measure_association, percolation_point, predicted_giant,
+};
+pub use threshold::{
+    EmergencePoint, Threshold, emergence_point, ratio_for_target, ratio_threshold,
+    unknown_fraction_threshold,
+};

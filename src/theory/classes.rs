@@ -1,0 +1,1 @@
+//! Multiple classes of skills and texts (theory.md section 7).

@@ -1,0 +1,1 @@
+//! Foundation and fine-tuned models (theory.md section 6).
