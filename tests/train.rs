@@ -19,7 +19,9 @@ fn word(i: usize) -> String {
 /// Lines of a small random-looking language: each line has 1-4 distinct words
 /// drawn with a skewed popularity from `n` words (a fixed LCG keeps it reproducible).
 fn synthetic_lines(n: usize, lines: usize, seed: u64) -> Vec<String> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
         state = state
             .wrapping_mul(6364136223846793005)
@@ -102,7 +104,11 @@ fn training_is_deterministic_and_round_trips() {
     assert!(a.codebook.counts().iter().all(|&c| c >= 1));
     // Associations are within the codebook, ordered, bounded.
     let n = a.codebook.len() as u32;
-    assert!(a.associations.iter().all(|&(x, y, c)| x < y && y < n && c >= 1));
+    assert!(
+        a.associations
+            .iter()
+            .all(|&(x, y, c)| x < y && y < n && c >= 1)
+    );
     assert!(a.associations.len() <= 4 * a.codebook.len());
 
     // Save, refuse to clobber, load back identical.
@@ -129,12 +135,18 @@ fn capacity_two_learns_what_capacity_one_cannot() {
     let mut o = opts();
     o.holdout = 0.0;
     let err = train_texts(lines.clone().into_iter(), vec!["pairs".into()], &o).unwrap_err();
-    assert!(err.to_string().contains("nothing could be learned"), "{err}");
+    assert!(
+        err.to_string().contains("nothing could be learned"),
+        "{err}"
+    );
     o.allow_empty = true;
     let (empty, r) = train_texts(lines.clone().into_iter(), vec!["pairs".into()], &o).unwrap();
     assert!(empty.codebook.is_empty());
     assert_eq!(r.learned, 0);
-    assert_eq!(Model::from_bytes(&empty.to_bytes()).unwrap().to_bytes(), empty.to_bytes());
+    assert_eq!(
+        Model::from_bytes(&empty.to_bytes()).unwrap().to_bytes(),
+        empty.to_bytes()
+    );
     o.allow_empty = false;
     o.learner = Learner::capacity(2).unwrap();
     let (m, r) = train_texts(lines.into_iter(), vec!["pairs".into()], &o).unwrap();
@@ -266,22 +278,49 @@ fn cli_train_then_inspect() {
     let corpus = write_file(dir.path(), "c.txt", &synthetic_lines(200, 1500, 9));
     let model = dir.path().join("m.szm");
     let out = Command::new(exe)
-        .args(["train", corpus.to_str().unwrap(), "-o", model.to_str().unwrap(), "--json"])
+        .args([
+            "train",
+            corpus.to_str().unwrap(),
+            "-o",
+            model.to_str().unwrap(),
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
-        "skills", "texts", "ratio", "edges", "learned_fraction", "de_learned_fraction",
-        "trajectory", "skill_degree_histogram", "text_degree_histogram",
-        "heldout_skill_error", "heldout_text_error", "scaling", "scaling_exponent",
-        "giant_fraction", "components", "segment",
+        "skills",
+        "texts",
+        "ratio",
+        "edges",
+        "learned_fraction",
+        "de_learned_fraction",
+        "trajectory",
+        "skill_degree_histogram",
+        "text_degree_histogram",
+        "heldout_skill_error",
+        "heldout_text_error",
+        "scaling",
+        "scaling_exponent",
+        "giant_fraction",
+        "components",
+        "segment",
     ] {
         assert!(report.get(key).is_some(), "missing key {key}");
     }
     // Refuses to overwrite without -f (usage error, exit 2).
     let again = Command::new(exe)
-        .args(["train", corpus.to_str().unwrap(), "-o", model.to_str().unwrap()])
+        .args([
+            "train",
+            corpus.to_str().unwrap(),
+            "-o",
+            model.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
@@ -298,12 +337,20 @@ fn cli_train_then_inspect() {
 
     // A missing corpus fails with exit 1 and one line naming it.
     let missing = Command::new(exe)
-        .args(["train", "/nonexistent/corpus", "-o", dir.path().join("x").to_str().unwrap()])
+        .args([
+            "train",
+            "/nonexistent/corpus",
+            "-o",
+            dir.path().join("x").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(err.contains("/nonexistent/corpus") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("/nonexistent/corpus") && err.lines().count() == 1,
+        "{err}"
+    );
     // Inspecting a non-model fails cleanly.
     let bad = Command::new(exe)
         .args(["inspect", corpus.to_str().unwrap()])

@@ -1,7 +1,9 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod decode;
 mod demo;
+mod encode;
 mod inspect;
 mod train;
 
@@ -23,12 +25,16 @@ enum Command {
     Train(train::Args),
     /// Describe a model or .sz file: header, fingerprint, stats.
     Inspect(inspect::Args),
+    /// Compress a file to .sz at a fidelity level (exact, sequence, set).
+    Encode(encode::Args),
+    /// Decompress a .sz file (also `semzip -d`).
+    Decode(decode::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
 /// failure, 2 on a usage error.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -40,6 +46,8 @@ pub fn main() -> i32 {
         Command::Demo(args) => demo::run(args),
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Encode(args) => encode::run(args),
+        Command::Decode(args) => decode::run(args),
     };
     match result {
         Ok(()) => 0,

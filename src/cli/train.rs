@@ -121,7 +121,10 @@ fn table(r: &TrainReport, output: &str) -> String {
     add("ratio R = T/N", format!("{:.4}", r.ratio));
     add("learned", r.learned.to_string());
     add("learned fraction", format!("{:.4}", r.learned_fraction));
-    add("DE learned fraction", format!("{:.4}", r.de_learned_fraction));
+    add(
+        "DE learned fraction",
+        format!("{:.4}", r.de_learned_fraction),
+    );
     add("rounds", r.rounds.to_string());
     add("held-out skill error", opt(r.heldout_skill_error));
     add("held-out text error", opt(r.heldout_text_error));
@@ -139,7 +142,14 @@ fn table(r: &TrainReport, output: &str) -> String {
     add("seconds", format!("{:.3}", r.seconds));
     add("MB/s", format!("{:.2}", r.mb_per_s));
     let mut out = t.render();
-    let mut s = Table::new(["fraction", "texts", "skills", "learned", "skill_err", "text_err"]);
+    let mut s = Table::new([
+        "fraction",
+        "texts",
+        "skills",
+        "learned",
+        "skill_err",
+        "text_err",
+    ]);
     for p in &r.scaling {
         s.row([
             format!("{:.4}", p.fraction),

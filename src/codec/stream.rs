@@ -7,8 +7,8 @@
 
 use super::coder::{self, CoderContext, Skill};
 use super::container::{
-    EmbeddedModel, Header, INDEX_TAG, IndexEntry, ModelRef, PACKET_TAG, TRAILER_BYTES,
-    TextsCode, Trailer, read_exact_or, read_index, write_index,
+    EmbeddedModel, Header, INDEX_TAG, IndexEntry, ModelRef, PACKET_TAG, TRAILER_BYTES, TextsCode,
+    Trailer, read_exact_or, read_index, write_index,
 };
 use super::level::{Level, Unlearned};
 use super::packet::{DEFAULT_PACKET_BYTES, MAX_PACKET_BYTES, Packet};
@@ -124,17 +124,15 @@ impl FileModel {
     /// Decodes an embedded model's sections.
     pub fn from_embedded(e: &EmbeddedModel) -> Result<FileModel> {
         let (extractor, used): (Extractor, usize) =
-            bincode::serde::decode_from_slice(&e.extractor, bincode::config::standard())
-                .map_err(|err| {
-                    Error::corrupt(format!("the embedded extractor does not decode: {err}"))
-                })?;
+            bincode::serde::decode_from_slice(&e.extractor, bincode::config::standard()).map_err(
+                |err| Error::corrupt(format!("the embedded extractor does not decode: {err}")),
+            )?;
         if used != e.extractor.len() {
             return Err(Error::corrupt("the embedded extractor has trailing bytes"));
         }
         let codebook = coder::decode_codebook(&e.codebook)?;
         let n = codebook.len() as u64;
-        if e
-            .associations
+        if e.associations
             .iter()
             .any(|&(a, b, _)| a as u64 >= n || b as u64 >= n)
         {
@@ -322,12 +320,22 @@ pub fn encode<W: Write + ?Sized>(
             Ok::<(), Error>(())
         };
         match opts.level {
-            Level::Exact => encode_exact_packets(&mut source, in_name, &fm, opts, &mut |p, s| {
-                emit(p, s, &mut out)
-            }, &mut stats)?,
-            _ => encode_text_packets(&mut source, in_name, &fm, opts, &mut |p, s| {
-                emit(p, s, &mut out)
-            }, &mut stats)?,
+            Level::Exact => encode_exact_packets(
+                &mut source,
+                in_name,
+                &fm,
+                opts,
+                &mut |p, s| emit(p, s, &mut out),
+                &mut stats,
+            )?,
+            _ => encode_text_packets(
+                &mut source,
+                in_name,
+                &fm,
+                opts,
+                &mut |p, s| emit(p, s, &mut out),
+                &mut stats,
+            )?,
         }
     }
     drop(source);
@@ -840,7 +848,7 @@ pub fn salvage<W: Write + ?Sized>(
     let mut next_text = 0u64;
     let mut damage_at: Option<usize> = None;
     let mut buf = Vec::new();
-    let put = |buf: &[u8], rep: &mut SalvageReport| -> Result<()> {
+    let mut put = |buf: &[u8], rep: &mut SalvageReport| -> Result<()> {
         output.write_all(buf).map_err(|e| Error::io(out_name, e))?;
         rep.bytes_out += buf.len() as u64;
         Ok(())
@@ -850,7 +858,9 @@ pub fn salvage<W: Write + ?Sized>(
             if p.first_text < next_text {
                 return None;
             }
-            decode_payload(header.level, &fm, &p).ok().map(|d| (p, len, d))
+            decode_payload(header.level, &fm, &p)
+                .ok()
+                .map(|d| (p, len, d))
         });
         let Some((p, len, d)) = found else {
             damage_at.get_or_insert(pos);

@@ -195,18 +195,48 @@ mod tests {
         // Trailing junk, truncation, a flipped byte, a newer version, set flags.
         let mut junk = f.clone();
         junk.push(0);
-        assert!(unframe(&junk, "m").unwrap_err().to_string().contains("trailing"));
-        assert!(unframe(&f[..f.len() - 1], "m").unwrap_err().to_string().contains("truncated"));
+        assert!(
+            unframe(&junk, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("trailing")
+        );
+        assert!(
+            unframe(&f[..f.len() - 1], "m")
+                .unwrap_err()
+                .to_string()
+                .contains("truncated")
+        );
         let mut flip = f.clone();
         flip[HEADER_LEN + 2] ^= 1;
-        assert!(unframe(&flip, "m").unwrap_err().to_string().contains("checksum"));
+        assert!(
+            unframe(&flip, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("checksum")
+        );
         let mut newer = f.clone();
         newer[8] = 2;
-        assert!(unframe(&newer, "m").unwrap_err().to_string().contains("newer"));
+        assert!(
+            unframe(&newer, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
         let mut flags = f.clone();
         flags[10] = 1;
-        assert!(unframe(&flags, "m").unwrap_err().to_string().contains("reserved"));
-        assert!(unframe(b"PK\x03\x04 zip file", "m").unwrap_err().to_string().contains("magic"));
+        assert!(
+            unframe(&flags, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("reserved")
+        );
+        assert!(
+            unframe(b"PK\x03\x04 zip file", "m")
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
     }
 
     #[test]

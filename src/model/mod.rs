@@ -114,9 +114,8 @@ impl Model {
     pub fn from_bytes_named(bytes: &[u8], name: &str) -> Result<Model> {
         let body = file::unframe(bytes, name)?;
         let (model, used): (Model, usize) =
-            bincode::serde::decode_from_slice(&body, bincode_config()).map_err(|e| {
-                Error::corrupt(format!("{name}: model body does not decode: {e}"))
-            })?;
+            bincode::serde::decode_from_slice(&body, bincode_config())
+                .map_err(|e| Error::corrupt(format!("{name}: model body does not decode: {e}")))?;
         if used != body.len() {
             return Err(Error::corrupt(format!(
                 "{name}: {} stray bytes after the model body",

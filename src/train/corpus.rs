@@ -12,7 +12,9 @@ const SNIFF_BYTES: usize = 64 * 1024;
 /// regular files (sorted, `.dat` and `.u8` skipped: fortune indexes and links).
 pub fn expand_corpora(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if args.is_empty() {
-        return Err(Error::invalid("no corpus given: name at least one file or directory"));
+        return Err(Error::invalid(
+            "no corpus given: name at least one file or directory",
+        ));
     }
     let mut out = Vec::new();
     for arg in args {

@@ -217,7 +217,9 @@ impl GraphBuilder {
             rows.close_row()?;
         }
         if self.interner.len() as u64 >= u32::MAX as u64 {
-            return Err(Error::invalid("corpus too large: 2^32 or more distinct skills"));
+            return Err(Error::invalid(
+                "corpus too large: 2^32 or more distinct skills",
+            ));
         }
         self.pending.clear();
         self.pending_heldout.clear();
@@ -355,11 +357,12 @@ fn finish(
         _ => None,
     };
 
-    let codebook = Codebook::new(
-        (0..n)
-            .filter(|&s| outcome.learned[s])
-            .map(|s| (trained.names[s].clone(), graph.skill_degree(s as u32) as u64)),
-    );
+    let codebook = Codebook::new((0..n).filter(|&s| outcome.learned[s]).map(|s| {
+        (
+            trained.names[s].clone(),
+            graph.skill_degree(s as u32) as u64,
+        )
+    }));
     let associations = stats::associations(graph, &outcome.learned, &trained.names, &codebook);
 
     let (occ, miss, bad, held) = heldout_error(&outcome.learned, &trained.heldout);
@@ -394,14 +397,15 @@ fn finish(
         rounds: outcome.trajectory.len().saturating_sub(1) as u64,
         seed: opts.seed,
         holdout: opts.holdout,
-        foundation: foundation.as_ref().zip(opts.foundation.as_ref()).map(|(r, f)| {
-            FoundationSummary {
+        foundation: foundation
+            .as_ref()
+            .zip(opts.foundation.as_ref())
+            .map(|(r, f)| FoundationSummary {
                 fingerprint: f.fingerprint(),
                 skills: r.foundation_skills,
                 known_from_foundation: r.known_from_foundation,
                 extra_learned: r.extra_learned,
-            }
-        }),
+            }),
         created_by: format!("semzip {}", env!("CARGO_PKG_VERSION")),
     };
     let model = Model {

@@ -1,13 +1,13 @@
 //! What a training run measures: the report, the scaling curve, density
 //! evolution on the empirical degrees, and the associations kept in the model.
 
+use crate::Result;
 use crate::ensemble::DegreeDistribution;
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::model::{Codebook, MAX_ASSOCIATIONS_PER_SKILL};
 use crate::peel::{Learner, peel};
 use crate::text::segment::SegmentStats;
 use crate::theory::de::{DeParams, SkillProfile, TextProfile, density_evolution};
-use crate::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -239,7 +239,10 @@ pub(super) fn associations(
         })
         .collect();
     let skills: Vec<u32> = (0..n as u32).filter(|&s| learned[s as usize]).collect();
-    let chunk = skills.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(1);
+    let chunk = skills
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(1);
     let mut pairs: Vec<(u32, u32, u32)> = skills
         .par_chunks(chunk)
         .flat_map_iter(|part| {
