@@ -65,7 +65,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let stats = decode(input, &in_name, &mut out, &out_name, model.as_ref())?;
+    let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
+        Err(e) if is_broken_pipe(&e) => return Ok(()),
+        other => other?,
+    };
     out.commit()?;
     if !args.quiet && !is_std(args.output.as_deref()) {
         eprintln!(
@@ -86,4 +89,10 @@ pub fn rewrite_argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         *first = OsString::from("decode");
     }
     v
+}
+
+/// True when the error is a closed stdout pipe (e.g. `semzip -d x.sz | head`): the
+/// reader chose to stop, which is not a failure.
+pub(crate) fn is_broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -69,7 +69,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
     let out_name = out.name();
-    let stats = encode(input, &in_name, &mut out, &out_name, model.as_ref(), &opts)?;
+    let stats = match encode(input, &in_name, &mut out, &out_name, model.as_ref(), &opts) {
+        Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
+        other => other?,
+    };
     out.commit()?;
     if args.json {
         eprintln!("{}", serde_json::to_string(&stats)?);

@@ -1,6 +1,7 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod bench;
 mod decode;
 mod demo;
 mod encode;
@@ -29,6 +30,8 @@ enum Command {
     Encode(encode::Args),
     /// Decompress a .sz file (also `semzip -d`).
     Decode(decode::Args),
+    /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
+    Bench(bench::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -48,6 +51,7 @@ pub fn main() -> i32 {
         Command::Inspect(args) => inspect::run(args),
         Command::Encode(args) => encode::run(args),
         Command::Decode(args) => decode::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => 0,
