@@ -417,7 +417,7 @@ fn encode_exact_packets(
         };
         let chunk = &buf[..cut];
         let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        let es = coder::exact_stats(fm.context(), chunk);
+        let (payload, es) = coder::encode_exact_stats(fm.context(), chunk);
         stats.skills += es.words;
         stats.known += es.known;
         stats.escapes += es.escapes;
@@ -425,7 +425,7 @@ fn encode_exact_packets(
             texts: lines,
             first_text: line,
             original_bytes: cut as u64,
-            payload: coder::encode_exact(fm.context(), chunk),
+            payload,
         };
         line += lines;
         buf.drain(..cut);
