@@ -7,7 +7,7 @@ use crate::{Error, Result};
 use std::io::{self, Read, Write};
 
 /// Default amount of input per packet (see docs/FORMAT-sz.md for the choice).
-pub const DEFAULT_PACKET_BYTES: usize = 64 << 10;
+pub const DEFAULT_PACKET_BYTES: usize = 256 << 10;
 /// Largest `--packet-bytes` accepted.
 pub const MAX_PACKET_BYTES: usize = 16 << 20;
 /// Largest payload a reader accepts (a coder may expand incompressible input a little;

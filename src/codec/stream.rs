@@ -269,9 +269,12 @@ pub fn encode<W: Write + ?Sized>(
                 extractor: bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                     .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?,
                 codebook: coder::encode_codebook(&m.codebook),
-                associations: m.associations.clone(),
+                // The coder does not use associations yet: they would cost bytes
+                // (about 15 a skill) for no gain, so self-contained files omit them.
+                associations: Vec::new(),
             };
             let mut fm = FileModel::shared(&m);
+            fm.ctx = CoderContext::new(&m.codebook, &parts.associations);
             fm.fingerprint = parts.fingerprint();
             fm.embedded = true;
             (fm, ModelRef::Embedded(parts))
@@ -380,6 +383,116 @@ fn self_train(prefix: &[u8], seg: Segmentation, name: &str) -> Result<Model> {
 
 type Emit<'e> = dyn FnMut(Packet, &mut EncodeStats) -> Result<()> + 'e;
 
+/// Input for one packet, cut sequentially, coded in parallel with its neighbours.
+enum Job {
+    /// Exact level: raw bytes.
+    Bytes { data: Vec<u8>, first_line: u64 },
+    /// Lossy levels: whole texts.
+    Texts {
+        texts: Vec<String>,
+        first: u64,
+        bytes: u64,
+    },
+}
+
+/// Skill counts of one packet, summed into [`EncodeStats`].
+#[derive(Default)]
+struct Counts {
+    skills: u64,
+    known: u64,
+    escapes: u64,
+    dropped: u64,
+}
+
+/// Packets coded at once: enough to keep every thread busy, few enough to bound
+/// memory (a packet's input each).
+fn batch_len() -> usize {
+    2 * rayon::current_num_threads().max(1)
+}
+
+/// Codes one packet (pure: the same job always gives the same bytes).
+fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Packet, Counts) {
+    let mut c = Counts::default();
+    match job {
+        Job::Bytes { data, first_line } => {
+            let (payload, es) = coder::encode_exact_stats(fm.context(), &data);
+            c.skills = es.words;
+            c.known = es.known;
+            c.escapes = es.escapes;
+            let p = Packet {
+                texts: data.iter().filter(|&&b| b == b'\n').count() as u64,
+                first_text: first_line,
+                original_bytes: data.len() as u64,
+                payload,
+            };
+            (p, c)
+        }
+        Job::Texts {
+            texts,
+            first,
+            bytes,
+        } => {
+            let mut coded_texts = Vec::with_capacity(texts.len());
+            for text in &texts {
+                let skills = match opts.level {
+                    Level::Set => fm.extractor.skill_set(text),
+                    _ => fm.extractor.skills(text),
+                };
+                let mut coded = Vec::with_capacity(skills.len());
+                for s in skills {
+                    match fm.codebook.code_of(&s) {
+                        Some(code) => {
+                            c.known += 1;
+                            coded.push(Skill::Known(code));
+                        }
+                        None if opts.unlearned == Unlearned::Escape => {
+                            c.escapes += 1;
+                            coded.push(Skill::Literal(s));
+                        }
+                        None => c.dropped += 1,
+                    }
+                }
+                c.skills += coded.len() as u64;
+                coded_texts.push(coded);
+            }
+            let payload = match opts.level {
+                Level::Set => coder::encode_sets(fm.context(), &coded_texts),
+                _ => coder::encode_sequences(fm.context(), &coded_texts),
+            };
+            let p = Packet {
+                texts: texts.len() as u64,
+                first_text: first,
+                original_bytes: bytes,
+                payload,
+            };
+            (p, c)
+        }
+    }
+}
+
+/// Codes a batch of jobs in parallel and emits the packets in input order.
+fn run_batch(
+    jobs: &mut Vec<Job>,
+    fm: &FileModel,
+    opts: &EncodeOptions,
+    emit: &mut Emit<'_>,
+    stats: &mut EncodeStats,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let done: Vec<(Packet, Counts)> = std::mem::take(jobs)
+        .into_par_iter()
+        .map(|j| make_packet(j, fm, opts))
+        .collect();
+    for (p, c) in done {
+        stats.skills += c.skills;
+        stats.known += c.known;
+        stats.escapes += c.escapes;
+        stats.dropped += c.dropped;
+        emit(p, stats)?;
+    }
+    Ok(())
+}
+
 /// Exact level: raw bytes cut into packets at the last line end before the packet
 /// size (or at the size itself inside a longer line).
 fn encode_exact_packets(
@@ -394,6 +507,7 @@ fn encode_exact_packets(
     let mut buf: Vec<u8> = Vec::with_capacity(cap);
     let mut line = 0u64;
     let mut eof = false;
+    let mut jobs = Vec::new();
     loop {
         if !eof && buf.len() < cap {
             let want = (cap - buf.len()) as u64;
@@ -405,7 +519,7 @@ fn encode_exact_packets(
             eof = (got as u64) < want;
         }
         if buf.is_empty() {
-            return Ok(());
+            return run_batch(&mut jobs, fm, opts, emit, stats);
         }
         let cut = if eof && buf.len() <= cap {
             buf.len()
@@ -415,21 +529,16 @@ fn encode_exact_packets(
                 None => cap.min(buf.len()),
             }
         };
-        let chunk = &buf[..cut];
-        let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        let (payload, es) = coder::encode_exact_stats(fm.context(), chunk);
-        stats.skills += es.words;
-        stats.known += es.known;
-        stats.escapes += es.escapes;
-        let p = Packet {
-            texts: lines,
-            first_text: line,
-            original_bytes: cut as u64,
-            payload,
-        };
+        let data: Vec<u8> = buf.drain(..cut).collect();
+        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        jobs.push(Job::Bytes {
+            data,
+            first_line: line,
+        });
         line += lines;
-        buf.drain(..cut);
-        emit(p, stats)?;
+        if jobs.len() >= batch_len() {
+            run_batch(&mut jobs, fm, opts, emit, stats)?;
+        }
     }
 }
 
@@ -443,64 +552,40 @@ fn encode_text_packets(
     emit: &mut Emit<'_>,
     stats: &mut EncodeStats,
 ) -> Result<()> {
-    let mut texts: Vec<Vec<Skill>> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut bytes = 0u64;
     let mut first = 0u64;
-    let flush = |texts: &mut Vec<Vec<Skill>>,
-                 bytes: &mut u64,
-                 first: &mut u64,
-                 stats: &mut EncodeStats,
-                 emit: &mut Emit<'_>| {
-        if texts.is_empty() {
-            return Ok(());
-        }
-        let payload = match opts.level {
-            Level::Set => coder::encode_sets(fm.context(), texts),
-            _ => coder::encode_sequences(fm.context(), texts),
-        };
-        let p = Packet {
-            texts: texts.len() as u64,
-            first_text: *first,
-            original_bytes: *bytes,
-            payload,
-        };
-        *first += texts.len() as u64;
-        texts.clear();
-        *bytes = 0;
-        emit(p, stats)
-    };
+    let mut jobs = Vec::new();
     let seg = Segmenter::new(src, opts.texts, DEFAULT_MAX_TEXT_BYTES);
     for text in seg {
         let text = text.map_err(|e| match e {
             Error::Io { source, .. } => Error::io(in_name, source),
             other => other,
         })?;
-        let skills = match opts.level {
-            Level::Set => fm.extractor.skill_set(&text),
-            _ => fm.extractor.skills(&text),
-        };
-        let mut coded = Vec::with_capacity(skills.len());
-        for s in skills {
-            match fm.codebook.code_of(&s) {
-                Some(c) => {
-                    stats.known += 1;
-                    coded.push(Skill::Known(c));
-                }
-                None if opts.unlearned == Unlearned::Escape => {
-                    stats.escapes += 1;
-                    coded.push(Skill::Literal(s));
-                }
-                None => stats.dropped += 1,
+        bytes += text.len() as u64;
+        texts.push(text);
+        if bytes >= opts.packet_bytes as u64 {
+            let n = texts.len() as u64;
+            jobs.push(Job::Texts {
+                texts: std::mem::take(&mut texts),
+                first,
+                bytes,
+            });
+            first += n;
+            bytes = 0;
+            if jobs.len() >= batch_len() {
+                run_batch(&mut jobs, fm, opts, emit, stats)?;
             }
         }
-        stats.skills += coded.len() as u64;
-        texts.push(coded);
-        bytes += text.len() as u64;
-        if bytes >= opts.packet_bytes as u64 {
-            flush(&mut texts, &mut bytes, &mut first, stats, emit)?;
-        }
     }
-    flush(&mut texts, &mut bytes, &mut first, stats, emit)
+    if !texts.is_empty() {
+        jobs.push(Job::Texts {
+            texts,
+            first,
+            bytes,
+        });
+    }
+    run_batch(&mut jobs, fm, opts, emit, stats)
 }
 
 fn memrchr(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -600,6 +685,9 @@ pub fn decode_payload(level: Level, fm: &FileModel, p: &Packet) -> Result<Decode
 }
 
 /// Reads a `.sz` stream packet by packet, checking everything on the way.
+///
+/// Packets are read in small batches and their payloads decoded in parallel; the
+/// results come out in file order.
 pub struct Decoder<R: Read> {
     r: R,
     name: String,
@@ -610,6 +698,8 @@ pub struct Decoder<R: Read> {
     entries: Vec<IndexEntry>,
     hash: Xxh3,
     bytes: u64,
+    queue: std::collections::VecDeque<Decoded>,
+    at_index: bool,
     trailer: Option<Trailer>,
 }
 
@@ -628,6 +718,8 @@ impl<R: Read> Decoder<R> {
             entries: Vec::new(),
             hash: Xxh3::new(),
             bytes: 0,
+            queue: std::collections::VecDeque::new(),
+            at_index: false,
             trailer: None,
         })
     }
@@ -649,50 +741,80 @@ impl<R: Read> Decoder<R> {
 
     /// The next packet decoded, or `None` after the index and trailer were checked.
     pub fn next_packet(&mut self) -> Result<Option<Decoded>> {
-        self.next_inner().map_err(|e| name_err(&self.name, e))
+        if self.queue.is_empty() && self.trailer.is_none() {
+            self.fill().map_err(|e| name_err(&self.name, e))?;
+        }
+        Ok(self.queue.pop_front())
     }
 
-    fn next_inner(&mut self) -> Result<Option<Decoded>> {
-        if self.trailer.is_some() {
-            return Ok(None);
-        }
-        let mut tag = [0u8; 2];
-        read_exact_or(&mut self.r, &mut tag, "the packet list")?;
-        if tag == PACKET_TAG {
-            let (p, len) = Packet::read_after_tag(&mut self.r)?;
-            if p.first_text != self.texts {
-                return Err(Error::corrupt(format!(
-                    "packet at byte {} starts at text {} but {} texts came before: packets are missing or out of order",
-                    self.pos, p.first_text, self.texts
-                )));
+    /// Reads a batch of packets, decodes them in parallel, and checks the index and
+    /// trailer once they are reached.
+    fn fill(&mut self) -> Result<()> {
+        use rayon::prelude::*;
+        let mut batch = Vec::new();
+        while !self.at_index && batch.len() < batch_len() {
+            match self.read_record()? {
+                Some(p) => batch.push(p),
+                None => self.at_index = true,
             }
-            self.entries.push(IndexEntry {
-                offset: self.pos,
-                first_text: p.first_text,
-            });
-            self.pos += len;
-            self.texts += p.texts;
-            let d = decode_payload(self.header.level, &self.model, &p)?;
+        }
+        let (level, fm) = (self.header.level, &self.model);
+        let decoded: Vec<Result<Decoded>> = batch
+            .par_iter()
+            .map(|p| decode_payload(level, fm, p))
+            .collect();
+        for (p, d) in batch.iter().zip(decoded) {
+            let d = d?;
             if let Decoded::Bytes(b) = &d {
                 let lines = b.iter().filter(|&&c| c == b'\n').count() as u64;
                 if lines != p.texts {
                     return Err(Error::corrupt(format!(
-                        "packet at byte {} holds {lines} lines, its header says {}",
-                        self.entries.last().map_or(0, |e| e.offset),
-                        p.texts
+                        "packet of line {} holds {lines} lines, its header says {}",
+                        p.first_text, p.texts
                     )));
                 }
                 self.hash.update(b);
                 self.bytes += b.len() as u64;
             }
-            return Ok(Some(d));
+            self.queue.push_back(d);
         }
-        if tag != INDEX_TAG {
+        if self.at_index {
+            self.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next packet record, or `None` when the index tag comes instead.
+    fn read_record(&mut self) -> Result<Option<Packet>> {
+        let mut tag = [0u8; 2];
+        read_exact_or(&mut self.r, &mut tag, "the packet list")?;
+        if tag == INDEX_TAG {
+            return Ok(None);
+        }
+        if tag != PACKET_TAG {
             return Err(Error::corrupt(format!(
                 "unexpected bytes at offset {} (neither a packet nor the index): damaged file, try --salvage",
                 self.pos
             )));
         }
+        let (p, len) = Packet::read_after_tag(&mut self.r)?;
+        if p.first_text != self.texts {
+            return Err(Error::corrupt(format!(
+                "packet at byte {} starts at text {} but {} texts came before: packets are missing or out of order",
+                self.pos, p.first_text, self.texts
+            )));
+        }
+        self.entries.push(IndexEntry {
+            offset: self.pos,
+            first_text: p.first_text,
+        });
+        self.pos += len;
+        self.texts += p.texts;
+        Ok(Some(p))
+    }
+
+    /// Checks the index (its tag already read), the trailer and the end of input.
+    fn finish(&mut self) -> Result<()> {
         let index_offset = self.pos;
         let entries = read_index(&mut self.r, self.entries.len() as u64)?;
         if entries != self.entries {
@@ -732,7 +854,7 @@ impl<R: Read> Decoder<R> {
             Err(e) => return Err(Error::corrupt(format!("cannot read past the trailer: {e}"))),
         }
         self.trailer = Some(t);
-        Ok(None)
+        Ok(())
     }
 }
 
