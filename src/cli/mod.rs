@@ -1,14 +1,17 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod bench;
 mod corpus;
+mod decode;
 mod demo;
-mod hierarchy;
-mod percolation;
-mod threshold;
 mod emergence;
-mod scaling;
+mod encode;
+mod hierarchy;
 mod inspect;
+mod percolation;
+mod scaling;
+mod threshold;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -41,12 +44,18 @@ enum Command {
     Train(train::Args),
     /// Describe a model or .sz file: header, fingerprint, stats.
     Inspect(inspect::Args),
+    /// Compress a file to .sz at a fidelity level (exact, sequence, set).
+    Encode(encode::Args),
+    /// Decompress a .sz file (also `semzip -d`).
+    Decode(decode::Args),
+    /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
+    Bench(bench::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
 /// failure, 2 on a usage error.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -64,6 +73,9 @@ pub fn main() -> i32 {
         Command::Corpus(args) => corpus::run(args),
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Encode(args) => encode::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => 0,
