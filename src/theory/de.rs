@@ -689,9 +689,10 @@ impl Engine<'_> {
         }
     }
 
-    /// True when f(t) = Σ e_i δ_i λ_i(y(t)) < t on a 64-point log grid of [1e-12, x].
+    /// True when f(t) = Σ e_i δ_i λ_i(y(t)) < t on a 64-point log grid of
+    /// [[`COMPLETE`], x].
     fn heads_to_zero(&self, x: f64) -> bool {
-        let lo: f64 = 1e-12;
+        let lo: f64 = COMPLETE;
         if x <= lo {
             return true;
         }
@@ -702,8 +703,9 @@ impl Engine<'_> {
         })
     }
 
-    /// Iterates from x_0 = Σ e_i δ_i. With `early_exit`, stops as soon as x is below
-    /// [`COMPLETE`] (learning completes; used by threshold searches).
+    /// Iterates from x_0 = Σ e_i δ_i. With `early_exit` (threshold searches) it stops
+    /// as soon as x is below [`COMPLETE`], or below 1e-2 where a grid check of
+    /// f(t) < t decides (x set to 0 when learning completes, else left positive).
     pub fn iterate(&self, record: bool, early_exit: bool, max_rounds: usize) -> DeResult {
         let mut x = self.start();
         let eps0: f64 = self.prep.comps.iter().map(|c| c.node_share * c.delta).sum();
@@ -723,11 +725,10 @@ impl Engine<'_> {
                 converged: true,
             };
         }
-        // Early exit also succeeds once x is small and f(t) < t on a log grid from x
-        // down to 1e-12: then nothing stops x from reaching 0. Near a continuous
-        // transition (Λ = x^2) the last approach to 0 is algebraic and would take
-        // millions of rounds.
-        let mut next_check = if early_exit { 1e-2 } else { 0.0 };
+        // With early exit, once x < 1e-2 a grid check of f(t) < t on [COMPLETE, x]
+        // decides: near a continuous transition (Λ = x^2) the last approach to 0, or
+        // to a tiny positive fixed point, is algebraic and would take 10^5+ rounds.
+        let next_check = if early_exit { 1e-2 } else { 0.0 };
         let mut y = 1.0;
         let mut eps = eps0;
         let mut rounds = 0;
@@ -747,15 +748,15 @@ impl Engine<'_> {
                 break;
             }
             if x < next_check {
+                // Decisive either way: all f(t) < t below x means x reaches 0; some
+                // f(t) >= t means x can never pass below t (f is increasing).
+                converged = true;
                 if self.heads_to_zero(x) {
-                    // Certified: report the fixed point 0 it is heading to.
                     x = 0.0;
                     y = self.not_teach(0.0);
                     eps = self.unlearned(y);
-                    converged = true;
-                    break;
                 }
-                next_check = x / 2.0;
+                break;
             }
         }
         DeResult {
