@@ -312,7 +312,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn no_threshold_reason(p: &DeParams) -> String {
-    use crate::theory::SkillProfile;
+    use crate::theory::{SkillProfile, density_evolution};
+    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
+    if far.unlearned >= p.unknown_fraction - 1e-12 && p.unknown_fraction > 0.0 {
+        return format!(
+            "nothing is learned at any ratio: no text starts with at most {} unknown skill(s); \
+             raise the capacity, use text degrees that include small texts, or start from a \
+             foundation (--unknown-fraction < 1)",
+            p.learner.max_novel()
+        );
+    }
     match &p.skills {
         SkillProfile::PoissonMixture(_) => {
             "skill degrees are (mixed) Poisson: a skill in no training text is never learned, \

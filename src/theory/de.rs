@@ -826,6 +826,34 @@ mod tests {
     }
 
     #[test]
+    fn params_and_results_serialize() {
+        let p = DeParams::text_driven(
+            &spec("fixed:3"),
+            Popularity::Zipf(1.2),
+            100,
+            2.0,
+            Learner::capacity(2).unwrap(),
+        );
+        let j = serde_json::to_value(&p).unwrap();
+        assert_eq!(j["learner"], "capacity:2");
+        assert_eq!(j["skills"]["PoissonMixture"]["classes"], 100);
+        assert_eq!(j["texts"]["Degrees"][3], 1.0);
+        let r = serde_json::to_value(density_evolution(&p)).unwrap();
+        assert!(r["unlearned"].as_f64().unwrap() < 1.0);
+    }
+
+    #[test]
+    fn fixed_text_degree_above_capacity_learns_nothing_from_scratch() {
+        // Every text starts with 3 unknown skills: a capacity-1 learner never starts,
+        // exactly as the peeling engine on a sampled graph.
+        let l = Learner::capacity(1).unwrap();
+        let p = DeParams::text_driven(&spec("fixed:3"), Popularity::Uniform, 1, 50.0, l);
+        assert_eq!(density_evolution(&p).unlearned, 1.0);
+        let started = density_evolution(&p.with_unknown_fraction(0.5));
+        assert!(started.unlearned < 1e-6, "{started:?}");
+    }
+
+    #[test]
     fn mixture_compression_is_faithful() {
         let l = Learner::capacity(1).unwrap();
         let p = DeParams::text_driven(&spec("fixed:3"), Popularity::Zipf(1.5), 20_000, 3.0, l);
