@@ -81,7 +81,7 @@ fn capacity_equals_a_table_of_ones_bit_for_bit() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn unlearned_fraction_is_monotone_in_ratio(
         a in 0.05f64..0.95,
@@ -366,4 +366,27 @@ fn percolation_and_hierarchy_commands() {
     assert!(strong > weak && strong > 0.5, "{weak} {strong}");
     let (code, _, _) = semzip(&["hierarchy", "--foundation-ratio", "0"]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn poisson_learner_de_matches_simulation() {
+    // A noisy learner p_1 = 0.7. (Longer tables differ: peel draws afresh each time a
+    // text's novel count changes, so a text gets several chances, while DE's
+    // Σ_j P[Bin(k-1,x)=j] p_{j+1} gives one chance at the final count.)
+    let l = Learner::probabilistic(vec![0.7], 3).unwrap();
+    for r in [1.0, 2.0] {
+        let p = DeParams::skill_driven(&spec("fixed:3"), r, l.clone());
+        let de = density_evolution(&p).unlearned;
+        let e = Ensemble::SkillDriven {
+            skills: 100_000,
+            ratio: r,
+            skill_degrees: spec("fixed:3"),
+        };
+        let sim = peel(&e.sample(2).unwrap(), &l, None).unlearned_fraction();
+        println!("R = {r}: DE {de:.4}, simulation {sim:.4}");
+        assert!(
+            (de - sim).abs() < 0.01,
+            "R = {r}: DE {de} vs simulation {sim}"
+        );
+    }
 }
