@@ -3,7 +3,10 @@
 
 mod demo;
 mod emergence;
+mod hierarchy;
+mod percolation;
 mod scaling;
+mod threshold;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +26,12 @@ enum Command {
     Emergence(emergence::Args),
     /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
     Scaling(scaling::Args),
+    /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
+    Threshold(threshold::Args),
+    /// The skill association graph: predicted and measured giant component.
+    Percolation(percolation::Args),
+    /// Foundation and fine-tuning: domain data needed with and without a foundation.
+    Hierarchy(hierarchy::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -40,6 +49,9 @@ pub fn main() -> i32 {
         Command::Demo(args) => demo::run(args),
         Command::Emergence(args) => emergence::run(args),
         Command::Scaling(args) => scaling::run(args),
+        Command::Threshold(args) => threshold::run(args),
+        Command::Percolation(args) => percolation::run(args),
+        Command::Hierarchy(args) => hierarchy::run(args),
     };
     match result {
         Ok(()) => 0,
