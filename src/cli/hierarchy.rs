@@ -19,13 +19,28 @@ pub struct Args {
     #[arg(long, value_name = "SPEC", default_value = "fixed:3")]
     domain_degrees: String,
     /// General skills per domain skill (N_g / N_d).
-    #[arg(long, value_name = "A", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "A",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     general_per_domain: f64,
     /// Foundation texts per general skill: one value or a list a,b,c.
-    #[arg(long, value_name = "R[,R...]", default_value = "2")]
+    #[arg(
+        long,
+        value_name = "R[,R...]",
+        default_value = "2",
+        allow_hyphen_values = true
+    )]
     foundation_ratio: String,
     /// Learner capacity c (default 1).
-    #[arg(long, value_name = "C", conflicts_with = "learner")]
+    #[arg(
+        long,
+        value_name = "C",
+        conflicts_with = "learner",
+        allow_negative_numbers = true
+    )]
     capacity: Option<i64>,
     /// Poisson learner table, probs:p1,p2,... (or capacity:C).
     #[arg(long, value_name = "SPEC")]
@@ -104,17 +119,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let needed = if first.criterion == "threshold" {
         "domain R* (learning completes)".to_string()
     } else {
-        format!("domain R for domain ε <= {DOMAIN_TARGET}")
+        format!(
+            "domain R for domain ε <= Λ_d(0) + {DOMAIN_TARGET} (no threshold: some skills have degree 0 or 1)"
+        )
     };
     println!("{needed}; R = domain texts per domain skill");
     println!(
-        "{:>12} {:>14} {:>14} {:>14} {:>8}",
+        "{:>12} {:>16} {:>16} {:>16} {:>8}",
         "foundation R", "foundation ε", "R from scratch", "R fine-tuned", "saving"
     );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.5}"));
     for r in &reports {
         println!(
-            "{:>12.4} {:>14.6} {:>14} {:>14} {:>8}",
+            "{:>12.4} {:>16.6} {:>16} {:>16} {:>8}",
             r.setting.foundation_ratio,
             r.foundation_unlearned,
             f(r.domain_ratio_without),

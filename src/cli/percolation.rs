@@ -15,7 +15,12 @@ pub struct Args {
     #[command(flatten)]
     model: ModelArgs,
     /// One ratio R, or a sweep FROM:TO:STEP (configurations: the ratio is implied).
-    #[arg(long, value_name = "R|FROM:TO:STEP", default_value = "1")]
+    #[arg(
+        long,
+        value_name = "R|FROM:TO:STEP",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
     ratio: String,
     /// Also sample graphs (needs --skills) and measure the association graph.
     #[arg(long)]

@@ -28,16 +28,26 @@ pub struct ModelArgs {
     #[arg(long, value_name = "SPEC")]
     pub popularity: Option<String>,
     /// Number of skills N (text-driven Zipf popularity; simulations).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub skills: Option<i64>,
     /// Learner capacity c (default 1).
-    #[arg(long, value_name = "C", conflicts_with = "learner")]
+    #[arg(
+        long,
+        value_name = "C",
+        conflicts_with = "learner",
+        allow_negative_numbers = true
+    )]
     pub capacity: Option<i64>,
     /// Poisson learner table, probs:p1,p2,... (or capacity:C).
     #[arg(long, value_name = "SPEC")]
     pub learner: Option<String>,
     /// Probability δ that a skill is unknown before training (1 = no foundation).
-    #[arg(long, value_name = "D", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub unknown_fraction: f64,
 }
 
@@ -185,10 +195,10 @@ pub struct Args {
     #[arg(long, value_enum)]
     over: Option<Over>,
     /// The ratio for --over unknown-fraction (implied for configurations).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     ratio: Option<f64>,
     /// Bisection tolerance (absolute, on R or δ).
-    #[arg(long, default_value_t = 1e-5)]
+    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
     tol: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -302,7 +312,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn no_threshold_reason(p: &DeParams) -> String {
-    use crate::theory::SkillProfile;
+    use crate::theory::{SkillProfile, density_evolution};
+    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
+    if far.unlearned >= p.unknown_fraction - 1e-12 && p.unknown_fraction > 0.0 {
+        return format!(
+            "nothing is learned at any ratio: no text starts with at most {} unknown skill(s); \
+             raise the capacity, use text degrees that include small texts, or start from a \
+             foundation (--unknown-fraction < 1)",
+            p.learner.max_novel()
+        );
+    }
     match &p.skills {
         SkillProfile::PoissonMixture(_) => {
             "skill degrees are (mixed) Poisson: a skill in no training text is never learned, \
