@@ -503,3 +503,25 @@ fn bpe_on_fortunes_is_deterministic() {
         "{words} {tokens} {letters}"
     );
 }
+
+#[test]
+fn corpus_stats_cli_counts_the_sample() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/synth-sample.txt");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+        .args(["corpus", "stats", "--json", "--extractor", "words-nostop"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["segment"]["texts"], 900);
+    // fixed:4 texts: words-nostop finds exactly 4 skills in each.
+    assert_eq!(v["skills"], 3600);
+    assert_eq!(v["texts_without_skills"], 0);
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+        .args(["corpus", "stats", "--extractor", "bpe:0"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
