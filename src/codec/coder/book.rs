@@ -59,7 +59,7 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
     let sorted = canonical(book);
     enc.bits(u32::from(sorted), 1);
     if super::tune("BOOKTRACE", 0) == 1 {
-        enc.trace = Some(vec![0.0; 3]);
+        enc.trace = Some(vec![0.0; 5]);
     }
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
@@ -91,16 +91,16 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         prev_lcp = l;
         enc.tag = 2;
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
+        m.spell.ppm_tag(2);
         m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
     }
     if let Some(t) = enc.trace.take() {
+        let b: Vec<String> = t.iter().map(|x| format!("{:.0}", x / 8.0)).collect();
         eprintln!(
-            "codebook bytes: counts {:.0} lcp {:.0} spell {:.0}",
-            t[0] / 8.0,
-            t[1] / 8.0,
-            t[2] / 8.0
+            "codebook bytes [counts, lcp, o3, o2, o1+o0]: {}",
+            b.join(" ")
         );
     }
     let body = enc.finish();

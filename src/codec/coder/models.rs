@@ -131,6 +131,17 @@ impl Fenwick {
         }
     }
 
+    /// Removes `d` from the frequency of symbol `i` (undoing an [`Fenwick::add`]).
+    pub fn sub(&mut self, i: usize, d: u32) {
+        self.freq[i] -= d;
+        self.total -= d;
+        let mut j = i + 1;
+        while j < self.tree.len() {
+            self.tree[j] = self.tree[j].wrapping_sub(d);
+            j += j & j.wrapping_neg();
+        }
+    }
+
     /// The symbol whose interval holds `t` (t < total), as (symbol, cum, freq).
     #[inline]
     pub fn find(&self, t: u32) -> (u32, u32, u32) {
@@ -673,6 +684,11 @@ impl CharPpm {
             o0: Fenwick::from_freqs(&[1; SPELL_N]),
             ex: Vec::new(),
         }
+    }
+
+    /// Sets the trace tag of the order-3 context (measurement only).
+    pub fn ppm_tag(&mut self, t: usize) {
+        self.ppm.tag = t;
     }
 
     fn keys(hist: &[u8]) -> [u64; 3] {
