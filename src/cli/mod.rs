@@ -1,6 +1,7 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod corpus;
 mod demo;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
+    /// Corpus tools: `corpus synth` writes the synthetic language.
+    Corpus(corpus::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -32,6 +35,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Corpus(args) => corpus::run(args),
     };
     match result {
         Ok(()) => 0,
