@@ -21,7 +21,7 @@ impl BookModel {
     fn new() -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
-            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); MAX_LCP + 1],
+            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); 2 * (MAX_LCP + 1)],
             spell: CharPpm::new(),
         }
     }
@@ -86,8 +86,9 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         prev_same = same;
         let l = lcp(prev_word, w);
         enc.tag = 1;
-        m.lcp[prev_lcp].encode(&mut enc, l);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        m.lcp[lc].encode_upto(&mut enc, l, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
         enc.tag = 2;
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
@@ -146,8 +147,9 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
                 .ok_or_else(corrupt)?
         };
         prev_same = same;
-        let l = m.lcp[prev_lcp].decode(&mut dec);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        let l = m.lcp[lc].decode_upto(&mut dec, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
         if l > prev_word.len() {
             return Err(corrupt());

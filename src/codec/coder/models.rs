@@ -298,6 +298,30 @@ impl Freq {
         }) as usize
     }
 
+    /// Codes symbol `s` among the first `n` symbols only (the rest are impossible).
+    pub fn encode_upto(&self, enc: &mut Enc, s: usize, n: usize) {
+        let cum: u32 = self.f[..s].iter().sum();
+        let total: u32 = self.f[..n.min(self.f.len())].iter().sum();
+        enc.put(cum, self.f[s], total);
+    }
+
+    /// Decodes a symbol of [`Freq::encode_upto`].
+    pub fn decode_upto(&self, dec: &mut Dec, n: usize) -> usize {
+        let f = &self.f[..n.clamp(1, self.f.len())];
+        let total: u32 = f.iter().sum();
+        dec.get(total, |t| {
+            let mut c = 0u32;
+            for (i, &x) in f.iter().enumerate() {
+                if t < c + x {
+                    return (i as u32, c, x);
+                }
+                c += x;
+            }
+            let last = f.len() - 1;
+            (last as u32, c - f[last], f[last])
+        }) as usize
+    }
+
     /// Adds `d` to symbol `s`, halving everything when the total passes the limit.
     pub fn inc(&mut self, s: usize, d: u32) {
         self.f[s] += d;
@@ -677,8 +701,8 @@ impl CharPpm {
     /// Empty statistics.
     pub fn new() -> Self {
         let mut ppm = Ppm::new();
-        ppm.init = 1;
-        ppm.inc = 1;
+        ppm.init = super::tune("CINIT", 1);
+        ppm.inc = super::tune("CINC", 1);
         CharPpm {
             ppm,
             o0: Fenwick::from_freqs(&[1; SPELL_N]),
@@ -691,7 +715,7 @@ impl CharPpm {
         self.ppm.tag = t;
     }
 
-    fn keys(hist: &[u8]) -> [u64; 3] {
+    fn keys(hist: &[u8]) -> [u64; 4] {
         let b = |i: usize| {
             if hist.len() >= i {
                 hist[hist.len() - i] as u64
@@ -700,6 +724,7 @@ impl CharPpm {
             }
         };
         [
+            mix(mix(mix(mix(b(4), b(3)), b(2)), b(1)), 34),
             mix(mix(mix(b(3), b(2)), b(1)), 33),
             mix(mix(b(2), b(1)), 32),
             mix(b(1), 31),
