@@ -173,24 +173,36 @@ impl Fenwick {
     /// `start`, and their total frequency: the order-0 distribution restricted to
     /// symbols `start..` with the excluded ones removed. Returns (excluded mass, mass
     /// below start).
+    /// Only the first [`EXCL_MAX`] excluded symbols are removed (bounds the work);
+    /// the encoder passes `sorted = false`, which skips what only decoding needs.
     pub fn excluded(
         &self,
         list: &[u32],
         start: usize,
         out: &mut Vec<(u32, u32, u32)>,
+        sorted: bool,
     ) -> (u32, u32) {
         out.clear();
-        for &s in list {
+        let mut e = 0;
+        for &s in &list[..list.len().min(EXCL_MAX)] {
             if (s as usize) < self.freq.len() && s as usize >= start {
-                out.push((s, 0, self.freq[s as usize]));
+                let f = self.freq[s as usize];
+                out.push((s, 0, f));
+                e += f;
             }
         }
-        out.sort_unstable_by_key(|x| x.0);
-        let lo = self.cum(start.min(self.freq.len()));
-        let mut e = 0;
-        for x in out.iter_mut() {
-            x.1 = self.cum(x.0 as usize) - lo - e;
-            e += x.2;
+        let lo = if start == 0 {
+            0
+        } else {
+            self.cum(start.min(self.freq.len()))
+        };
+        if sorted {
+            out.sort_unstable_by_key(|x| x.0);
+            let mut before = 0;
+            for x in out.iter_mut() {
+                x.1 = self.cum(x.0 as usize) - lo - before;
+                before += x.2;
+            }
         }
         (e, lo)
     }
@@ -203,11 +215,7 @@ impl Fenwick {
         ex: &[(u32, u32, u32)],
         (e, lo): (u32, u32),
     ) {
-        let before: u32 = ex
-            .iter()
-            .take_while(|x| (x.0 as usize) < i)
-            .map(|x| x.2)
-            .sum();
+        let before: u32 = ex.iter().filter(|x| (x.0 as usize) < i).map(|x| x.2).sum();
         enc.put(self.cum(i) - lo - before, self.freq[i], self.total - lo - e);
     }
 
@@ -244,6 +252,9 @@ impl Fenwick {
         *self = Fenwick::from_freqs(&f);
     }
 }
+
+/// Most excluded symbols removed from an order-0 distribution.
+pub const EXCL_MAX: usize = 128;
 
 /// A small adaptive frequency table coded by linear scan.
 #[derive(Clone, Debug)]
@@ -434,6 +445,9 @@ impl Ppm {
 
     #[inline]
     fn live(&self, n: &Node) -> (u32, u32) {
+        if self.excl.list.is_empty() && self.floor.is_none() {
+            return (n.total, n.syms.len() as u32);
+        }
         let mut sum = 0;
         let mut d = 0;
         for (&s, &c) in n.syms.iter().zip(&n.cnts) {
@@ -774,7 +788,9 @@ impl CharPpm {
             let k = self.ppm.encode(enc, &keys, s);
             if k >= keys.len() {
                 let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
-                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, false);
                 self.o0.encode_excl(enc, s as usize, &self.ex, e);
             }
             self.update(&keys, k, s);
@@ -807,7 +823,9 @@ impl CharPpm {
                 s
             } else {
                 let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
-                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, true);
                 self.o0.decode_excl(dec, &self.ex, e)?
             };
             if dec.bad || s as usize >= SPELL_N || self.ppm.excl.has(s) {

@@ -102,11 +102,15 @@ impl<'c> WordModel<'c> {
         let id = if k < keys.len() {
             id
         } else if id != NONE {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
             self.fen.encode_excl(enc, id as usize, &self.ex, e);
             id
         } else {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
             self.fen.encode_excl(enc, ESC as usize, &self.ex, e);
             let WSym::New(b) = sym else { return ESC };
             enc.tag = 3;
@@ -126,7 +130,9 @@ impl<'c> WordModel<'c> {
         let id = if s != NONE {
             s
         } else {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, true);
             let s = self.fen.decode_excl(dec, &self.ex, e)?;
             if s == ESC {
                 let b = self.spell.decode(dec, max_spell)?;
