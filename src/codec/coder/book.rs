@@ -58,9 +58,6 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
     let mut enc = Enc::new();
     let sorted = canonical(book);
     enc.bits(u32::from(sorted), 1);
-    if super::tune("BOOKTRACE", 0) == 1 {
-        enc.trace = Some(vec![0.0; 5]);
-    }
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
@@ -70,7 +67,6 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         let w = w.as_bytes();
         units += w.len();
         let same = usize::from(c == prev_count);
-        enc.tag = 0;
         m.same[prev_same].encode(&mut enc, same);
         m.same[prev_same].inc(same, 8);
         if same == 0 {
@@ -85,24 +81,14 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         }
         prev_same = same;
         let l = lcp(prev_word, w);
-        enc.tag = 1;
         let lc = prev_lcp + (MAX_LCP + 1) * same;
         m.lcp[lc].encode_upto(&mut enc, l, prev_word.len().min(MAX_LCP) + 1);
         m.lcp[lc].inc(l, 8);
         prev_lcp = l;
-        enc.tag = 2;
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
-        m.spell.ppm_tag(2);
         m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
-    }
-    if let Some(t) = enc.trace.take() {
-        let b: Vec<String> = t.iter().map(|x| format!("{:.0}", x / 8.0)).collect();
-        eprintln!(
-            "codebook bytes [counts, lcp, o3, o2, o1+o0]: {}",
-            b.join(" ")
-        );
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);

@@ -38,6 +38,7 @@ impl<'c> SepModel<'c> {
             seps: vec![Vec::new()],
             index: FxMap::default(),
             order0: Freq::new(1, 4, 1 << 16),
+            // Secondary escape estimation was measured not to help separators.
             ppm: Ppm::new(),
             spell: Spell::new(&ctx.sep_spell),
             prev: SEP_ESC,

@@ -413,6 +413,10 @@ pub struct Ppm {
     pub inc: u32,
     /// Node totals above this are halved.
     pub limit: u32,
+    /// Escape count per distinct symbol, in quarters.
+    pub esc4: u32,
+    /// Secondary escape estimation: (escapes, observations) per context class.
+    see: Vec<(u32, u32)>,
     /// Symbols at or below this are impossible (set level: codes come ascending).
     pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
@@ -434,6 +438,8 @@ impl Ppm {
             tag: 0,
             full: false,
             floor: None,
+            esc4: 4,
+            see: Vec::new(),
         }
     }
 
@@ -460,8 +466,51 @@ impl Ppm {
     }
 
     #[inline]
-    fn esc(d: u32) -> u32 {
-        d.max(1)
+    fn esc(&self, d: u32) -> u32 {
+        (d * self.esc4 / 4).max(1)
+    }
+
+    /// The secondary-estimation class of a context: its order, distinct count and mass.
+    #[inline]
+    fn see_class(k: usize, d: u32, sum: u32) -> usize {
+        k.min(7) * 64 + (d.min(8) as usize - 1) * 8 + (sum.max(1).ilog2() as usize).min(7)
+    }
+
+    /// The escape count of a context: from its class's observed escape rate when SEE
+    /// is on, else from its distinct count.
+    #[inline]
+    fn esc_of(&self, k: usize, d: u32, sum: u32) -> u32 {
+        if self.see.is_empty() {
+            return self.esc(d);
+        }
+        let (e, n) = self.see[Self::see_class(k, d, sum)];
+        let v = sum as u64 * e as u64 / (n - e).max(1) as u64;
+        v.clamp(1, 1 << 22) as u32
+    }
+
+    /// Records whether a context of the class escaped.
+    #[inline]
+    fn see_update(&mut self, k: usize, d: u32, sum: u32, escaped: bool) {
+        if self.see.is_empty() {
+            return;
+        }
+        let x = &mut self.see[Self::see_class(k, d, sum)];
+        x.1 += 32;
+        if escaped {
+            x.0 += 32;
+        }
+        if x.1 > 1 << 13 {
+            x.0 = x.0.div_ceil(2);
+            x.1 /= 2;
+        }
+        x.0 = x.0.clamp(1, x.1 - 1);
+    }
+
+    /// Turns on secondary escape estimation.
+    pub fn with_see(mut self) -> Self {
+        // Each class starts at an escape rate of 1/3, worth a few observations.
+        self.see = vec![(32, 96); 8 * 64];
+        self
     }
 
     /// Codes `sym` in the contexts `keys` (highest order first). Returns the index of
@@ -478,21 +527,28 @@ impl Ppm {
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
             if !self.out(sym) {
                 let mut cum = 0;
+                let mut hit = None;
                 for (&s, &c) in n.syms.iter().zip(&n.cnts) {
                     if s == sym {
-                        enc.put(cum, c, total);
-                        return k;
+                        hit = Some((cum, c));
+                        break;
                     }
                     if !self.out(s) {
                         cum += c;
                     }
                 }
+                if let Some((cum, c)) = hit {
+                    enc.put(cum, c, total);
+                    self.see_update(k, d, sum, false);
+                    return k;
+                }
             }
             enc.put(sum, esc, total);
+            self.see_update(k, d, sum, true);
             let n = &self.nodes[ni as usize];
             for i in 0..n.syms.len() {
                 let s = self.nodes[ni as usize].syms[i];
@@ -513,7 +569,7 @@ impl Ppm {
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
             let this = &*self;
             let s = dec.get(total, |t| {
@@ -532,6 +588,7 @@ impl Ppm {
                 }
                 (NONE, sum, esc)
             });
+            self.see_update(k, d, sum, s == NONE);
             if s != NONE {
                 return (s, k);
             }
@@ -679,31 +736,7 @@ pub fn spell_prior<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<Freq> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fenwick_matches_naive() {
-        let mut f = Fenwick::from_freqs(&[3, 1, 4, 1, 5]);
-        for x in [9u32, 2, 6, 5, 3, 5, 8] {
-            f.push(x);
-        }
-        f.add(3, 7);
-        let freqs: Vec<u32> = (0..f.len()).map(|i| f.freq(i)).collect();
-        let mut c = 0;
-        for (i, &x) in freqs.iter().enumerate() {
-            assert_eq!(f.cum(i), c);
-            for t in c..c + x {
-                assert_eq!(f.find(t), (i as u32, c, x));
-            }
-            c += x;
-        }
-        assert_eq!(f.total(), c);
-    }
-}
-
-/// Order-3 PPM over bytes (order-3, 2, 1 contexts, then order 0) for spelling
+/// PPM over bytes (order-4 down to order-1 contexts, then order 0) for spelling
 /// strings from scratch, with optional exclusions on the first byte.
 pub struct CharPpm {
     ppm: Ppm,
@@ -715,18 +748,14 @@ impl CharPpm {
     /// Empty statistics.
     pub fn new() -> Self {
         let mut ppm = Ppm::new();
-        ppm.init = super::tune("CINIT", 1);
-        ppm.inc = super::tune("CINC", 1);
+        ppm.init = 1;
+        ppm.inc = 2;
+        let ppm = ppm.with_see();
         CharPpm {
             ppm,
             o0: Fenwick::from_freqs(&[1; SPELL_N]),
             ex: Vec::new(),
         }
-    }
-
-    /// Sets the trace tag of the order-3 context (measurement only).
-    pub fn ppm_tag(&mut self, t: usize) {
-        self.ppm.tag = t;
     }
 
     fn keys(hist: &[u8]) -> [u64; 4] {
@@ -841,5 +870,29 @@ impl CharPpm {
             out.push(s as u8);
             hist.push(s as u8);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenwick_matches_naive() {
+        let mut f = Fenwick::from_freqs(&[3, 1, 4, 1, 5]);
+        for x in [9u32, 2, 6, 5, 3, 5, 8] {
+            f.push(x);
+        }
+        f.add(3, 7);
+        let freqs: Vec<u32> = (0..f.len()).map(|i| f.freq(i)).collect();
+        let mut c = 0;
+        for (i, &x) in freqs.iter().enumerate() {
+            assert_eq!(f.cum(i), c);
+            for t in c..c + x {
+                assert_eq!(f.find(t), (i as u32, c, x));
+            }
+            c += x;
+        }
+        assert_eq!(f.total(), c);
     }
 }

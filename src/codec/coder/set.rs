@@ -57,11 +57,11 @@ impl<'c> SetModel<'c> {
             lit_words: Vec::new(),
             lit_index: FxMap::default(),
             spell: Spell::new(&ctx.word_spell),
-            inc: ctx.inc0,
+            inc: super::PRIOR,
             co,
             boosts: Vec::new(),
             cur: Vec::new(),
-            boost: ctx.inc0,
+            boost: super::PRIOR,
             deplete,
         }
     }

@@ -51,10 +51,12 @@ impl<'c> WordModel<'c> {
             first_dyn,
             ppm: {
                 let mut p = Ppm::new();
-                p.init = super::tune("PINIT", 1);
-                p.inc = super::tune("PINC", 1);
-                p.full = super::tune("PFULL", 0) == 1;
-                p
+                // Counts as in PPMC; escapes weighted three times the distinct count
+                // then corrected by secondary estimation (both measured on text).
+                p.init = 1;
+                p.inc = 1;
+                p.esc4 = 12;
+                p.with_see()
             },
             spell: Spell::new(&ctx.word_spell),
             h1: END,
