@@ -254,7 +254,7 @@ impl Fenwick {
 }
 
 /// Most excluded symbols removed from an order-0 distribution.
-pub const EXCL_MAX: usize = 128;
+pub const EXCL_MAX: usize = 48;
 
 /// A small adaptive frequency table coded by linear scan.
 #[derive(Clone, Debug)]
@@ -417,6 +417,8 @@ pub struct Ppm {
     pub esc4: u32,
     /// Secondary escape estimation: (escapes, observations) per context class.
     see: Vec<(u32, u32)>,
+    /// Nodes found by the last coding step, so its update skips the hash lookups.
+    cache: Vec<(u64, u32)>,
     /// Symbols at or below this are impossible (set level: codes come ascending).
     pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
@@ -440,6 +442,7 @@ impl Ppm {
             floor: None,
             esc4: 4,
             see: Vec::new(),
+            cache: Vec::new(),
         }
     }
 
@@ -517,40 +520,52 @@ impl Ppm {
     /// the context that coded it, or keys.len() when all escaped (the caller then
     /// codes it with its order-0 model). Symbols of escaped contexts are excluded.
     pub fn encode(&mut self, enc: &mut Enc, keys: &[u64], sym: u32) -> usize {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
             enc.tag = self.tag + k;
             let n = &self.nodes[ni as usize];
-            let (sum, d) = self.live(n);
+            // One pass: the live mass, the distinct count and the symbol's interval.
+            let fast = self.excl.list.is_empty() && self.floor.is_none();
+            let (mut sum, mut d, mut hit) = (0u32, 0u32, None);
+            if fast {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if s == sym {
+                        hit = Some((sum, c));
+                        break;
+                    }
+                    sum += c;
+                }
+                sum = n.total;
+                d = n.syms.len() as u32;
+            } else {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if self.out(s) {
+                        continue;
+                    }
+                    if s == sym {
+                        hit = Some((sum, c));
+                    }
+                    sum += c;
+                    d += 1;
+                }
+            }
             if sum == 0 {
                 continue;
             }
             let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
-            if !self.out(sym) {
-                let mut cum = 0;
-                let mut hit = None;
-                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-                    if s == sym {
-                        hit = Some((cum, c));
-                        break;
-                    }
-                    if !self.out(s) {
-                        cum += c;
-                    }
-                }
-                if let Some((cum, c)) = hit {
-                    enc.put(cum, c, total);
-                    self.see_update(k, d, sum, false);
-                    return k;
-                }
+            if let Some((cum, c)) = hit {
+                enc.put(cum, c, total);
+                self.see_update(k, d, sum, false);
+                return k;
             }
             enc.put(sum, esc, total);
             self.see_update(k, d, sum, true);
-            let n = &self.nodes[ni as usize];
-            for i in 0..n.syms.len() {
+            for i in 0..self.nodes[ni as usize].syms.len() {
                 let s = self.nodes[ni as usize].syms[i];
                 self.excl.set(s);
             }
@@ -560,10 +575,12 @@ impl Ppm {
 
     /// Decodes a symbol coded by [`Ppm::encode`]: (symbol or NONE, context index).
     pub fn decode(&mut self, dec: &mut Dec, keys: &[u64]) -> (u32, usize) {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
             let n = &self.nodes[ni as usize];
             let (sum, d) = self.live(n);
             if sum == 0 {
@@ -611,8 +628,9 @@ impl Ppm {
 
     /// Adds `sym` to a context: `init` when new, else `inc`.
     pub fn add(&mut self, key: u64, sym: u32, init: u32, inc: u32) {
-        let ni = match self.map.get(&key) {
-            Some(&i) => i as usize,
+        let cached = self.cache.iter().find(|x| x.0 == key).map(|x| x.1);
+        let ni = match cached.or_else(|| self.map.get(&key).copied()) {
+            Some(i) => i as usize,
             None => {
                 self.nodes.push(Node::default());
                 let i = self.nodes.len() - 1;
@@ -626,6 +644,11 @@ impl Ppm {
             Some(p) => {
                 n.cnts[p] += inc;
                 n.total += inc;
+                // One step toward the front keeps frequent symbols early for the scans.
+                if p > 0 && n.cnts[p] > n.cnts[p - 1] {
+                    n.cnts.swap(p, p - 1);
+                    n.syms.swap(p, p - 1);
+                }
             }
             None => {
                 n.syms.push(sym);
