@@ -120,6 +120,30 @@ fn main() {
             st.escapes
         );
 
+        // Small independent packets (each starts from the shared priors only).
+        for packet in [4096usize, 32768] {
+            let mut total = 0;
+            let mut rest: &[u8] = &data;
+            while !rest.is_empty() {
+                let cut = if rest.len() <= packet {
+                    rest.len()
+                } else {
+                    rest[..packet]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(packet, |i| i + 1)
+                };
+                let p = semzip::codec::coder::encode_exact(&ctx, &rest[..cut]);
+                assert!(decode_exact(&ctx, &p).expect("decode") == rest[..cut]);
+                total += p.len();
+                rest = &rest[cut..];
+            }
+            println!(
+                "exact shared, {packet} B packets: {total} B  {:.3} bpc",
+                bpc(total, n)
+            );
+        }
+
         if std::env::var_os("BREAKDOWN").is_some() {
             for (tag, b) in exact_cost_breakdown(&ctx, &data) {
                 println!("  {tag:14} {b:9.0} B");

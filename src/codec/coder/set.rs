@@ -339,3 +339,55 @@ pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
     }
     Ok(texts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Codebook;
+
+    fn sample() -> (Codebook, Vec<Vec<Skill>>) {
+        let words: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        let book = Codebook::new(
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.clone(), 1 + (40 - i as u64))),
+        );
+        let texts = (0..30u32)
+            .map(|t| {
+                let mut v: Vec<Skill> = (0..(t % 7 + 1))
+                    .map(|j| Skill::Known((t * 7 + j * 5) % 40))
+                    .collect();
+                if t % 4 == 0 {
+                    v.push(Skill::Literal(format!("lit{}", t % 3)));
+                }
+                v
+            })
+            .collect();
+        (book, texts)
+    }
+
+    #[test]
+    fn both_count_policies_round_trip() {
+        let (book, texts) = sample();
+        let ctx = CoderContext::new(&book, &[(0, 5, 3), (2, 9, 1)]);
+        let want: Vec<Vec<Skill>> = texts.iter().map(|t| canonical(t)).collect();
+        for deplete in [false, true] {
+            let p = encode_mode(&ctx, &texts, deplete);
+            assert_eq!(decode(&ctx, &p).unwrap(), want, "deplete={deplete}");
+        }
+        assert!(encode(&ctx, &texts).len() <= encode_mode(&ctx, &texts, false).len());
+    }
+
+    #[test]
+    fn min_distribution_covers_the_grid() {
+        let f = Fenwick::from_freqs(&[5, 1, 9, 2, 7, 1, 1]);
+        for r in 1..5u64 {
+            let d = MinDist::new(&f, 2, 7, r).unwrap();
+            assert_eq!(d.q(2), 0);
+            assert_eq!(d.q(7), GRID);
+            assert!((2..7).all(|w| d.q(w) < d.q(w + 1)));
+        }
+        assert!(MinDist::new(&f, 7, 7, 1).is_none());
+    }
+}
