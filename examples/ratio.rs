@@ -3,7 +3,7 @@
 //! `cargo run --release --example ratio -- FILE...` prints, per file: exact level
 //! (self-contained = payload + embedded codebook of all the file's distinct
 //! lower-cased words; shared = payload only), set and sequence levels (paragraphs as
-//! texts, skills = lower-cased words minus a small stop list), speeds, and zstd -19
+//! texts, skills = lower-cased words minus the crate's stop words), speeds, and zstd -19
 //! (plus `bzip2 -9` when the command exists) measured in the same run.
 
 use semzip::codec::coder::{
@@ -13,16 +13,6 @@ use semzip::codec::coder::{
 use semzip::model::Codebook;
 use std::collections::HashMap;
 use std::time::Instant;
-
-/// A small stop list for measuring only (the real one lives in the text module).
-const STOP: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have",
-    "he", "her", "him", "his", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not",
-    "of", "on", "or", "she", "so", "that", "the", "their", "them", "then", "there", "they", "this",
-    "to", "was", "we", "were", "what", "when", "which", "who", "will", "with", "would", "you",
-    "your", "s", "t", "all", "do", "said", "one", "out", "up", "very", "been", "our", "us", "can",
-    "could", "than", "about", "just", "like", "some", "how", "more",
-];
 
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -130,6 +120,30 @@ fn main() {
             st.escapes
         );
 
+        // Small independent packets (each starts from the shared priors only).
+        for packet in [4096usize, 32768] {
+            let mut total = 0;
+            let mut rest: &[u8] = &data;
+            while !rest.is_empty() {
+                let cut = if rest.len() <= packet {
+                    rest.len()
+                } else {
+                    rest[..packet]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(packet, |i| i + 1)
+                };
+                let p = semzip::codec::coder::encode_exact(&ctx, &rest[..cut]);
+                assert!(decode_exact(&ctx, &p).expect("decode") == rest[..cut]);
+                total += p.len();
+                rest = &rest[cut..];
+            }
+            println!(
+                "exact shared, {packet} B packets: {total} B  {:.3} bpc",
+                bpc(total, n)
+            );
+        }
+
         if std::env::var_os("BREAKDOWN").is_some() {
             for (tag, b) in exact_cost_breakdown(&ctx, &data) {
                 println!("  {tag:14} {b:9.0} B");
@@ -148,7 +162,7 @@ fn main() {
             .map(|p| {
                 words(p)
                     .into_iter()
-                    .filter(|w| !STOP.contains(&w.as_str()))
+                    .filter(|w| !semzip::text::stopwords::is_stop_word(w))
                     .collect()
             })
             .filter(|p: &Vec<String>| !p.is_empty())

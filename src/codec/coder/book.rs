@@ -21,7 +21,7 @@ impl BookModel {
     fn new() -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
-            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); MAX_LCP + 1],
+            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); 2 * (MAX_LCP + 1)],
             spell: CharPpm::new(),
         }
     }
@@ -58,9 +58,6 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
     let mut enc = Enc::new();
     let sorted = canonical(book);
     enc.bits(u32::from(sorted), 1);
-    if super::tune("BOOKTRACE", 0) == 1 {
-        enc.trace = Some(vec![0.0; 3]);
-    }
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
@@ -70,7 +67,6 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         let w = w.as_bytes();
         units += w.len();
         let same = usize::from(c == prev_count);
-        enc.tag = 0;
         m.same[prev_same].encode(&mut enc, same);
         m.same[prev_same].inc(same, 8);
         if same == 0 {
@@ -85,23 +81,14 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         }
         prev_same = same;
         let l = lcp(prev_word, w);
-        enc.tag = 1;
-        m.lcp[prev_lcp].encode(&mut enc, l);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        m.lcp[lc].encode_upto(&mut enc, l, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
-        enc.tag = 2;
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
         m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
-    }
-    if let Some(t) = enc.trace.take() {
-        eprintln!(
-            "codebook bytes: counts {:.0} lcp {:.0} spell {:.0}",
-            t[0] / 8.0,
-            t[1] / 8.0,
-            t[2] / 8.0
-        );
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
@@ -146,8 +133,9 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
                 .ok_or_else(corrupt)?
         };
         prev_same = same;
-        let l = m.lcp[prev_lcp].decode(&mut dec);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        let l = m.lcp[lc].decode_upto(&mut dec, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
         if l > prev_word.len() {
             return Err(corrupt());

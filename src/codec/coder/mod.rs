@@ -21,6 +21,9 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
+/// Order-0 units per codebook count.
+const PRIOR: u32 = 16;
+
 /// Priors shared by every packet of a file: the codebook, its counts as an order-0
 /// word model, letter statistics for spelling new words, and optional association
 /// counts between skills.
@@ -40,11 +43,14 @@ impl CoderContext {
     /// co-occurrence count), which may be empty.
     pub fn new(book: &Codebook, associations: &[(u32, u32, u32)]) -> Self {
         let sum: u64 = book.counts().iter().sum::<u64>().max(1);
-        // Scale counts so the order-0 total stays far inside the coder's 2^24.
-        let k = ((1u64 << 20) as f64 / sum as f64).min(1.0);
-        let inc0 = tune("INC0", 16);
-        let pscale = tune("PSCALE", 16) as f64;
-        let unit = |c: u64| ((c as f64 * k * pscale) as u32).max(1);
+        // Scale counts so the order-0 total (prior mass 2^21 at most, plus one unit per
+        // word) stays far inside the coder's 2^24; models halve past 2^23.
+        let k = ((1u64 << 21) as f64 / (sum as f64 * PRIOR as f64)).min(1.0);
+        // One count of the codebook is worth `PRIOR` units; a word seen in the payload
+        // adds `inc0` (measured best a little below one count).
+        let inc0 = 8;
+        let pscale = PRIOR as f64;
+        let unit = |c: u64| ((c as f64 * k * pscale).min((1u32 << 21) as f64) as u32).max(1);
         let mut f = Vec::with_capacity(book.len() + 2);
         f.push(inc0); // ESC
         f.push(inc0); // END
@@ -156,14 +162,6 @@ pub fn encode_codebook(book: &Codebook) -> Vec<u8> {
 /// Decodes a codebook of [`encode_codebook`].
 pub fn decode_codebook(bytes: &[u8]) -> Result<Codebook> {
     book::decode(bytes)
-}
-
-/// A tuning knob read from the environment (measurement builds only).
-pub(crate) fn tune(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Appends a LEB128 varint.

@@ -131,6 +131,17 @@ impl Fenwick {
         }
     }
 
+    /// Removes `d` from the frequency of symbol `i` (undoing an [`Fenwick::add`]).
+    pub fn sub(&mut self, i: usize, d: u32) {
+        self.freq[i] -= d;
+        self.total -= d;
+        let mut j = i + 1;
+        while j < self.tree.len() {
+            self.tree[j] = self.tree[j].wrapping_sub(d);
+            j += j & j.wrapping_neg();
+        }
+    }
+
     /// The symbol whose interval holds `t` (t < total), as (symbol, cum, freq).
     #[inline]
     pub fn find(&self, t: u32) -> (u32, u32, u32) {
@@ -162,24 +173,36 @@ impl Fenwick {
     /// `start`, and their total frequency: the order-0 distribution restricted to
     /// symbols `start..` with the excluded ones removed. Returns (excluded mass, mass
     /// below start).
+    /// Only the first [`EXCL_MAX`] excluded symbols are removed (bounds the work);
+    /// the encoder passes `sorted = false`, which skips what only decoding needs.
     pub fn excluded(
         &self,
         list: &[u32],
         start: usize,
         out: &mut Vec<(u32, u32, u32)>,
+        sorted: bool,
     ) -> (u32, u32) {
         out.clear();
-        for &s in list {
+        let mut e = 0;
+        for &s in &list[..list.len().min(EXCL_MAX)] {
             if (s as usize) < self.freq.len() && s as usize >= start {
-                out.push((s, 0, self.freq[s as usize]));
+                let f = self.freq[s as usize];
+                out.push((s, 0, f));
+                e += f;
             }
         }
-        out.sort_unstable_by_key(|x| x.0);
-        let lo = self.cum(start.min(self.freq.len()));
-        let mut e = 0;
-        for x in out.iter_mut() {
-            x.1 = self.cum(x.0 as usize) - lo - e;
-            e += x.2;
+        let lo = if start == 0 {
+            0
+        } else {
+            self.cum(start.min(self.freq.len()))
+        };
+        if sorted {
+            out.sort_unstable_by_key(|x| x.0);
+            let mut before = 0;
+            for x in out.iter_mut() {
+                x.1 = self.cum(x.0 as usize) - lo - before;
+                before += x.2;
+            }
         }
         (e, lo)
     }
@@ -192,11 +215,7 @@ impl Fenwick {
         ex: &[(u32, u32, u32)],
         (e, lo): (u32, u32),
     ) {
-        let before: u32 = ex
-            .iter()
-            .take_while(|x| (x.0 as usize) < i)
-            .map(|x| x.2)
-            .sum();
+        let before: u32 = ex.iter().filter(|x| (x.0 as usize) < i).map(|x| x.2).sum();
         enc.put(self.cum(i) - lo - before, self.freq[i], self.total - lo - e);
     }
 
@@ -233,6 +252,9 @@ impl Fenwick {
         *self = Fenwick::from_freqs(&f);
     }
 }
+
+/// Most excluded symbols removed from an order-0 distribution.
+pub const EXCL_MAX: usize = 48;
 
 /// A small adaptive frequency table coded by linear scan.
 #[derive(Clone, Debug)]
@@ -275,6 +297,30 @@ impl Freq {
     pub fn decode(&self, dec: &mut Dec) -> usize {
         let f = &self.f;
         dec.get(self.total, |t| {
+            let mut c = 0u32;
+            for (i, &x) in f.iter().enumerate() {
+                if t < c + x {
+                    return (i as u32, c, x);
+                }
+                c += x;
+            }
+            let last = f.len() - 1;
+            (last as u32, c - f[last], f[last])
+        }) as usize
+    }
+
+    /// Codes symbol `s` among the first `n` symbols only (the rest are impossible).
+    pub fn encode_upto(&self, enc: &mut Enc, s: usize, n: usize) {
+        let cum: u32 = self.f[..s].iter().sum();
+        let total: u32 = self.f[..n.min(self.f.len())].iter().sum();
+        enc.put(cum, self.f[s], total);
+    }
+
+    /// Decodes a symbol of [`Freq::encode_upto`].
+    pub fn decode_upto(&self, dec: &mut Dec, n: usize) -> usize {
+        let f = &self.f[..n.clamp(1, self.f.len())];
+        let total: u32 = f.iter().sum();
+        dec.get(total, |t| {
             let mut c = 0u32;
             for (i, &x) in f.iter().enumerate() {
                 if t < c + x {
@@ -367,6 +413,12 @@ pub struct Ppm {
     pub inc: u32,
     /// Node totals above this are halved.
     pub limit: u32,
+    /// Escape count per distinct symbol, in quarters.
+    pub esc4: u32,
+    /// Secondary escape estimation: (escapes, observations) per context class.
+    see: Vec<(u32, u32)>,
+    /// Nodes found by the last coding step, so its update skips the hash lookups.
+    cache: Vec<(u64, u32)>,
     /// Symbols at or below this are impossible (set level: codes come ascending).
     pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
@@ -388,6 +440,9 @@ impl Ppm {
             tag: 0,
             full: false,
             floor: None,
+            esc4: 4,
+            see: Vec::new(),
+            cache: Vec::new(),
         }
     }
 
@@ -399,6 +454,9 @@ impl Ppm {
 
     #[inline]
     fn live(&self, n: &Node) -> (u32, u32) {
+        if self.excl.list.is_empty() && self.floor.is_none() {
+            return (n.total, n.syms.len() as u32);
+        }
         let mut sum = 0;
         let mut d = 0;
         for (&s, &c) in n.syms.iter().zip(&n.cnts) {
@@ -411,41 +469,103 @@ impl Ppm {
     }
 
     #[inline]
-    fn esc(d: u32) -> u32 {
-        d.max(1)
+    fn esc(&self, d: u32) -> u32 {
+        (d * self.esc4 / 4).max(1)
+    }
+
+    /// The secondary-estimation class of a context: its order, distinct count and mass.
+    #[inline]
+    fn see_class(k: usize, d: u32, sum: u32) -> usize {
+        k.min(7) * 64 + (d.min(8) as usize - 1) * 8 + (sum.max(1).ilog2() as usize).min(7)
+    }
+
+    /// The escape count of a context: from its class's observed escape rate when SEE
+    /// is on, else from its distinct count.
+    #[inline]
+    fn esc_of(&self, k: usize, d: u32, sum: u32) -> u32 {
+        if self.see.is_empty() {
+            return self.esc(d);
+        }
+        let (e, n) = self.see[Self::see_class(k, d, sum)];
+        let v = sum as u64 * e as u64 / (n - e).max(1) as u64;
+        v.clamp(1, 1 << 22) as u32
+    }
+
+    /// Records whether a context of the class escaped.
+    #[inline]
+    fn see_update(&mut self, k: usize, d: u32, sum: u32, escaped: bool) {
+        if self.see.is_empty() {
+            return;
+        }
+        let x = &mut self.see[Self::see_class(k, d, sum)];
+        x.1 += 32;
+        if escaped {
+            x.0 += 32;
+        }
+        if x.1 > 1 << 13 {
+            x.0 = x.0.div_ceil(2);
+            x.1 /= 2;
+        }
+        x.0 = x.0.clamp(1, x.1 - 1);
+    }
+
+    /// Turns on secondary escape estimation.
+    pub fn with_see(mut self) -> Self {
+        // Each class starts at an escape rate of 1/3, worth a few observations.
+        self.see = vec![(32, 96); 8 * 64];
+        self
     }
 
     /// Codes `sym` in the contexts `keys` (highest order first). Returns the index of
     /// the context that coded it, or keys.len() when all escaped (the caller then
     /// codes it with its order-0 model). Symbols of escaped contexts are excluded.
     pub fn encode(&mut self, enc: &mut Enc, keys: &[u64], sym: u32) -> usize {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
             enc.tag = self.tag + k;
             let n = &self.nodes[ni as usize];
-            let (sum, d) = self.live(n);
+            // One pass: the live mass, the distinct count and the symbol's interval.
+            let fast = self.excl.list.is_empty() && self.floor.is_none();
+            let (mut sum, mut d, mut hit) = (0u32, 0u32, None);
+            if fast {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if s == sym {
+                        hit = Some((sum, c));
+                        break;
+                    }
+                    sum += c;
+                }
+                sum = n.total;
+                d = n.syms.len() as u32;
+            } else {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if self.out(s) {
+                        continue;
+                    }
+                    if s == sym {
+                        hit = Some((sum, c));
+                    }
+                    sum += c;
+                    d += 1;
+                }
+            }
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
-            if !self.out(sym) {
-                let mut cum = 0;
-                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-                    if s == sym {
-                        enc.put(cum, c, total);
-                        return k;
-                    }
-                    if !self.out(s) {
-                        cum += c;
-                    }
-                }
+            if let Some((cum, c)) = hit {
+                enc.put(cum, c, total);
+                self.see_update(k, d, sum, false);
+                return k;
             }
             enc.put(sum, esc, total);
-            let n = &self.nodes[ni as usize];
-            for i in 0..n.syms.len() {
+            self.see_update(k, d, sum, true);
+            for i in 0..self.nodes[ni as usize].syms.len() {
                 let s = self.nodes[ni as usize].syms[i];
                 self.excl.set(s);
             }
@@ -455,16 +575,18 @@ impl Ppm {
 
     /// Decodes a symbol coded by [`Ppm::encode`]: (symbol or NONE, context index).
     pub fn decode(&mut self, dec: &mut Dec, keys: &[u64]) -> (u32, usize) {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
             let n = &self.nodes[ni as usize];
             let (sum, d) = self.live(n);
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
             let this = &*self;
             let s = dec.get(total, |t| {
@@ -483,6 +605,7 @@ impl Ppm {
                 }
                 (NONE, sum, esc)
             });
+            self.see_update(k, d, sum, s == NONE);
             if s != NONE {
                 return (s, k);
             }
@@ -505,8 +628,9 @@ impl Ppm {
 
     /// Adds `sym` to a context: `init` when new, else `inc`.
     pub fn add(&mut self, key: u64, sym: u32, init: u32, inc: u32) {
-        let ni = match self.map.get(&key) {
-            Some(&i) => i as usize,
+        let cached = self.cache.iter().find(|x| x.0 == key).map(|x| x.1);
+        let ni = match cached.or_else(|| self.map.get(&key).copied()) {
+            Some(i) => i as usize,
             None => {
                 self.nodes.push(Node::default());
                 let i = self.nodes.len() - 1;
@@ -520,6 +644,11 @@ impl Ppm {
             Some(p) => {
                 n.cnts[p] += inc;
                 n.total += inc;
+                // One step toward the front keeps frequent symbols early for the scans.
+                if p > 0 && n.cnts[p] > n.cnts[p - 1] {
+                    n.cnts.swap(p, p - 1);
+                    n.syms.swap(p, p - 1);
+                }
             }
             None => {
                 n.syms.push(sym);
@@ -630,31 +759,7 @@ pub fn spell_prior<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<Freq> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fenwick_matches_naive() {
-        let mut f = Fenwick::from_freqs(&[3, 1, 4, 1, 5]);
-        for x in [9u32, 2, 6, 5, 3, 5, 8] {
-            f.push(x);
-        }
-        f.add(3, 7);
-        let freqs: Vec<u32> = (0..f.len()).map(|i| f.freq(i)).collect();
-        let mut c = 0;
-        for (i, &x) in freqs.iter().enumerate() {
-            assert_eq!(f.cum(i), c);
-            for t in c..c + x {
-                assert_eq!(f.find(t), (i as u32, c, x));
-            }
-            c += x;
-        }
-        assert_eq!(f.total(), c);
-    }
-}
-
-/// Order-3 PPM over bytes (order-3, 2, 1 contexts, then order 0) for spelling
+/// PPM over bytes (order-4 down to order-1 contexts, then order 0) for spelling
 /// strings from scratch, with optional exclusions on the first byte.
 pub struct CharPpm {
     ppm: Ppm,
@@ -667,7 +772,8 @@ impl CharPpm {
     pub fn new() -> Self {
         let mut ppm = Ppm::new();
         ppm.init = 1;
-        ppm.inc = 1;
+        ppm.inc = 2;
+        let ppm = ppm.with_see();
         CharPpm {
             ppm,
             o0: Fenwick::from_freqs(&[1; SPELL_N]),
@@ -675,7 +781,7 @@ impl CharPpm {
         }
     }
 
-    fn keys(hist: &[u8]) -> [u64; 3] {
+    fn keys(hist: &[u8]) -> [u64; 4] {
         let b = |i: usize| {
             if hist.len() >= i {
                 hist[hist.len() - i] as u64
@@ -684,6 +790,7 @@ impl CharPpm {
             }
         };
         [
+            mix(mix(mix(mix(b(4), b(3)), b(2)), b(1)), 34),
             mix(mix(mix(b(3), b(2)), b(1)), 33),
             mix(mix(b(2), b(1)), 32),
             mix(b(1), 31),
@@ -733,7 +840,9 @@ impl CharPpm {
             let k = self.ppm.encode(enc, &keys, s);
             if k >= keys.len() {
                 let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
-                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, false);
                 self.o0.encode_excl(enc, s as usize, &self.ex, e);
             }
             self.update(&keys, k, s);
@@ -766,7 +875,9 @@ impl CharPpm {
                 s
             } else {
                 let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
-                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, true);
                 self.o0.decode_excl(dec, &self.ex, e)?
             };
             if dec.bad || s as usize >= SPELL_N || self.ppm.excl.has(s) {
@@ -782,5 +893,29 @@ impl CharPpm {
             out.push(s as u8);
             hist.push(s as u8);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenwick_matches_naive() {
+        let mut f = Fenwick::from_freqs(&[3, 1, 4, 1, 5]);
+        for x in [9u32, 2, 6, 5, 3, 5, 8] {
+            f.push(x);
+        }
+        f.add(3, 7);
+        let freqs: Vec<u32> = (0..f.len()).map(|i| f.freq(i)).collect();
+        let mut c = 0;
+        for (i, &x) in freqs.iter().enumerate() {
+            assert_eq!(f.cum(i), c);
+            for t in c..c + x {
+                assert_eq!(f.find(t), (i as u32, c, x));
+            }
+            c += x;
+        }
+        assert_eq!(f.total(), c);
     }
 }

@@ -51,10 +51,12 @@ impl<'c> WordModel<'c> {
             first_dyn,
             ppm: {
                 let mut p = Ppm::new();
-                p.init = super::tune("PINIT", 1);
-                p.inc = super::tune("PINC", 1);
-                p.full = super::tune("PFULL", 0) == 1;
-                p
+                // Counts as in PPMC; escapes weighted three times the distinct count
+                // then corrected by secondary estimation (both measured on text).
+                p.init = 1;
+                p.inc = 1;
+                p.esc4 = 12;
+                p.with_see()
             },
             spell: Spell::new(&ctx.word_spell),
             h1: END,
@@ -102,11 +104,15 @@ impl<'c> WordModel<'c> {
         let id = if k < keys.len() {
             id
         } else if id != NONE {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
             self.fen.encode_excl(enc, id as usize, &self.ex, e);
             id
         } else {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
             self.fen.encode_excl(enc, ESC as usize, &self.ex, e);
             let WSym::New(b) = sym else { return ESC };
             enc.tag = 3;
@@ -126,7 +132,9 @@ impl<'c> WordModel<'c> {
         let id = if s != NONE {
             s
         } else {
-            let e = self.fen.excluded(&self.ppm.excl.list, 0, &mut self.ex);
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, true);
             let s = self.fen.decode_excl(dec, &self.ex, e)?;
             if s == ESC {
                 let b = self.spell.decode(dec, max_spell)?;
