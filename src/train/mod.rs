@@ -400,6 +400,7 @@ fn finish(
         known.as_deref(),
         &trained.heldout,
         opts.scaling_points,
+        &outcome,
     )?;
     let (scaling_exponent, scaling_fit_r2) = stats::fit_scaling(&scaling);
     let de_learned_fraction = stats::de_learned_fraction(graph, &learner, known.as_deref());

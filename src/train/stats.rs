@@ -5,7 +5,7 @@ use crate::Result;
 use crate::ensemble::DegreeDistribution;
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::model::{Codebook, MAX_ASSOCIATIONS_PER_SKILL};
-use crate::peel::{Learner, peel};
+use crate::peel::{Learner, PeelOutcome, peel};
 use crate::text::segment::SegmentStats;
 use crate::theory::de::{DeParams, SkillProfile, TextProfile, density_evolution};
 use rayon::prelude::*;
@@ -128,6 +128,7 @@ pub(super) fn scaling(
     known: Option<&[bool]>,
     heldout: &(Vec<u32>, Vec<u32>),
     points: usize,
+    full: &PeelOutcome,
 ) -> Result<Vec<ScalingPoint>> {
     let t = graph.num_texts();
     let n = graph.num_skills();
@@ -141,17 +142,27 @@ pub(super) fn scaling(
         if out.last().is_some_and(|p| p.texts == k as u64) {
             continue;
         }
-        let mut rows = RowsBuilder::new();
         let mut seen = vec![false; n];
         for text in 0..k as u32 {
             for &s in graph.skills_of(text) {
                 seen[s as usize] = true;
             }
-            rows.push_row(graph.skills_of(text))?;
         }
-        let (offsets, items) = rows.finish();
-        let sub = SkillTextGraph::from_text_rows(n, offsets, items)?;
-        let outcome = peel(&sub, learner, known);
+        // The whole training set is the graph already peeled: reuse its outcome.
+        let prefix_outcome;
+        let outcome = if k == t {
+            full
+        } else {
+            let edges: usize = (0..k as u32).map(|text| graph.text_degree(text)).sum();
+            let mut rows = RowsBuilder::with_capacity(k, edges);
+            for text in 0..k as u32 {
+                rows.push_row(graph.skills_of(text))?;
+            }
+            let (offsets, items) = rows.finish();
+            let sub = SkillTextGraph::from_text_rows(n, offsets, items)?;
+            prefix_outcome = peel(&sub, learner, known);
+            &prefix_outcome
+        };
         let skills = seen.iter().filter(|&&x| x).count() as u64;
         let (occ, miss, bad, held) = super::heldout_error(&outcome.learned, heldout);
         out.push(ScalingPoint {
