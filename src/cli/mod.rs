@@ -1,6 +1,7 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod corpus;
 mod demo;
 mod inspect;
 mod train;
@@ -23,6 +24,8 @@ enum Command {
     Train(train::Args),
     /// Describe a model or .sz file: header, fingerprint, stats.
     Inspect(inspect::Args),
+    /// Corpus tools: `corpus synth` writes the synthetic language.
+    Corpus(corpus::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -40,6 +43,7 @@ pub fn main() -> i32 {
         Command::Demo(args) => demo::run(args),
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Corpus(args) => corpus::run(args),
     };
     match result {
         Ok(()) => 0,

@@ -98,9 +98,25 @@ pub struct Segmenter<R: BufRead> {
     source: PathBuf,
 }
 
+impl Segmenter<std::io::BufReader<std::fs::File>> {
+    /// Opens a corpus file and segments it (I/O errors name the file).
+    pub fn open(
+        path: impl AsRef<std::path::Path>,
+        seg: Segmentation,
+        max_text_bytes: usize,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        Ok(Segmenter::new(reader, seg, max_text_bytes).with_source(path))
+    }
+}
+
 impl<R: BufRead> Segmenter<R> {
     /// A segmenter over `reader`, cutting by `seg`, splitting texts longer than
-    /// `max_text_bytes` (at least 8 bytes; smaller values are raised to 8).
+    /// `max_text_bytes` input bytes (at least 8; smaller values are raised to 8).
+    /// The limit counts input bytes: each invalid byte grows to the 3 bytes of
+    /// U+FFFD in the text.
     pub fn new(reader: R, seg: Segmentation, max_text_bytes: usize) -> Self {
         Segmenter {
             reader,
@@ -243,7 +259,8 @@ impl<R: BufRead> Segmenter<R> {
                     }
                     Fragment::Partial => self.split_long(),
                     Fragment::Eof => {
-                        if !(starts_line && self.cur.is_empty()) {
+                        // Input ending in a newline leaves nothing: no empty text.
+                        if !self.cur.is_empty() {
                             self.split_long();
                             self.finish();
                         }
