@@ -5,6 +5,9 @@ mod corpus;
 mod demo;
 mod inspect;
 mod train;
+mod hierarchy;
+mod percolation;
+mod threshold;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +29,12 @@ enum Command {
     Inspect(inspect::Args),
     /// Corpus tools: `corpus synth` writes the synthetic language.
     Corpus(corpus::Args),
+    /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
+    Threshold(threshold::Args),
+    /// The skill association graph: predicted and measured giant component.
+    Percolation(percolation::Args),
+    /// Foundation and fine-tuning: domain data needed with and without a foundation.
+    Hierarchy(hierarchy::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -44,6 +53,9 @@ pub fn main() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Corpus(args) => corpus::run(args),
+        Command::Threshold(args) => threshold::run(args),
+        Command::Percolation(args) => percolation::run(args),
+        Command::Hierarchy(args) => hierarchy::run(args),
     };
     match result {
         Ok(()) => 0,

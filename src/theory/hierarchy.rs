@@ -20,7 +20,8 @@ use crate::peel::Learner;
 use crate::{Error, Result};
 use serde::{Serialize, Serializer};
 
-/// Target domain ε used when no true threshold exists (degree-0 or degree-1 skills).
+/// Target used when no true threshold exists (degree-0 or degree-1 skills): domain ε
+/// within this of its floor Λ_d(0) (the domain skills in no domain text).
 pub const DOMAIN_TARGET: f64 = 1e-3;
 
 /// A foundation / fine-tuning setting.
@@ -77,7 +78,8 @@ pub struct HierarchyReport {
     pub foundation_unlearned: f64,
     /// R*_f of the foundation corpus (`None` without a true threshold).
     pub foundation_threshold: Option<f64>,
-    /// `"threshold"` (learning completes) or `"target"` (domain ε ≤ [`DOMAIN_TARGET`]).
+    /// `"threshold"` (learning completes) or `"target"` (domain ε ≤ Λ_d(0) +
+    /// [`DOMAIN_TARGET`]).
     pub criterion: &'static str,
     /// Domain ratio needed when training from scratch (δ_g = 1).
     pub domain_ratio_without: Option<f64>,
@@ -167,8 +169,9 @@ impl Hierarchy {
                 false,
             )
         } else {
+            let floor = self.domain_degrees.distribution().prob(0);
             smallest_ratio(
-                |r| run_domain(&prep, a, r, false).domain_unlearned <= DOMAIN_TARGET,
+                |r| run_domain(&prep, a, r, false).domain_unlearned <= floor + DOMAIN_TARGET,
                 1e-6,
                 true,
             )
