@@ -3,11 +3,13 @@
 
 mod corpus;
 mod demo;
-mod inspect;
-mod train;
+mod emergence;
 mod hierarchy;
+mod inspect;
 mod percolation;
+mod scaling;
 mod threshold;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +31,10 @@ enum Command {
     Inspect(inspect::Args),
     /// Corpus tools: `corpus synth` writes the synthetic language.
     Corpus(corpus::Args),
+    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    Emergence(emergence::Args),
+    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    Scaling(scaling::Args),
     /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
     Threshold(threshold::Args),
     /// The skill association graph: predicted and measured giant component.
@@ -53,6 +59,8 @@ pub fn main() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Corpus(args) => corpus::run(args),
+        Command::Emergence(args) => emergence::run(args),
+        Command::Scaling(args) => scaling::run(args),
         Command::Threshold(args) => threshold::run(args),
         Command::Percolation(args) => percolation::run(args),
         Command::Hierarchy(args) => hierarchy::run(args),
