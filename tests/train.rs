@@ -339,6 +339,20 @@ fn cli_train_then_inspect() {
     ] {
         assert!(report.get(key).is_some(), "missing key {key}");
     }
+    // The thread count does not change the model.
+    let mut fingerprints = Vec::new();
+    for threads in ["1", "2"] {
+        let m = dir.path().join(format!("t{threads}.szm"));
+        let out = Command::new(exe)
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["train", corpus.to_str().unwrap(), "-o", m.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        fingerprints.push(std::fs::read(&m).unwrap());
+    }
+    assert_eq!(fingerprints[0], fingerprints[1]);
+    assert_eq!(fingerprints[0], std::fs::read(&model).unwrap());
     // Refuses to overwrite without -f (usage error, exit 2).
     let again = Command::new(exe)
         .args([

@@ -66,6 +66,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
+    // Fail before the work when the model could not be written anyway.
+    let parent = args.output.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = parent.filter(|d| !d.is_dir()) {
+        return Err(crate::Error::invalid(format!(
+            "{}: the output folder {} does not exist",
+            args.output.display(),
+            dir.display()
+        ))
+        .into());
+    }
     let learner = match (args.learner, args.capacity) {
         (Some(l), _) => l,
         (None, Some(c)) => Learner::capacity(c)?,
