@@ -398,3 +398,24 @@ fn cli_train_then_inspect() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn canterbury_paragraphs_train_if_present() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/canterbury");
+    let alice = dir.join("alice29.txt");
+    if !alice.is_file() {
+        eprintln!("skipping: ../shared/corpora/canterbury is absent");
+        return;
+    }
+    let mut o = opts();
+    o.segmentation = Segmentation::Paragraphs;
+    o.learner = Learner::capacity(4).unwrap();
+    let (m, r) = train(std::slice::from_ref(&alice), &o).unwrap();
+    assert!(r.texts > 100, "{} paragraphs", r.texts);
+    // Alice is a learned skill of a story about Alice.
+    assert!(m.codebook.code_of("alice").is_some());
+    // A larger capacity never learns less (the learned set only grows with c).
+    o.learner = Learner::capacity(6).unwrap();
+    let (_, r6) = train(&[alice], &o).unwrap();
+    assert!(r6.learned >= r.learned);
+}
