@@ -124,8 +124,18 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
         spec => Extractor::from_spec_untrained(spec)?,
     };
     let mut builder = GraphBuilder::new(extractor.clone(), opts);
-    let stats = corpus::for_each_text(&files, opts.segmentation, |t| builder.push(t))?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = crate::report::bar(total, "training");
+    let stats = corpus::for_each_text(&files, opts.segmentation, |t| {
+        bar.inc(t.len() as u64 + 1);
+        builder.push(t)
+    })?;
     builder.flush()?;
+    bar.finish_and_clear();
     finish(builder, extractor, names, stats, opts, start)
 }
 
