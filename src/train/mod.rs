@@ -497,3 +497,53 @@ fn finish(
     };
     Ok((model, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heldout_split_has_the_asked_fraction_and_depends_on_the_seed() {
+        let held = (0..100_000u64).filter(|&i| is_heldout(i, 3, 0.2)).count();
+        assert!((19_000..21_000).contains(&held), "{held}");
+        assert!((0..1000u64).all(|i| !is_heldout(i, 3, 0.0)));
+        let a: Vec<bool> = (0..64u64).map(|i| is_heldout(i, 1, 0.5)).collect();
+        let b: Vec<bool> = (0..64u64).map(|i| is_heldout(i, 2, 0.5)).collect();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn skills_seen_only_in_heldout_texts_leave_the_graph() {
+        let ex = Extractor::words(false).unwrap();
+        let opts = TrainOptions {
+            holdout: 0.0,
+            ..TrainOptions::default()
+        };
+        let mut b = GraphBuilder::new(ex, &opts);
+        for t in ["alpha beta", "beta gamma", "delta"] {
+            b.push(t.to_string()).unwrap();
+        }
+        b.flush().unwrap();
+        // Pretend the last text was held out: move its row by hand.
+        let mut train = RowsBuilder::new();
+        let mut held = RowsBuilder::new();
+        let (off, items) = std::mem::take(&mut b.train_rows).finish();
+        for (t, w) in off.windows(2).enumerate() {
+            let row = &items[w[0] as usize..w[1] as usize];
+            if t == 2 {
+                held.push_row(row)
+            } else {
+                train.push_row(row)
+            }
+            .unwrap();
+        }
+        b.train_rows = train;
+        b.heldout_rows = held;
+        let trained = compact(b).unwrap();
+        assert_eq!(trained.names, vec!["alpha", "beta", "gamma"]);
+        assert_eq!(trained.graph.num_texts(), 2);
+        assert_eq!(trained.heldout.1, vec![u32::MAX]);
+        let (occ, miss, bad, texts) = heldout_error(&[true, true, true], &trained.heldout);
+        assert_eq!((occ, miss, bad, texts), (1, 1, 1, 1));
+    }
+}
