@@ -94,8 +94,12 @@ impl Learner {
         self.probs.iter().all(|&p| p == 0.0 || p == 1.0)
     }
 
-    /// Whether the text `t`, at k novel skills, teaches skill `s`: a seeded draw that
-    /// depends only on (seed, t, k, s), so the result does not depend on visit order.
+    /// Whether the text `t`, at k novel skills, teaches skill `s`.
+    ///
+    /// The draw is one seeded uniform per (text, skill), compared with `p_k` at each k
+    /// the text reaches: for a non-increasing table this gives the text one chance at
+    /// its final count, which is what density evolution assumes, and the result does
+    /// not depend on visit order.
     #[inline]
     fn teaches(&self, t: u32, k: usize, s: u32) -> bool {
         let p = self.prob(k);
@@ -108,7 +112,6 @@ impl Learner {
         let h = mix64(
             self.seed
                 ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ (k as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
                 ^ (s as u64).wrapping_mul(0x1656_67B1_9E37_79F9),
         );
         ((h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) < p

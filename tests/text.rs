@@ -471,3 +471,57 @@ proptest! {
         prop_assert_eq!(w.skills(&skills.join(" ")), skills);
     }
 }
+
+#[test]
+fn bpe_on_fortunes_is_deterministic() {
+    let Some(files) = fortune_files() else {
+        eprintln!("skipping: /usr/share/games/fortunes absent (run corpora/fetch.sh)");
+        return;
+    };
+    let mut texts = Vec::new();
+    for f in files.iter().take(6) {
+        let seg = Segmenter::open(f, Segmentation::Fortunes, 1 << 20).unwrap();
+        texts.extend(seg.map(|t| t.unwrap()));
+    }
+    let spec: ExtractorSpec = "bpe:1500".parse().unwrap();
+    let a = Extractor::train(&spec, texts.iter().cloned()).unwrap();
+    let b = Extractor::train(&spec, texts.iter().cloned()).unwrap();
+    assert_eq!(bincode_bytes(&a), bincode_bytes(&b));
+    let vocab = a.vocab_size().unwrap();
+    assert!(vocab > 1000 && vocab <= 1500, "{vocab}");
+    // Subwords: fewer tokens than letters, more than words.
+    let w = Extractor::words(false).unwrap();
+    let (mut tokens, mut words, mut letters) = (0, 0, 0);
+    for t in texts.iter().take(500) {
+        let ws = w.skills(t);
+        tokens += a.skills(t).len();
+        words += ws.len();
+        letters += ws.iter().map(|x| x.chars().count()).sum::<usize>();
+    }
+    assert!(
+        words <= tokens && tokens < letters / 2,
+        "{words} {tokens} {letters}"
+    );
+}
+
+#[test]
+fn corpus_stats_cli_counts_the_sample() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/synth-sample.txt");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+        .args(["corpus", "stats", "--json", "--extractor", "words-nostop"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["segment"]["texts"], 900);
+    // fixed:4 texts: words-nostop finds exactly 4 skills in each.
+    assert_eq!(v["skills"], 3600);
+    assert_eq!(v["texts_without_skills"], 0);
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+        .args(["corpus", "stats", "--extractor", "bpe:0"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,7 +1,9 @@
-//! `semzip corpus`: corpus tools; `semzip corpus synth` writes the synthetic language.
+//! `semzip corpus`: corpus tools. `corpus synth` writes the synthetic language;
+//! `corpus stats` segments files and counts their texts and skills.
 
 use crate::Error;
 use crate::text::synth::{SynthSpec, write_synth};
+use crate::text::{DEFAULT_MAX_TEXT_BYTES, Extractor, ExtractorSpec, SegmentStats, Segmenter};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,25 @@ pub struct Args {
 enum CorpusCommand {
     /// Write a synthetic corpus (one text per line) and its true skill ids.
     Synth(SynthArgs),
+    /// Segment corpus files and count their texts and skills.
+    Stats(StatsArgs),
+}
+
+/// Flags of `semzip corpus stats`.
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// Corpus files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// How files are cut into texts: lines, paragraphs or fortunes.
+    #[arg(long, default_value = "lines")]
+    texts: String,
+    /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json.
+    #[arg(long, default_value = "words-nostop")]
+    extractor: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Flags of `semzip corpus synth`.
@@ -54,7 +75,88 @@ struct SynthArgs {
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         CorpusCommand::Synth(a) => synth(a),
+        CorpusCommand::Stats(a) => stats(a),
     }
+}
+
+/// What `corpus stats` reports (stable JSON keys).
+#[derive(Debug, serde::Serialize)]
+struct CorpusStats {
+    files: usize,
+    segmentation: String,
+    extractor: String,
+    segment: SegmentStats,
+    skills: u64,
+    distinct_skills: usize,
+    mean_skills_per_text: f64,
+    texts_without_skills: u64,
+    seconds: f64,
+    mb_per_s: f64,
+}
+
+fn stats(a: StatsArgs) -> anyhow::Result<()> {
+    let seg: crate::text::Segmentation = a.texts.parse()?;
+    let spec: ExtractorSpec = a.extractor.parse()?;
+    let start = std::time::Instant::now();
+    let mut total = SegmentStats::default();
+    let mut texts = Vec::new();
+    for f in &a.files {
+        let mut s = Segmenter::open(f, seg, DEFAULT_MAX_TEXT_BYTES)?;
+        for t in s.by_ref() {
+            texts.push(t?);
+        }
+        let st = s.stats();
+        total.texts += st.texts;
+        total.empty_skipped += st.empty_skipped;
+        total.lossy_bytes += st.lossy_bytes;
+        total.long_split += st.long_split;
+        total.bytes += st.bytes;
+    }
+    let ex = Extractor::train(&spec, texts.iter().cloned())?;
+    let (mut skills, mut without) = (0u64, 0u64);
+    let mut distinct = std::collections::HashSet::new();
+    for t in &texts {
+        let s = ex.skills(t);
+        skills += s.len() as u64;
+        without += s.is_empty() as u64;
+        distinct.extend(s);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let mb_per_s = total.bytes as f64 / 1e6 / seconds.max(1e-9);
+    let r = CorpusStats {
+        files: a.files.len(),
+        segmentation: seg.to_string(),
+        extractor: ex.spec(),
+        segment: total,
+        skills,
+        distinct_skills: distinct.len(),
+        mean_skills_per_text: skills as f64 / (texts.len().max(1)) as f64,
+        texts_without_skills: without,
+        seconds,
+        mb_per_s,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    let st = &r.segment;
+    println!("files                {}", r.files);
+    println!("segmentation         {}", r.segmentation);
+    println!("extractor            {}", r.extractor);
+    println!("bytes                {}", st.bytes);
+    println!("texts                {}", st.texts);
+    println!("empty skipped        {}", st.empty_skipped);
+    println!("invalid UTF-8 bytes  {}", st.lossy_bytes);
+    println!("long texts split     {}", st.long_split);
+    println!("skills               {}", r.skills);
+    println!("distinct skills      {}", r.distinct_skills);
+    println!("skills per text      {:.2}", r.mean_skills_per_text);
+    println!("texts without skills {}", r.texts_without_skills);
+    println!(
+        "time                 {:.3} s ({:.1} MB/s)",
+        r.seconds, r.mb_per_s
+    );
+    Ok(())
 }
 
 /// A temporary file beside `path`, so the final rename stays on one file system.

@@ -1,9 +1,12 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod bench;
 mod corpus;
+mod decode;
 mod demo;
 mod emergence;
+mod encode;
 mod hierarchy;
 mod inspect;
 mod percolation;
@@ -25,28 +28,34 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
-    /// Learn a model (skills by peeling) from corpus files.
-    Train(train::Args),
-    /// Describe a model or .sz file: header, fingerprint, stats.
-    Inspect(inspect::Args),
-    /// Corpus tools: `corpus synth` writes the synthetic language.
-    Corpus(corpus::Args),
-    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
-    Emergence(emergence::Args),
-    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
-    Scaling(scaling::Args),
     /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
     Threshold(threshold::Args),
     /// The skill association graph: predicted and measured giant component.
     Percolation(percolation::Args),
     /// Foundation and fine-tuning: domain data needed with and without a foundation.
     Hierarchy(hierarchy::Args),
+    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    Emergence(emergence::Args),
+    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    Scaling(scaling::Args),
+    /// Corpus tools: `corpus synth` writes the synthetic language.
+    Corpus(corpus::Args),
+    /// Learn a model (skills by peeling) from corpus files.
+    Train(train::Args),
+    /// Describe a model or .sz file: header, fingerprint, stats.
+    Inspect(inspect::Args),
+    /// Compress a file to .sz at a fidelity level (exact, sequence, set).
+    Encode(encode::Args),
+    /// Decompress a .sz file (also `semzip -d`).
+    Decode(decode::Args),
+    /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
+    Bench(bench::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
 /// failure, 2 on a usage error.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -56,14 +65,17 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
-        Command::Train(args) => train::run(args),
-        Command::Inspect(args) => inspect::run(args),
-        Command::Corpus(args) => corpus::run(args),
-        Command::Emergence(args) => emergence::run(args),
-        Command::Scaling(args) => scaling::run(args),
         Command::Threshold(args) => threshold::run(args),
         Command::Percolation(args) => percolation::run(args),
         Command::Hierarchy(args) => hierarchy::run(args),
+        Command::Emergence(args) => emergence::run(args),
+        Command::Scaling(args) => scaling::run(args),
+        Command::Corpus(args) => corpus::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Encode(args) => encode::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => 0,

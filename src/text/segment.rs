@@ -121,7 +121,7 @@ impl<R: BufRead> Segmenter<R> {
         Segmenter {
             reader,
             seg,
-            max: max_text_bytes.max(MIN_TEXT_BYTES),
+            max: max_text_bytes.clamp(MIN_TEXT_BYTES, usize::MAX / 2),
             stats: SegmentStats::default(),
             cur: Vec::new(),
             frag: Vec::new(),
@@ -390,5 +390,14 @@ mod tests {
             assert_eq!(s.parse::<Segmentation>().unwrap().to_string(), s);
         }
         assert!("words".parse::<Segmentation>().is_err());
+    }
+
+    #[test]
+    fn extreme_limits_are_clamped() {
+        let (t, _) = cut(b"a b\nc", Segmentation::Lines, usize::MAX);
+        assert_eq!(t, ["a b", "c"]);
+        let (t, st) = cut(b"abcdefghij", Segmentation::Lines, 0);
+        assert_eq!(t, ["abcdefgh", "ij"]);
+        assert_eq!(st.long_split, 1);
     }
 }

@@ -45,6 +45,10 @@ pub struct SynthCorpus {
     pub names: Vec<String>,
 }
 
+/// Most skills a Zipf-popular synthetic corpus may have (its weight table takes
+/// 16 bytes a skill).
+pub const MAX_ZIPF_SKILLS: usize = 1 << 26;
+
 const CONSONANTS: &[u8] = b"bdfgklmnprstvz";
 const VOWELS: &[u8] = b"aiou";
 /// Number of syllables: each is one consonant and one vowel.
@@ -87,8 +91,9 @@ struct Generator {
     picker: Picker,
     n: usize,
     glue: bool,
-    names: Vec<String>,
     order: Vec<u32>,
+    /// Membership of the text being drawn, for large degrees.
+    chosen: std::collections::HashSet<u32>,
 }
 
 impl Generator {
@@ -111,6 +116,12 @@ impl Generator {
                 degrees.max_degree()
             )));
         }
+        if matches!(spec.popularity, Popularity::Zipf(_)) && n > MAX_ZIPF_SKILLS {
+            return Err(Error::invalid(format!(
+                "synthetic corpus: zipf popularity over {n} skills needs too much memory; \
+                 use at most {MAX_ZIPF_SKILLS} skills, or uniform popularity"
+            )));
+        }
         let picker = match spec.popularity {
             Popularity::Uniform => Picker::Uniform(n as u32),
             Popularity::Zipf(s) => {
@@ -125,17 +136,9 @@ impl Generator {
             picker,
             n,
             glue: spec.glue,
-            names: Vec::new(),
             order: Vec::new(),
+            chosen: std::collections::HashSet::new(),
         })
-    }
-
-    fn name(&mut self, id: u32) -> &str {
-        // Names are cached as they are first needed: popular skills come first.
-        while self.names.len() <= id as usize {
-            self.names.push(skill_name(self.names.len() as u32));
-        }
-        &self.names[id as usize]
     }
 
     fn draw(&mut self) -> u32 {
@@ -151,20 +154,27 @@ impl Generator {
         truth.clear();
         // Rejection picks distinct skills; a capped number of tries keeps heavy
         // Zipf tails with k near N from looping: the rest are the most popular left.
+        // Small texts check membership by scanning, large ones with a set.
+        let large = k > 32;
+        self.chosen.clear();
         let mut tries = 0usize;
-        while truth.len() < k && tries < 64 * k + 64 {
-            let s = self.draw();
-            if !truth.contains(&s) {
-                truth.push(s);
-            }
-            tries += 1;
-        }
         let mut next = 0u32;
         while truth.len() < k {
-            if !truth.contains(&next) {
-                truth.push(next);
+            let s = if tries < 64 * k + 64 {
+                tries += 1;
+                self.draw()
+            } else {
+                next += 1;
+                next - 1
+            };
+            let fresh = if large {
+                self.chosen.insert(s)
+            } else {
+                !truth.contains(&s)
+            };
+            if fresh {
+                truth.push(s);
             }
-            next += 1;
         }
         self.order.clear();
         self.order.extend_from_slice(truth);
@@ -179,8 +189,7 @@ impl Generator {
                     push_word(line, g);
                 }
             }
-            let name = self.name(id).to_owned();
-            push_word(line, &name);
+            push_word(line, &skill_name(id));
         }
         self.order = order;
         line.push('.');
@@ -201,7 +210,8 @@ fn push_word(line: &mut String, w: &str) {
     }
 }
 
-/// Generates a whole synthetic corpus in memory.
+/// Generates a whole synthetic corpus in memory (with all N names: for large
+/// corpora or vocabularies stream with [`write_synth`]).
 pub fn synthesize(spec: &SynthSpec) -> Result<SynthCorpus> {
     let mut g = Generator::new(spec)?;
     let mut lines = Vec::with_capacity(spec.texts);
@@ -323,6 +333,36 @@ mod tests {
         };
         let c = synthesize(&s).unwrap();
         assert!(c.truth.iter().all(|t| t == &[0, 1, 2, 3, 4, 5]));
+    }
+
+    #[test]
+    fn large_degrees_and_vocabularies_stay_cheap() {
+        let s = SynthSpec {
+            skills: 2000,
+            texts: 3,
+            popularity: Popularity::Uniform,
+            text_degrees: DegreeSpec::Fixed(2000),
+            seed: 2,
+            glue: false,
+        };
+        let c = synthesize(&s).unwrap();
+        assert!(c.truth.iter().all(|t| t.len() == 2000 && t[1999] == 1999));
+        let huge = SynthSpec {
+            skills: 4_000_000_000,
+            texts: 5,
+            popularity: Popularity::Uniform,
+            text_degrees: DegreeSpec::Fixed(3),
+            seed: 2,
+            glue: true,
+        };
+        let mut out = Vec::new();
+        write_synth(&huge, &mut out, std::io::sink()).unwrap();
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 5);
+        let zipf = SynthSpec {
+            popularity: Popularity::Zipf(1.0),
+            ..huge
+        };
+        assert!(write_synth(&zipf, std::io::sink(), std::io::sink()).is_err());
     }
 
     #[test]

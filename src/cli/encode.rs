@@ -1,0 +1,124 @@
+//! `semzip encode`: a file (or stdin) to a `.sz` file (or stdout).
+
+use crate::Error;
+use crate::codec::io::{AtomicOutput, display_name, is_std, open_input};
+use crate::codec::packet::DEFAULT_PACKET_BYTES;
+use crate::codec::stream::DEFAULT_TRAIN_BYTES;
+use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned, encode};
+use crate::model::Model;
+use crate::text::segment::Segmentation;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Flags of `semzip encode`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Input file (default, or `-`: stdin). It is only read.
+    input: Option<PathBuf>,
+    /// Output file (default, or `-`: stdout).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Shared model: the output then carries only its fingerprint. Without it, a model
+    /// is trained on the input and embedded (self-contained output).
+    #[arg(short, long)]
+    model: Option<PathBuf>,
+    /// Fidelity: exact (every byte), sequence (skills in order) or set (skill sets).
+    #[arg(long, default_value = "exact")]
+    level: Level,
+    /// Skills outside the codebook at the lossy levels: escape (send literally) or drop.
+    #[arg(long, default_value = "escape")]
+    unlearned: Unlearned,
+    /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes.
+    #[arg(long, default_value = "lines")]
+    texts: Segmentation,
+    /// Bytes of input per packet (independent unit; smaller loses less on damage).
+    #[arg(long, default_value_t = DEFAULT_PACKET_BYTES)]
+    packet_bytes: usize,
+    /// Without -m: train the embedded model on at most this many leading input bytes.
+    #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES)]
+    train_bytes: usize,
+    /// Overwrite the output file if it exists.
+    #[arg(short, long)]
+    force: bool,
+    /// Print no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print the summary as JSON (on stderr, since stdout may hold the output).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `semzip encode`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let in_name = display_name(args.input.as_deref(), "<stdin>");
+    refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
+    if is_std(args.output.as_deref()) && std::io::stdout().is_terminal() {
+        return Err(Error::invalid(
+            "refusing to write .sz data to a terminal: give -o FILE or redirect stdout",
+        )
+        .into());
+    }
+    let input = open_input(args.input.as_deref())?;
+    let model = args.model.as_deref().map(Model::load).transpose()?;
+    let opts = EncodeOptions {
+        level: args.level,
+        unlearned: args.unlearned,
+        texts: args.texts,
+        packet_bytes: args.packet_bytes,
+        train_bytes: args.train_bytes,
+    };
+    let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
+    let out_name = out.name();
+    let stats = match encode(input, &in_name, &mut out, &out_name, model.as_ref(), &opts) {
+        Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
+        other => other?,
+    };
+    out.commit()?;
+    if args.json {
+        eprintln!("{}", serde_json::to_string(&stats)?);
+    } else if !args.quiet {
+        eprintln!("{}", summary(&in_name, &out_name, &stats));
+    }
+    Ok(())
+}
+
+/// The one-line summary printed on stderr.
+fn summary(input: &str, output: &str, s: &EncodeStats) -> String {
+    let what = if s.level == "exact" {
+        "words"
+    } else {
+        "skills"
+    };
+    let mut line = format!(
+        "{input} -> {output}: {} -> {} bytes ({:.3} bpc), level {}, {} packets, {} texts, {} {what}, {} escaped",
+        s.bytes_in, s.bytes_out, s.bpc, s.level, s.packets, s.texts, s.skills, s.escapes
+    );
+    if s.dropped > 0 {
+        line.push_str(&format!(", {} dropped", s.dropped));
+    }
+    if s.embedded {
+        line.push_str(&format!(
+            ", embedded model {} skills in {} header bytes",
+            s.codebook_skills, s.header_bytes
+        ));
+    } else {
+        line.push_str(&format!(", shared model {}", s.fingerprint));
+    }
+    line
+}
+
+/// Refuses to write over the input: the input is never modified.
+pub(crate) fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> crate::Result<()> {
+    if let (Some(i), Some(o)) = (input, output)
+        && !is_std(Some(i))
+        && !is_std(Some(o))
+        && let (Ok(a), Ok(b)) = (i.canonicalize(), o.canonicalize())
+        && a == b
+    {
+        return Err(Error::invalid(format!(
+            "output {} is the input file: give another -o",
+            o.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Entropy coding of the three fidelity levels (exact bytes, skill sequences, skill
+//! sets) and of the codebook itself, on constriction's range coder with adaptive
+//! context models. Every payload is independent: its adaptive state starts from the
+//! priors of a [`CoderContext`] built once per file from the codebook.
+
+mod book;
+mod exact;
+mod models;
+mod rc;
+mod seq;
+mod set;
+mod tokens;
+mod words;
+
+use crate::Result;
+use crate::model::Codebook;
+use models::{Fenwick, Freq, FxMap, spell_prior};
+
+/// The most output units (bytes, skills) a payload byte may decode to; encoders pad
+/// payloads of extremely repetitive inputs to stay under it, so decoding garbage
+/// can never allocate or loop without bound.
+pub const MAX_EXPANSION: usize = 64;
+
+/// Priors shared by every packet of a file: the codebook, its counts as an order-0
+/// word model, letter statistics for spelling new words, and optional association
+/// counts between skills.
+pub struct CoderContext {
+    book: Codebook,
+    fen0: Fenwick,
+    word_spell: Vec<Freq>,
+    sep_spell: Vec<Freq>,
+    assoc: FxMap<u32, Vec<(u32, u32)>>,
+    inc0: u32,
+    new_word_init: u32,
+    esc_inc: u32,
+}
+
+impl CoderContext {
+    /// Builds the priors from a codebook and association triples (skill a, skill b,
+    /// co-occurrence count), which may be empty.
+    pub fn new(book: &Codebook, associations: &[(u32, u32, u32)]) -> Self {
+        let sum: u64 = book.counts().iter().sum::<u64>().max(1);
+        // Scale counts so the order-0 total stays far inside the coder's 2^24.
+        let k = ((1u64 << 20) as f64 / sum as f64).min(1.0);
+        let inc0 = tune("INC0", 16);
+        let pscale = tune("PSCALE", 16) as f64;
+        let unit = |c: u64| ((c as f64 * k * pscale) as u32).max(1);
+        let mut f = Vec::with_capacity(book.len() + 2);
+        f.push(inc0); // ESC
+        f.push(inc0); // END
+        f.extend(book.counts().iter().map(|&c| unit(c)));
+        let fen0 = Fenwick::from_freqs(&f);
+        let word_spell = spell_prior(book.skills().iter().map(|s| s.as_bytes()));
+        let sep_spell = spell_prior([b" .,;:!?'\"-()\n\n\r\n\t".as_slice()].into_iter());
+        let mut assoc: FxMap<u32, Vec<(u32, u32)>> = FxMap::default();
+        for &(a, b, c) in associations {
+            if (a as usize) < book.len() && (b as usize) < book.len() {
+                assoc.entry(a).or_default().push((b, c));
+                assoc.entry(b).or_default().push((a, c));
+            }
+        }
+        CoderContext {
+            book: book.clone(),
+            fen0,
+            word_spell,
+            sep_spell,
+            assoc,
+            inc0,
+            new_word_init: inc0,
+            esc_inc: inc0,
+        }
+    }
+
+    /// The codebook the context was built from.
+    pub fn codebook(&self) -> &Codebook {
+        &self.book
+    }
+}
+
+/// A skill of a text: a codebook code, or a literal for a skill outside the codebook.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skill {
+    /// The codebook code of the skill.
+    Known(u32),
+    /// The skill's text, sent spelled (an escape).
+    Literal(String),
+}
+
+/// Counts of the exact level's word tokens, to report how much the codebook covered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactStats {
+    /// Word tokens in the input.
+    pub words: u64,
+    /// Word tokens whose lower-cased form is in the codebook.
+    pub known: u64,
+    /// Word tokens not in the codebook (escaped and spelled on first use).
+    pub escapes: u64,
+}
+
+/// Losslessly codes any bytes at the exact level.
+pub fn encode_exact(ctx: &CoderContext, data: &[u8]) -> Vec<u8> {
+    exact::encode(ctx, data).0
+}
+
+/// Like [`encode_exact`], also returning codebook coverage statistics.
+pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
+    exact::encode(ctx, data)
+}
+
+/// Bytes spent per part of the exact model on `data` (measurement aid).
+pub fn exact_cost_breakdown(ctx: &CoderContext, data: &[u8]) -> Vec<(&'static str, f64)> {
+    let (_, _, bits) = exact::encode_traced(ctx, data, true);
+    exact::TAGS
+        .iter()
+        .zip(bits.iter().chain(std::iter::repeat(&0.0)))
+        .map(|(&t, &b)| (t, b / 8.0))
+        .collect()
+}
+
+/// Decodes a payload of [`encode_exact`]; corrupt payloads give `Error::Corrupt`.
+pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
+    exact::decode(ctx, payload)
+}
+
+/// Codes texts as skill sequences (order kept).
+pub fn encode_sequences(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
+    seq::encode(ctx, texts)
+}
+
+/// Decodes a payload of [`encode_sequences`].
+pub fn decode_sequences(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
+    seq::decode(ctx, payload)
+}
+
+/// Codes texts as skill sets: order and repeats inside a text are not kept.
+pub fn encode_sets(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
+    set::encode(ctx, texts)
+}
+
+/// Decodes a payload of [`encode_sets`]: each set in canonical order (codes
+/// ascending, then literals sorted, no repeats).
+pub fn decode_sets(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
+    set::decode(ctx, payload)
+}
+
+/// The canonical order of a set, as [`decode_sets`] returns it.
+pub fn canonical_set(text: &[Skill]) -> Vec<Skill> {
+    seq::canonical(text)
+}
+
+/// Compact embedding of a codebook for self-contained files.
+pub fn encode_codebook(book: &Codebook) -> Vec<u8> {
+    book::encode(book)
+}
+
+/// Decodes a codebook of [`encode_codebook`].
+pub fn decode_codebook(bytes: &[u8]) -> Result<Codebook> {
+    book::decode(bytes)
+}
+
+/// A tuning knob read from the environment (measurement builds only).
+pub(crate) fn tune(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Appends a LEB128 varint.
+fn write_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a LEB128 varint: (value, bytes used), None when truncated or too long.
+fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, &x) in b.iter().enumerate().take(10) {
+        v |= ((x & 0x7f) as u64) << (7 * i);
+        if x < 0x80 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}

@@ -1,0 +1,786 @@
+//! Adaptive frequency models: a growable Fenwick tree for big alphabets, small
+//! linear tables, PPM context lists with exclusion, and an order-1 byte speller.
+
+use super::rc::{Dec, Enc};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+/// A fast multiplicative hasher for the models' integer and byte-string keys
+/// (keys are not attacker-chosen in a way that matters: collisions only cost speed).
+#[derive(Default, Clone, Copy)]
+pub struct FxBuild;
+
+/// The hasher built by [`FxBuild`].
+pub struct Fx(u64);
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+/// A hash map with the fast hasher.
+pub type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// Mixes context parts into one 64-bit key.
+#[inline]
+pub fn mix(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 31)
+}
+
+/// Frequencies over a growable alphabet with O(log n) cumulative sums and search.
+#[derive(Clone, Debug, Default)]
+pub struct Fenwick {
+    tree: Vec<u32>,
+    freq: Vec<u32>,
+    total: u32,
+}
+
+impl Fenwick {
+    /// A tree over the given frequencies, built in O(n).
+    pub fn from_freqs(f: &[u32]) -> Self {
+        let n = f.len();
+        let mut tree = vec![0u32; n + 1];
+        tree[1..].copy_from_slice(f);
+        for i in 1..=n {
+            let j = i + (i & i.wrapping_neg());
+            if j <= n {
+                tree[j] = tree[j].wrapping_add(tree[i]);
+            }
+        }
+        Fenwick {
+            tree,
+            freq: f.to_vec(),
+            total: f.iter().sum(),
+        }
+    }
+
+    /// Number of symbols.
+    pub fn len(&self) -> usize {
+        self.freq.len()
+    }
+
+    /// Sum of all frequencies.
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// Frequency of symbol `i`.
+    #[inline]
+    pub fn freq(&self, i: usize) -> u32 {
+        self.freq[i]
+    }
+
+    /// Sum of the frequencies of symbols `0..i`.
+    #[inline]
+    pub fn cum(&self, i: usize) -> u32 {
+        let mut i = i;
+        let mut s = 0u32;
+        while i > 0 {
+            s = s.wrapping_add(self.tree[i]);
+            i &= i - 1;
+        }
+        s
+    }
+
+    /// Appends a symbol with frequency `f`.
+    pub fn push(&mut self, f: u32) {
+        let n = self.freq.len() + 1;
+        let low = n & n.wrapping_neg();
+        let node = f
+            .wrapping_add(self.cum(n - 1))
+            .wrapping_sub(self.cum(n - low));
+        self.tree.push(node);
+        self.freq.push(f);
+        self.total += f;
+    }
+
+    /// Adds `d` to the frequency of symbol `i`.
+    #[inline]
+    pub fn add(&mut self, i: usize, d: u32) {
+        self.freq[i] += d;
+        self.total += d;
+        let mut j = i + 1;
+        while j < self.tree.len() {
+            self.tree[j] = self.tree[j].wrapping_add(d);
+            j += j & j.wrapping_neg();
+        }
+    }
+
+    /// The symbol whose interval holds `t` (t < total), as (symbol, cum, freq).
+    #[inline]
+    pub fn find(&self, t: u32) -> (u32, u32, u32) {
+        let n = self.freq.len();
+        let mut pos = 0usize;
+        let mut rem = t;
+        let mut step = if n == 0 {
+            0
+        } else {
+            1usize << (usize::BITS - 1 - n.leading_zeros())
+        };
+        while step > 0 {
+            let nxt = pos + step;
+            if nxt <= n && self.tree[nxt] <= rem {
+                pos = nxt;
+                rem -= self.tree[nxt];
+            }
+            step >>= 1;
+        }
+        let pos = pos.min(n.saturating_sub(1));
+        (
+            pos as u32,
+            t - rem,
+            self.freq.get(pos).copied().unwrap_or(1),
+        )
+    }
+
+    /// Sorted (symbol, compressed start, freq) of the excluded symbols at or above
+    /// `start`, and their total frequency: the order-0 distribution restricted to
+    /// symbols `start..` with the excluded ones removed. Returns (excluded mass, mass
+    /// below start).
+    pub fn excluded(
+        &self,
+        list: &[u32],
+        start: usize,
+        out: &mut Vec<(u32, u32, u32)>,
+    ) -> (u32, u32) {
+        out.clear();
+        for &s in list {
+            if (s as usize) < self.freq.len() && s as usize >= start {
+                out.push((s, 0, self.freq[s as usize]));
+            }
+        }
+        out.sort_unstable_by_key(|x| x.0);
+        let lo = self.cum(start.min(self.freq.len()));
+        let mut e = 0;
+        for x in out.iter_mut() {
+            x.1 = self.cum(x.0 as usize) - lo - e;
+            e += x.2;
+        }
+        (e, lo)
+    }
+
+    /// Codes symbol `i` (>= start) in the distribution of [`Fenwick::excluded`].
+    pub fn encode_excl(
+        &self,
+        enc: &mut Enc,
+        i: usize,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) {
+        let before: u32 = ex
+            .iter()
+            .take_while(|x| (x.0 as usize) < i)
+            .map(|x| x.2)
+            .sum();
+        enc.put(self.cum(i) - lo - before, self.freq[i], self.total - lo - e);
+    }
+
+    /// Decodes a symbol coded by [`Fenwick::encode_excl`] (None when nothing is left).
+    pub fn decode_excl(
+        &self,
+        dec: &mut Dec,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) -> Option<u32> {
+        let total = self.total.checked_sub(lo)?.checked_sub(e)?;
+        if total == 0 {
+            return None;
+        }
+        Some(dec.get(total, |t| {
+            let mut full = t + lo;
+            let mut before = 0;
+            for x in ex {
+                if x.1 <= t {
+                    full += x.2;
+                    before += x.2;
+                } else {
+                    break;
+                }
+            }
+            let (s, cum, f) = self.find(full.min(self.total.saturating_sub(1)));
+            (s, cum.saturating_sub(before + lo), f)
+        }))
+    }
+
+    /// Halves every frequency (keeping each at least 1) so recent counts weigh more.
+    pub fn halve(&mut self) {
+        let f: Vec<u32> = self.freq.iter().map(|&x| x.div_ceil(2)).collect();
+        *self = Fenwick::from_freqs(&f);
+    }
+}
+
+/// A small adaptive frequency table coded by linear scan.
+#[derive(Clone, Debug)]
+pub struct Freq {
+    f: Vec<u32>,
+    total: u32,
+    limit: u32,
+}
+
+impl Freq {
+    /// A table over `n` symbols, each starting at `init`, halved when the total passes `limit`.
+    pub fn new(n: usize, init: u32, limit: u32) -> Self {
+        Freq {
+            f: vec![init; n],
+            total: init * n as u32,
+            limit,
+        }
+    }
+
+    /// A table with given starting frequencies (each at least 1).
+    pub fn with(f: Vec<u32>, limit: u32) -> Self {
+        let f: Vec<u32> = f.into_iter().map(|x| x.max(1)).collect();
+        let total = f.iter().sum();
+        Freq { f, total, limit }
+    }
+
+    /// Appends a symbol.
+    pub fn push(&mut self, init: u32) {
+        self.f.push(init.max(1));
+        self.total += init.max(1);
+    }
+
+    /// Codes symbol `s`.
+    pub fn encode(&self, enc: &mut Enc, s: usize) {
+        let cum: u32 = self.f[..s].iter().sum();
+        enc.put(cum, self.f[s], self.total);
+    }
+
+    /// Decodes a symbol.
+    pub fn decode(&self, dec: &mut Dec) -> usize {
+        let f = &self.f;
+        dec.get(self.total, |t| {
+            let mut c = 0u32;
+            for (i, &x) in f.iter().enumerate() {
+                if t < c + x {
+                    return (i as u32, c, x);
+                }
+                c += x;
+            }
+            let last = f.len() - 1;
+            (last as u32, c - f[last], f[last])
+        }) as usize
+    }
+
+    /// Adds `d` to symbol `s`, halving everything when the total passes the limit.
+    pub fn inc(&mut self, s: usize, d: u32) {
+        self.f[s] += d;
+        self.total += d;
+        if self.total > self.limit {
+            self.total = 0;
+            for x in &mut self.f {
+                *x = x.div_ceil(2);
+                self.total += *x;
+            }
+        }
+    }
+}
+
+/// Stamps marking the symbols excluded at the current coding step.
+#[derive(Default)]
+pub struct Excl {
+    stamp: Vec<u32>,
+    cur: u32,
+    /// The excluded symbols, in the order they were excluded.
+    pub list: Vec<u32>,
+}
+
+impl Excl {
+    /// Starts a new coding step with nothing excluded.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.cur = self.cur.wrapping_add(1);
+        if self.cur == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.cur = 1;
+        }
+    }
+    /// True when `s` is excluded.
+    #[inline]
+    pub fn has(&self, s: u32) -> bool {
+        self.stamp.get(s as usize) == Some(&self.cur)
+    }
+    /// Excludes `s`.
+    #[inline]
+    pub fn set(&mut self, s: u32) {
+        let i = s as usize;
+        if i >= self.stamp.len() {
+            self.stamp.resize(i + 1024, 0);
+        }
+        if self.stamp[i] != self.cur {
+            self.stamp[i] = self.cur;
+            self.list.push(s);
+        }
+    }
+}
+
+/// The symbols seen in one context, with counts.
+#[derive(Default, Clone)]
+pub struct Node {
+    /// Symbols in order of first appearance.
+    pub syms: Vec<u32>,
+    /// Their counts.
+    pub cnts: Vec<u32>,
+    /// Sum of counts.
+    pub total: u32,
+}
+
+/// Escape marker returned by the PPM decoder when every context escaped.
+pub const NONE: u32 = u32::MAX;
+
+/// PPM context statistics: nodes keyed by hashed contexts, coded highest order first
+/// with exclusion of symbols already ruled out.
+pub struct Ppm {
+    map: FxMap<u64, u32>,
+    nodes: Vec<Node>,
+    /// Symbols excluded in the current step.
+    pub excl: Excl,
+    /// Count a symbol gets when first seen in a context.
+    pub init: u32,
+    /// Count added on each further occurrence.
+    pub inc: u32,
+    /// Node totals above this are halved.
+    pub limit: u32,
+    /// Symbols at or below this are impossible (set level: codes come ascending).
+    pub floor: Option<u32>,
+    /// Update every context, not just those down to the one that coded the symbol.
+    pub full: bool,
+    /// Trace tag of the first context (the k-th context is charged to tag + k).
+    pub tag: usize,
+}
+
+impl Ppm {
+    /// Empty statistics with PPMD-like counting.
+    pub fn new() -> Self {
+        Ppm {
+            map: FxMap::default(),
+            nodes: Vec::new(),
+            excl: Excl::default(),
+            init: 1,
+            inc: 2,
+            limit: 1 << 16,
+            tag: 0,
+            full: false,
+            floor: None,
+        }
+    }
+
+    /// Sum and distinct count of the node's non-excluded symbols.
+    #[inline]
+    fn out(&self, s: u32) -> bool {
+        self.excl.has(s) || self.floor.is_some_and(|f| s <= f)
+    }
+
+    #[inline]
+    fn live(&self, n: &Node) -> (u32, u32) {
+        let mut sum = 0;
+        let mut d = 0;
+        for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+            if !self.out(s) {
+                sum += c;
+                d += 1;
+            }
+        }
+        (sum, d)
+    }
+
+    #[inline]
+    fn esc(d: u32) -> u32 {
+        d.max(1)
+    }
+
+    /// Codes `sym` in the contexts `keys` (highest order first). Returns the index of
+    /// the context that coded it, or keys.len() when all escaped (the caller then
+    /// codes it with its order-0 model). Symbols of escaped contexts are excluded.
+    pub fn encode(&mut self, enc: &mut Enc, keys: &[u64], sym: u32) -> usize {
+        for (k, key) in keys.iter().enumerate() {
+            let Some(&ni) = self.map.get(key) else {
+                continue;
+            };
+            enc.tag = self.tag + k;
+            let n = &self.nodes[ni as usize];
+            let (sum, d) = self.live(n);
+            if sum == 0 {
+                continue;
+            }
+            let esc = Self::esc(d);
+            let total = sum + esc;
+            if !self.out(sym) {
+                let mut cum = 0;
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if s == sym {
+                        enc.put(cum, c, total);
+                        return k;
+                    }
+                    if !self.out(s) {
+                        cum += c;
+                    }
+                }
+            }
+            enc.put(sum, esc, total);
+            let n = &self.nodes[ni as usize];
+            for i in 0..n.syms.len() {
+                let s = self.nodes[ni as usize].syms[i];
+                self.excl.set(s);
+            }
+        }
+        keys.len()
+    }
+
+    /// Decodes a symbol coded by [`Ppm::encode`]: (symbol or NONE, context index).
+    pub fn decode(&mut self, dec: &mut Dec, keys: &[u64]) -> (u32, usize) {
+        for (k, key) in keys.iter().enumerate() {
+            let Some(&ni) = self.map.get(key) else {
+                continue;
+            };
+            let n = &self.nodes[ni as usize];
+            let (sum, d) = self.live(n);
+            if sum == 0 {
+                continue;
+            }
+            let esc = Self::esc(d);
+            let total = sum + esc;
+            let this = &*self;
+            let s = dec.get(total, |t| {
+                if t >= sum {
+                    return (NONE, sum, esc);
+                }
+                let mut cum = 0;
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if this.out(s) {
+                        continue;
+                    }
+                    if t < cum + c {
+                        return (s, cum, c);
+                    }
+                    cum += c;
+                }
+                (NONE, sum, esc)
+            });
+            if s != NONE {
+                return (s, k);
+            }
+            let n = &self.nodes[ni as usize];
+            for i in 0..n.syms.len() {
+                let s = self.nodes[ni as usize].syms[i];
+                self.excl.set(s);
+            }
+        }
+        (NONE, keys.len())
+    }
+
+    /// Counts `sym` in the contexts `keys[..upto]`.
+    pub fn update(&mut self, keys: &[u64], upto: usize, sym: u32) {
+        let upto = if self.full { keys.len() } else { upto + 1 };
+        for key in &keys[..upto.min(keys.len())] {
+            self.add(*key, sym, self.init, self.inc);
+        }
+    }
+
+    /// Adds `sym` to a context: `init` when new, else `inc`.
+    pub fn add(&mut self, key: u64, sym: u32, init: u32, inc: u32) {
+        let ni = match self.map.get(&key) {
+            Some(&i) => i as usize,
+            None => {
+                self.nodes.push(Node::default());
+                let i = self.nodes.len() - 1;
+                self.map.insert(key, i as u32);
+                i
+            }
+        };
+        let limit = self.limit;
+        let n = &mut self.nodes[ni];
+        match n.syms.iter().position(|&s| s == sym) {
+            Some(p) => {
+                n.cnts[p] += inc;
+                n.total += inc;
+            }
+            None => {
+                n.syms.push(sym);
+                n.cnts.push(init);
+                n.total += init;
+            }
+        }
+        if n.total > limit {
+            n.total = 0;
+            for c in &mut n.cnts {
+                *c = c.div_ceil(2);
+                n.total += *c;
+            }
+        }
+    }
+}
+
+/// Number of symbols of the byte speller: 256 bytes and an end mark.
+pub const SPELL_N: usize = 257;
+/// The end mark of a spelled string.
+pub const SPELL_END: usize = 256;
+
+/// Order-1 byte model for spelling strings, starting from shared prior rows that
+/// are copied only when a packet first adapts them.
+#[derive(Clone)]
+pub struct Spell<'a> {
+    prior: &'a [Freq],
+    rows: Vec<Option<Freq>>,
+}
+
+impl<'a> Spell<'a> {
+    /// A speller starting from `prior` (257 rows: one per previous byte, and the start).
+    pub fn new(prior: &'a [Freq]) -> Self {
+        Spell {
+            prior,
+            rows: vec![None; SPELL_N],
+        }
+    }
+
+    fn row(&self, c: usize) -> &Freq {
+        self.rows[c].as_ref().unwrap_or(&self.prior[c])
+    }
+
+    fn bump(&mut self, c: usize, s: usize) {
+        if self.rows[c].is_none() {
+            self.rows[c] = Some(self.prior[c].clone());
+        }
+        if let Some(r) = self.rows[c].as_mut() {
+            r.inc(s, 16);
+        }
+    }
+
+    /// Codes a byte string followed by the end mark.
+    pub fn encode(&mut self, enc: &mut Enc, bytes: &[u8]) {
+        let mut c = SPELL_END;
+        for s in bytes.iter().map(|&b| b as usize).chain([SPELL_END]) {
+            self.row(c).encode(enc, s);
+            self.bump(c, s);
+            c = s;
+        }
+    }
+
+    /// Decodes a byte string of at most `max` bytes (None when longer: corrupt data).
+    pub fn decode(&mut self, dec: &mut Dec, max: usize) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut c = SPELL_END;
+        loop {
+            let s = self.row(c).decode(dec);
+            self.bump(c, s);
+            if s == SPELL_END {
+                return Some(out);
+            }
+            if out.len() >= max || dec.bad {
+                return None;
+            }
+            out.push(s as u8);
+            c = s;
+        }
+    }
+}
+
+/// Prior rows for [`Spell`] from sample strings (bigram counts plus a floor).
+pub fn spell_prior<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<Freq> {
+    let mut counts = vec![vec![0u32; SPELL_N]; SPELL_N];
+    for w in samples {
+        let mut c = SPELL_END;
+        for s in w.iter().map(|&b| b as usize).chain([SPELL_END]) {
+            counts[c][s] = counts[c][s].saturating_add(1);
+            c = s;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|row| {
+            let sum: u64 = row.iter().map(|&x| x as u64).sum();
+            // Scale the sample counts so a row's total stays well inside the coder's range.
+            let k = if sum > 1 << 18 {
+                (1u64 << 18) as f64 / sum as f64
+            } else {
+                1.0
+            };
+            let f = row
+                .iter()
+                .map(|&x| 1 + ((x as f64 * k * 16.0) as u32))
+                .collect();
+            Freq::with(f, 1 << 22)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenwick_matches_naive() {
+        let mut f = Fenwick::from_freqs(&[3, 1, 4, 1, 5]);
+        for x in [9u32, 2, 6, 5, 3, 5, 8] {
+            f.push(x);
+        }
+        f.add(3, 7);
+        let freqs: Vec<u32> = (0..f.len()).map(|i| f.freq(i)).collect();
+        let mut c = 0;
+        for (i, &x) in freqs.iter().enumerate() {
+            assert_eq!(f.cum(i), c);
+            for t in c..c + x {
+                assert_eq!(f.find(t), (i as u32, c, x));
+            }
+            c += x;
+        }
+        assert_eq!(f.total(), c);
+    }
+}
+
+/// Order-3 PPM over bytes (order-3, 2, 1 contexts, then order 0) for spelling
+/// strings from scratch, with optional exclusions on the first byte.
+pub struct CharPpm {
+    ppm: Ppm,
+    o0: Fenwick,
+    ex: Vec<(u32, u32, u32)>,
+}
+
+impl CharPpm {
+    /// Empty statistics.
+    pub fn new() -> Self {
+        let mut ppm = Ppm::new();
+        ppm.init = 1;
+        ppm.inc = 1;
+        CharPpm {
+            ppm,
+            o0: Fenwick::from_freqs(&[1; SPELL_N]),
+            ex: Vec::new(),
+        }
+    }
+
+    fn keys(hist: &[u8]) -> [u64; 3] {
+        let b = |i: usize| {
+            if hist.len() >= i {
+                hist[hist.len() - i] as u64
+            } else {
+                0x100
+            }
+        };
+        [
+            mix(mix(mix(b(3), b(2)), b(1)), 33),
+            mix(mix(b(2), b(1)), 32),
+            mix(b(1), 31),
+        ]
+    }
+
+    /// Starts coding one byte: `floor` rules out bytes <= it, `no_end` the end mark.
+    fn start(&mut self, floor: Option<u8>, no_end: bool) {
+        self.ppm.excl.clear();
+        self.ppm.floor = floor.map(u32::from);
+        if no_end {
+            self.ppm.excl.set(SPELL_END as u32);
+        }
+    }
+
+    fn update(&mut self, keys: &[u64], k: usize, s: u32) {
+        self.ppm.update(keys, k, s);
+        self.o0.add(s as usize, 1);
+        if self.o0.total() > 1 << 16 {
+            self.o0.halve();
+        }
+    }
+
+    /// Codes `suffix` and an end mark after `prefix` (which gives the first contexts);
+    /// `floor`/`no_end` constrain the first byte as in the decoder.
+    pub fn encode(
+        &mut self,
+        enc: &mut Enc,
+        prefix: &[u8],
+        suffix: &[u8],
+        floor: Option<u8>,
+        no_end: bool,
+    ) {
+        let mut hist = prefix.to_vec();
+        for (i, s) in suffix
+            .iter()
+            .map(|&b| b as u32)
+            .chain([SPELL_END as u32])
+            .enumerate()
+        {
+            if i == 0 {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let k = self.ppm.encode(enc, &keys, s);
+            if k >= keys.len() {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                self.o0.encode_excl(enc, s as usize, &self.ex, e);
+            }
+            self.update(&keys, k, s);
+            if s < 256 {
+                hist.push(s as u8);
+            }
+        }
+    }
+
+    /// Decodes a suffix of at most `max` bytes coded by [`CharPpm::encode`].
+    pub fn decode(
+        &mut self,
+        dec: &mut Dec,
+        prefix: &[u8],
+        max: usize,
+        floor: Option<u8>,
+        no_end: bool,
+    ) -> Option<Vec<u8>> {
+        let mut hist = prefix.to_vec();
+        let mut out = Vec::new();
+        loop {
+            if out.is_empty() {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let (s, k) = self.ppm.decode(dec, &keys);
+            let s = if s != NONE {
+                s
+            } else {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self.o0.excluded(&self.ppm.excl.list, start, &mut self.ex);
+                self.o0.decode_excl(dec, &self.ex, e)?
+            };
+            if dec.bad || s as usize >= SPELL_N || self.ppm.excl.has(s) {
+                return None;
+            }
+            self.update(&keys, k, s);
+            if s as usize == SPELL_END {
+                return Some(out);
+            }
+            if out.len() >= max {
+                return None;
+            }
+            out.push(s as u8);
+            hist.push(s as u8);
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! The `.sz` container framing: header, packet index and trailer (docs/FORMAT-sz.md).
+//!
+//! This layer knows nothing of the payload coders: it frames opaque bytes, checks
+//! every checksum and bound, and never allocates more than the input can hold
+//! (lengths are read through `Read::take`, so a lying length field costs nothing).
+
+use super::level::{Level, Unlearned};
+use crate::{Error, Result};
+use std::io::{self, Read, Write};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The first four bytes of every `.sz` file.
+pub const MAGIC: [u8; 4] = *b"SZIP";
+/// The format version this code writes and the newest it reads.
+pub const VERSION: u16 = 1;
+/// The last four bytes of every complete `.sz` file.
+pub const END_MAGIC: [u8; 4] = *b"SZND";
+/// Tag opening a packet record.
+pub const PACKET_TAG: [u8; 2] = *b"PK";
+/// Tag opening the packet index record.
+pub const INDEX_TAG: [u8; 2] = *b"IX";
+/// Size of the fixed trailer at the end of the file.
+pub const TRAILER_BYTES: usize = 52;
+/// Largest header section (extractor, codebook, associations, metadata) a reader accepts.
+pub const MAX_SECTION_BYTES: u64 = 256 << 20;
+/// Largest decompressed extractor a reader accepts.
+pub const MAX_EXTRACTOR_BYTES: u64 = 256 << 20;
+
+const FLAG_LEVEL_MASK: u16 = 0b11;
+const FLAG_DROP: u16 = 1 << 2;
+const FLAG_EMBEDDED: u16 = 1 << 3;
+const FLAG_RESERVED: u16 = !0b1111;
+
+/// How the texts of the input were cut (the lossy levels code one skill list per text).
+///
+/// Stored as one byte in the header: 0 lines, 1 paragraphs, 2 fortunes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextsCode(pub u8);
+
+/// The model a `.sz` file was made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    /// A model shared by both ends, named by its fingerprint (`Model::fingerprint`).
+    Shared {
+        /// The model's fingerprint.
+        fingerprint: u64,
+    },
+    /// A model carried inside the file (self-contained).
+    Embedded(EmbeddedModel),
+}
+
+/// The parts of a model that a self-contained `.sz` file carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmbeddedModel {
+    /// The extractor, as bincode 2 (standard config) of `text::Extractor`, uncompressed.
+    pub extractor: Vec<u8>,
+    /// The codebook as written by `coder::encode_codebook`.
+    pub codebook: Vec<u8>,
+    /// Co-occurrence pairs (skill code a, skill code b, count) given to the coder.
+    pub associations: Vec<(u32, u32, u32)>,
+}
+
+impl EmbeddedModel {
+    /// An identity for the embedded model: xxh3-64 of its sections as stored.
+    pub fn fingerprint(&self) -> u64 {
+        let mut buf = Vec::new();
+        buf.extend_from_slice(&self.extractor);
+        buf.extend_from_slice(&self.codebook);
+        buf.extend_from_slice(&encode_associations(&self.associations));
+        xxh3_64(&buf)
+    }
+}
+
+/// The `.sz` header: what every packet's payload is and which model decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The fidelity level of every packet.
+    pub level: Level,
+    /// What the encoder did with skills outside the codebook (lossy levels).
+    pub unlearned: Unlearned,
+    /// How the input was cut into texts.
+    pub texts: TextsCode,
+    /// The model (shared fingerprint or embedded parts).
+    pub model: ModelRef,
+    /// Free metadata (UTF-8 JSON by convention); readers skip it.
+    pub metadata: Vec<u8>,
+}
+
+impl Header {
+    /// The header's bytes, checksum included.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&MAGIC);
+        b.extend_from_slice(&VERSION.to_le_bytes());
+        let mut flags = self.level.code();
+        if self.unlearned == Unlearned::Drop {
+            flags |= FLAG_DROP;
+        }
+        if matches!(self.model, ModelRef::Embedded(_)) {
+            flags |= FLAG_EMBEDDED;
+        }
+        b.extend_from_slice(&flags.to_le_bytes());
+        b.push(self.texts.0);
+        match &self.model {
+            ModelRef::Shared { fingerprint } => b.extend_from_slice(&fingerprint.to_le_bytes()),
+            ModelRef::Embedded(m) => {
+                let ex = zstd::bulk::compress(&m.extractor, 19)
+                    .map_err(|e| Error::invalid(format!("cannot compress the extractor: {e}")))?;
+                push_section(&mut b, &ex)?;
+                push_section(&mut b, &m.codebook)?;
+                push_section(&mut b, &encode_associations(&m.associations))?;
+            }
+        }
+        push_section(&mut b, &self.metadata)?;
+        let sum = xxh3_64(&b);
+        b.extend_from_slice(&sum.to_le_bytes());
+        Ok(b)
+    }
+
+    /// Reads and checks a header from the start of a `.sz` stream.
+    ///
+    /// Returns the header and its length in bytes.
+    pub fn read_from(r: &mut impl Read) -> Result<(Header, u64)> {
+        let mut raw = Vec::new();
+        let mut fixed = [0u8; 9];
+        read_exact_or(r, &mut fixed, "the header")?;
+        raw.extend_from_slice(&fixed);
+        if fixed[..4] != MAGIC {
+            return Err(Error::corrupt(
+                "not a .sz file (bad magic number; expected SZIP)",
+            ));
+        }
+        let version = u16::from_le_bytes([fixed[4], fixed[5]]);
+        if version == 0 || version > VERSION {
+            return Err(Error::corrupt(format!(
+                ".sz format version {version} is not supported (this semzip reads version {VERSION}): upgrade semzip"
+            )));
+        }
+        let flags = u16::from_le_bytes([fixed[6], fixed[7]]);
+        if flags & FLAG_RESERVED != 0 {
+            return Err(Error::corrupt(format!(
+                "reserved header flag bits are set (flags {flags:#06x}): damaged or newer file"
+            )));
+        }
+        let level = Level::from_code(flags & FLAG_LEVEL_MASK)?;
+        let unlearned = if flags & FLAG_DROP != 0 {
+            Unlearned::Drop
+        } else {
+            Unlearned::Escape
+        };
+        let texts = TextsCode(fixed[8]);
+        if texts.0 > 2 {
+            return Err(Error::corrupt(format!(
+                "unknown text segmentation code {} in the .sz header",
+                texts.0
+            )));
+        }
+        let model = if flags & FLAG_EMBEDDED != 0 {
+            let ex = read_section(r, &mut raw, "the embedded extractor")?;
+            let codebook = read_section(r, &mut raw, "the embedded codebook")?;
+            let assoc = read_section(r, &mut raw, "the embedded associations")?;
+            let mut extractor = Vec::new();
+            zstd::stream::read::Decoder::new(&ex[..])
+                .and_then(|d| d.take(MAX_EXTRACTOR_BYTES + 1).read_to_end(&mut extractor))
+                .map_err(|e| Error::corrupt(format!("embedded extractor is damaged: {e}")))?;
+            if extractor.len() as u64 > MAX_EXTRACTOR_BYTES {
+                return Err(Error::corrupt("embedded extractor is too large"));
+            }
+            ModelRef::Embedded(EmbeddedModel {
+                extractor,
+                codebook,
+                associations: decode_associations(&assoc)?,
+            })
+        } else {
+            let mut fp = [0u8; 8];
+            read_exact_or(r, &mut fp, "the model fingerprint")?;
+            raw.extend_from_slice(&fp);
+            ModelRef::Shared {
+                fingerprint: u64::from_le_bytes(fp),
+            }
+        };
+        let metadata = read_section(r, &mut raw, "the header metadata")?;
+        let mut sum = [0u8; 8];
+        read_exact_or(r, &mut sum, "the header checksum")?;
+        if u64::from_le_bytes(sum) != xxh3_64(&raw) {
+            return Err(Error::corrupt(
+                "the .sz header is damaged (checksum mismatch): nothing can be decoded without it",
+            ));
+        }
+        let len = raw.len() as u64 + 8;
+        Ok((
+            Header {
+                level,
+                unlearned,
+                texts,
+                model,
+                metadata,
+            },
+            len,
+        ))
+    }
+}
+
+/// One entry of the packet index: where a packet starts and its first text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Byte offset of the packet's tag from the start of the file.
+    pub offset: u64,
+    /// Number of the packet's first text (0-based, counted over the whole input).
+    pub first_text: u64,
+}
+
+/// Writes the index record (tag, count, delta-coded entries, checksum).
+pub fn write_index(w: &mut impl Write, entries: &[IndexEntry]) -> io::Result<u64> {
+    let mut b = Vec::with_capacity(16 + entries.len() * 6);
+    b.extend_from_slice(&INDEX_TAG);
+    put_varint(&mut b, entries.len() as u64);
+    let (mut off, mut first) = (0u64, 0u64);
+    for e in entries {
+        put_varint(&mut b, e.offset.wrapping_sub(off));
+        put_varint(&mut b, e.first_text.wrapping_sub(first));
+        off = e.offset;
+        first = e.first_text;
+    }
+    let sum = xxh3_64(&b);
+    b.extend_from_slice(&sum.to_le_bytes());
+    w.write_all(&b)?;
+    Ok(b.len() as u64)
+}
+
+/// Reads the index record after its tag (already consumed) and checks its checksum.
+///
+/// `max_entries` bounds the count (a reader knows how many packets it saw).
+pub fn read_index(r: &mut impl Read, max_entries: u64) -> Result<Vec<IndexEntry>> {
+    let mut raw = INDEX_TAG.to_vec();
+    let n = get_varint_logged(r, &mut raw, "the packet index")?;
+    if n > max_entries {
+        return Err(Error::corrupt(format!(
+            "the packet index lists {n} packets but the file holds {max_entries}"
+        )));
+    }
+    let mut entries = Vec::with_capacity(n as usize);
+    let (mut off, mut first) = (0u64, 0u64);
+    for _ in 0..n {
+        off = off.wrapping_add(get_varint_logged(r, &mut raw, "the packet index")?);
+        first = first.wrapping_add(get_varint_logged(r, &mut raw, "the packet index")?);
+        entries.push(IndexEntry {
+            offset: off,
+            first_text: first,
+        });
+    }
+    let mut sum = [0u8; 8];
+    read_exact_or(r, &mut sum, "the packet index checksum")?;
+    if u64::from_le_bytes(sum) != xxh3_64(&raw) {
+        return Err(Error::corrupt(
+            "the packet index is damaged (checksum mismatch): try --salvage",
+        ));
+    }
+    Ok(entries)
+}
+
+/// The fixed-size record closing a `.sz` file: totals and where the index is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trailer {
+    /// Byte offset of the index record.
+    pub index_offset: u64,
+    /// Number of packets.
+    pub packets: u64,
+    /// Number of texts over all packets.
+    pub texts: u64,
+    /// Length of the original input in bytes.
+    pub original_bytes: u64,
+    /// xxh3-64 of the whole original input (checked by decoders at the exact level).
+    pub original_xxh3: u64,
+}
+
+impl Trailer {
+    /// The trailer's bytes.
+    pub fn to_bytes(&self) -> [u8; TRAILER_BYTES] {
+        let mut b = [0u8; TRAILER_BYTES];
+        for (i, v) in [
+            self.index_offset,
+            self.packets,
+            self.texts,
+            self.original_bytes,
+            self.original_xxh3,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        let sum = xxh3_64(&b[..40]);
+        b[40..48].copy_from_slice(&sum.to_le_bytes());
+        b[48..52].copy_from_slice(&END_MAGIC);
+        b
+    }
+
+    /// Parses and checks a trailer.
+    pub fn from_bytes(b: &[u8]) -> Result<Trailer> {
+        if b.len() != TRAILER_BYTES {
+            return Err(Error::corrupt("the .sz file is truncated (no trailer)"));
+        }
+        if b[48..52] != END_MAGIC {
+            return Err(Error::corrupt(
+                "the .sz file is truncated or has trailing bytes (no end mark)",
+            ));
+        }
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        if word(5) != xxh3_64(&b[..40]) {
+            return Err(Error::corrupt(
+                "the .sz trailer is damaged (checksum mismatch)",
+            ));
+        }
+        Ok(Trailer {
+            index_offset: word(0),
+            packets: word(1),
+            texts: word(2),
+            original_bytes: word(3),
+            original_xxh3: word(4),
+        })
+    }
+}
+
+/// Appends a section: u32 LE length then the bytes.
+fn push_section(b: &mut Vec<u8>, s: &[u8]) -> Result<()> {
+    if s.len() as u64 > MAX_SECTION_BYTES {
+        return Err(Error::invalid(format!(
+            "a .sz header section of {} bytes exceeds the {} byte limit",
+            s.len(),
+            MAX_SECTION_BYTES
+        )));
+    }
+    b.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    b.extend_from_slice(s);
+    Ok(())
+}
+
+/// Reads a section (u32 LE length then bytes), logging its raw bytes for the checksum.
+fn read_section(r: &mut impl Read, raw: &mut Vec<u8>, what: &str) -> Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    read_exact_or(r, &mut len, what)?;
+    raw.extend_from_slice(&len);
+    let len = u32::from_le_bytes(len) as u64;
+    if len > MAX_SECTION_BYTES {
+        return Err(Error::corrupt(format!(
+            "{what} claims {len} bytes (limit {MAX_SECTION_BYTES}): damaged file"
+        )));
+    }
+    let s = read_len(r, len, what)?;
+    raw.extend_from_slice(&s);
+    Ok(s)
+}
+
+/// Reads exactly `len` bytes without trusting `len` for the allocation.
+pub(crate) fn read_len(r: &mut impl Read, len: u64, what: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(len.min(1 << 20) as usize);
+    r.take(len)
+        .read_to_end(&mut v)
+        .map_err(|e| Error::corrupt(format!("cannot read {what}: {e}")))?;
+    if (v.len() as u64) < len {
+        return Err(Error::corrupt(format!(
+            "the .sz file is truncated (inside {what})"
+        )));
+    }
+    Ok(v)
+}
+
+/// `read_exact` with a "truncated" message naming what was being read.
+pub(crate) fn read_exact_or(r: &mut impl Read, buf: &mut [u8], what: &str) -> Result<()> {
+    r.read_exact(buf).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            Error::corrupt(format!("the .sz file is truncated (inside {what})"))
+        } else {
+            Error::corrupt(format!("cannot read {what}: {e}"))
+        }
+    })
+}
+
+/// Appends `v` as an unsigned LEB128 varint (7 bits a byte, low first).
+pub fn put_varint(b: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        b.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
+}
+
+/// Reads a LEB128 varint, appending its bytes to `raw`; rejects overlong encodings.
+pub(crate) fn get_varint_logged(r: &mut impl Read, raw: &mut Vec<u8>, what: &str) -> Result<u64> {
+    let mut v = 0u64;
+    for i in 0..10 {
+        let mut byte = [0u8; 1];
+        read_exact_or(r, &mut byte, what)?;
+        raw.push(byte[0]);
+        let payload = (byte[0] & 0x7f) as u64;
+        if i == 9 && byte[0] > 1 {
+            break;
+        }
+        v |= payload << (7 * i);
+        if byte[0] & 0x80 == 0 {
+            if i > 0 && byte[0] == 0 {
+                return Err(Error::corrupt(format!("overlong number in {what}")));
+            }
+            return Ok(v);
+        }
+    }
+    Err(Error::corrupt(format!("number too large in {what}")))
+}
+
+/// The associations section: count, then (a, b, count) triples, all varints.
+fn encode_associations(a: &[(u32, u32, u32)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    if a.is_empty() {
+        return b;
+    }
+    put_varint(&mut b, a.len() as u64);
+    for &(x, y, c) in a {
+        put_varint(&mut b, x as u64);
+        put_varint(&mut b, y as u64);
+        put_varint(&mut b, c as u64);
+    }
+    b
+}
+
+fn decode_associations(mut s: &[u8]) -> Result<Vec<(u32, u32, u32)>> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    let what = "the embedded associations";
+    let mut raw = Vec::new();
+    let n = get_varint_logged(&mut s, &mut raw, what)?;
+    // Each triple takes at least 3 bytes: bound the count by what is there.
+    if n > s.len() as u64 / 3 {
+        return Err(Error::corrupt(format!("{what} are damaged (bad count)")));
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    let small = |v: u64| {
+        u32::try_from(v).map_err(|_| Error::corrupt(format!("{what} hold an out-of-range value")))
+    };
+    for _ in 0..n {
+        let x = small(get_varint_logged(&mut s, &mut raw, what)?)?;
+        let y = small(get_varint_logged(&mut s, &mut raw, what)?)?;
+        let c = small(get_varint_logged(&mut s, &mut raw, what)?)?;
+        out.push((x, y, c));
+    }
+    if !s.is_empty() {
+        return Err(Error::corrupt(format!("{what} have trailing bytes")));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn embedded() -> Header {
+        Header {
+            level: Level::Set,
+            unlearned: Unlearned::Drop,
+            texts: TextsCode(2),
+            model: ModelRef::Embedded(EmbeddedModel {
+                extractor: b"extractor bytes".to_vec(),
+                codebook: vec![1, 2, 3],
+                associations: vec![(0, 1, 7), (3, 900, 1 << 20)],
+            }),
+            metadata: b"{}".to_vec(),
+        }
+    }
+
+    #[test]
+    fn header_round_trips_both_model_kinds() {
+        for h in [
+            embedded(),
+            Header {
+                level: Level::Exact,
+                unlearned: Unlearned::Escape,
+                texts: TextsCode(0),
+                model: ModelRef::Shared {
+                    fingerprint: 0xdead_beef_0123_4567,
+                },
+                metadata: Vec::new(),
+            },
+        ] {
+            let b = h.to_bytes().unwrap();
+            let (back, len) = Header::read_from(&mut &b[..]).unwrap();
+            assert_eq!(back, h);
+            assert_eq!(len, b.len() as u64);
+        }
+    }
+
+    #[test]
+    fn header_rejects_reserved_bits_and_versions() {
+        let b = embedded().to_bytes().unwrap();
+        let mut bad = b.clone();
+        bad[7] |= 0x80;
+        assert!(Header::read_from(&mut &bad[..]).is_err());
+        let mut newer = b.clone();
+        newer[4] = 2;
+        let e = Header::read_from(&mut &newer[..]).unwrap_err().to_string();
+        assert!(e.contains("version 2"), "{e}");
+        let mut magic = b;
+        magic[0] = b'X';
+        assert!(Header::read_from(&mut &magic[..]).is_err());
+    }
+
+    #[test]
+    fn index_and_trailer_round_trip() {
+        let entries = vec![
+            IndexEntry {
+                offset: 40,
+                first_text: 0,
+            },
+            IndexEntry {
+                offset: 70_000,
+                first_text: 512,
+            },
+        ];
+        let mut b = Vec::new();
+        write_index(&mut b, &entries).unwrap();
+        assert_eq!(b[..2], INDEX_TAG);
+        assert_eq!(read_index(&mut &b[2..], 2).unwrap(), entries);
+        assert!(read_index(&mut &b[2..], 1).is_err());
+        let t = Trailer {
+            index_offset: 9,
+            packets: 2,
+            texts: 3,
+            original_bytes: 4,
+            original_xxh3: 5,
+        };
+        assert_eq!(Trailer::from_bytes(&t.to_bytes()).unwrap(), t);
+        let mut bad = t.to_bytes();
+        bad[3] ^= 1;
+        assert!(Trailer::from_bytes(&bad).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn varints_round_trip(v in any::<u64>()) {
+            let mut b = Vec::new();
+            put_varint(&mut b, v);
+            let mut raw = Vec::new();
+            prop_assert_eq!(get_varint_logged(&mut &b[..], &mut raw, "x").unwrap(), v);
+            prop_assert_eq!(raw, b);
+        }
+
+        #[test]
+        fn mutated_headers_are_rejected_never_panic(pos in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<prop::sample::Index>()) {
+            let b = embedded().to_bytes().unwrap();
+            let mut m = b.clone();
+            let i = pos.index(m.len());
+            m[i] = byte;
+            let r = Header::read_from(&mut &m[..]);
+            if m != b {
+                prop_assert!(r.is_err());
+            }
+            let c = cut.index(b.len());
+            prop_assert!(Header::read_from(&mut &b[..c]).is_err());
+        }
+
+        #[test]
+        fn random_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Header::read_from(&mut &data[..]);
+            let _ = read_index(&mut &data[..], 1000);
+            let _ = decode_associations(&data);
+            let mut with_magic = b"SZIP\x01\x00\x08\x00\x00".to_vec();
+            with_magic.extend_from_slice(&data);
+            let _ = Header::read_from(&mut &with_magic[..]);
+        }
+    }
+}
