@@ -62,7 +62,8 @@ pub struct TrainReport {
     pub heldout_skill_error: Option<f64>,
     /// Held-out texts with at least one unlearned skill.
     pub heldout_text_error: Option<f64>,
-    /// Test error when training on growing prefixes of the training texts.
+    /// Test error when training on growing prefixes of the training texts (empty
+    /// without held-out texts).
     pub scaling: Vec<ScalingPoint>,
     /// Exponent of the log-log fit of held-out skill error against training texts.
     pub scaling_exponent: Option<f64>,
@@ -133,7 +134,8 @@ pub(super) fn scaling(
     let t = graph.num_texts();
     let n = graph.num_skills();
     let mut out: Vec<ScalingPoint> = Vec::new();
-    if t == 0 {
+    // Without texts, or without held-out texts to test on, there is no curve.
+    if t == 0 || heldout.0.len() <= 1 {
         return Ok(out);
     }
     for i in 0..points {
