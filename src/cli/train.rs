@@ -137,6 +137,7 @@ fn table(r: &TrainReport, output: &str) -> String {
     );
     add("rounds", r.rounds.to_string());
     add("held-out skill error", opt(r.heldout_skill_error));
+    add("  of which unseen in training", opt(r.heldout_unseen_error));
     add("held-out text error", opt(r.heldout_text_error));
     add("scaling exponent", opt(r.scaling_exponent));
     add("giant fraction", format!("{:.4}", r.giant_fraction));

@@ -404,6 +404,7 @@ fn finish(
     let associations = stats::associations(graph, &outcome.learned, &trained.names, &codebook);
 
     let (occ, miss, bad, held) = heldout_error(&outcome.learned, &trained.heldout);
+    let unseen = trained.heldout.1.iter().filter(|&&s| s == u32::MAX).count() as u64;
     let scaling = stats::scaling(
         graph,
         &learner,
@@ -482,6 +483,7 @@ fn finish(
         text_degree_histogram: graph.text_degree_histogram(),
         heldout_skill_occurrences: occ,
         heldout_skill_error: ratio_or_none(miss, occ),
+        heldout_unseen_error: ratio_or_none(unseen, occ),
         heldout_text_error: ratio_or_none(bad, held),
         scaling,
         scaling_exponent,

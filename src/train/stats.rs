@@ -56,10 +56,13 @@ pub struct TrainReport {
     pub skill_degree_histogram: Vec<u64>,
     /// Entry k: training texts with k distinct skills.
     pub text_degree_histogram: Vec<u64>,
-    /// Skill occurrences in held-out texts.
+    /// Skill occurrences in held-out texts (each text's distinct skills).
     pub heldout_skill_occurrences: u64,
     /// Held-out skill occurrences whose skill was not learned (none without held-out texts).
     pub heldout_skill_error: Option<f64>,
+    /// Held-out skill occurrences whose skill is in no training text: the part of
+    /// the skill error no learner could avoid.
+    pub heldout_unseen_error: Option<f64>,
     /// Held-out texts with at least one unlearned skill.
     pub heldout_text_error: Option<f64>,
     /// Test error when training on growing prefixes of the training texts (empty
