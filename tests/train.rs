@@ -97,6 +97,8 @@ fn training_is_deterministic_and_round_trips() {
     assert!(ra.heldout_texts > 0);
     let e = ra.heldout_skill_error.unwrap();
     assert!((0.0..=1.0).contains(&e));
+    // Skills absent from training are a part of the error, never more.
+    assert!(ra.heldout_unseen_error.unwrap() <= e);
     // The trajectory is non-decreasing and ends at the learned count.
     assert!(ra.trajectory.windows(2).all(|w| w[0] <= w[1]));
     assert_eq!(*ra.trajectory.last().unwrap(), ra.learned);
