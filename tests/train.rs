@@ -177,6 +177,10 @@ fn a_foundation_starts_known_and_unlocks_skills() {
     assert_eq!(m.codebook.len(), 80);
     let s = m.training.foundation.unwrap();
     assert_eq!(s.fingerprint, foundation.fingerprint());
+    // Fine-tuning keeps the foundation's extractor; asking another is an error.
+    o.extractor = ExtractorSpec::Words;
+    let e = train_texts(std::iter::empty(), vec![], &o).unwrap_err();
+    assert!(matches!(e, semzip::Error::Invalid(_)), "{e}");
 }
 
 #[test]

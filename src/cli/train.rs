@@ -22,9 +22,10 @@ pub struct Args {
     /// How files are cut into texts: lines, paragraphs or fortunes (`%` lines).
     #[arg(long = "texts", default_value = "lines")]
     texts: Segmentation,
-    /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json.
-    #[arg(long, default_value = "words-nostop")]
-    extractor: ExtractorSpec,
+    /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json
+    /// [default: words-nostop, or the foundation's extractor with --foundation].
+    #[arg(long)]
+    extractor: Option<ExtractorSpec>,
     /// Learner capacity: a text with at most C unknown skills teaches them.
     #[arg(long, conflicts_with = "learner")]
     capacity: Option<u32>,
@@ -85,9 +86,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(p) => Some(Model::load(p).context("loading the --foundation model")?),
         None => None,
     };
+    let extractor = match (args.extractor, &foundation) {
+        (Some(e), _) => e,
+        (None, Some(f)) => f.extractor.spec().parse()?,
+        (None, None) => ExtractorSpec::WordsNoStop,
+    };
     let opts = TrainOptions {
         segmentation: args.texts,
-        extractor: args.extractor,
+        extractor,
         learner,
         holdout: args.holdout,
         seed: args.seed,

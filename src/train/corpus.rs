@@ -173,6 +173,10 @@ mod tests {
         assert!(binary_reason(&[0u8; 100]).is_some());
         assert!(binary_reason(&[1u8, 2, 3, 4, 5, 6, 7, b'a']).is_some());
         assert!(binary_reason(b"").is_none());
-        assert!(binary_reason(&[0xFF, 0xFE, b'a', 0]).unwrap().contains("UTF-16"));
+        assert!(
+            binary_reason(&[0xFF, 0xFE, b'a', 0])
+                .unwrap()
+                .contains("UTF-16")
+        );
     }
 }

@@ -100,14 +100,32 @@ pub fn is_heldout(index: u64, seed: u64, holdout: f64) -> bool {
     ((h >> 11) as f64 / (1u64 << 53) as f64) < holdout
 }
 
+/// The extractor a foundation imposes: its own, so that skills match; asking for
+/// another one is an error. `None` without a foundation.
+fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
+    let Some(f) = &opts.foundation else {
+        return Ok(None);
+    };
+    let theirs = f.extractor.spec();
+    let ours = opts.extractor.to_string();
+    if theirs != ours {
+        return Err(Error::invalid(format!(
+            "the foundation model uses extractor '{theirs}' but '{ours}' was asked; \
+             fine-tuning keeps the foundation's extractor (pass --extractor {theirs} or omit it)"
+        )));
+    }
+    Ok(Some(f.extractor.clone()))
+}
+
 /// Trains a model on corpus files (directories expand to their files).
 pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainReport)> {
     opts.validate()?;
     let start = Instant::now();
     let files = corpus::expand_corpora(corpora)?;
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let extractor = match &opts.extractor {
-        ExtractorSpec::Bpe { .. } => {
+    let extractor = match (&opts.extractor, foundation_extractor(opts)?) {
+        (_, Some(ex)) => ex,
+        (ExtractorSpec::Bpe { .. }, None) => {
             // BPE learns its vocabulary from the training texts first: one more
             // streaming pass over the files.
             let failure = std::cell::RefCell::new(None);
@@ -121,7 +139,7 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
             }
             ex?
         }
-        spec => Extractor::from_spec_untrained(spec)?,
+        (spec, None) => Extractor::from_spec_untrained(spec)?,
     };
     let mut builder = GraphBuilder::new(extractor.clone(), opts);
     let total: u64 = files
@@ -153,8 +171,9 @@ pub fn train_texts(
         stats.bytes += t.len() as u64;
     };
     let (extractor, mut builder_input): (Extractor, Box<dyn Iterator<Item = String>>) =
-        match &opts.extractor {
-            ExtractorSpec::Bpe { .. } => {
+        match (&opts.extractor, foundation_extractor(opts)?) {
+            (_, Some(ex)) => (ex, Box::new(texts)),
+            (ExtractorSpec::Bpe { .. }, None) => {
                 let all: Vec<String> = texts.collect();
                 let training = all
                     .iter()
@@ -164,7 +183,7 @@ pub fn train_texts(
                 let ex = Extractor::train(&opts.extractor, training)?;
                 (ex, Box::new(all.into_iter()))
             }
-            spec => (Extractor::from_spec_untrained(spec)?, Box::new(texts)),
+            (spec, None) => (Extractor::from_spec_untrained(spec)?, Box::new(texts)),
         };
     let mut builder = GraphBuilder::new(extractor.clone(), opts);
     for t in builder_input.by_ref() {
