@@ -87,7 +87,11 @@ pub fn main() -> i32 {
 fn report_error(e: &anyhow::Error) -> i32 {
     let mut line = format!("semzip: {e}");
     for cause in e.chain().skip(1) {
-        line.push_str(&format!(": {cause}"));
+        // Library errors often quote their source already: say each thing once.
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(&format!(": {cause}"));
+        }
     }
     eprintln!("{line}");
     match e.downcast_ref::<crate::Error>() {
