@@ -73,6 +73,9 @@ fn binary_reason(head: &[u8]) -> Option<String> {
     if head.is_empty() {
         return None;
     }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 text: convert it to UTF-8, e.g. with iconv".into());
+    }
     let nul = head.iter().filter(|&&b| b == 0).count();
     let control = head
         .iter()
@@ -170,5 +173,10 @@ mod tests {
         assert!(binary_reason(&[0u8; 100]).is_some());
         assert!(binary_reason(&[1u8, 2, 3, 4, 5, 6, 7, b'a']).is_some());
         assert!(binary_reason(b"").is_none());
+        assert!(
+            binary_reason(&[0xFF, 0xFE, b'a', 0])
+                .unwrap()
+                .contains("UTF-16")
+        );
     }
 }

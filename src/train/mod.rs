@@ -100,14 +100,32 @@ pub fn is_heldout(index: u64, seed: u64, holdout: f64) -> bool {
     ((h >> 11) as f64 / (1u64 << 53) as f64) < holdout
 }
 
+/// The extractor a foundation imposes: its own, so that skills match; asking for
+/// another one is an error. `None` without a foundation.
+fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
+    let Some(f) = &opts.foundation else {
+        return Ok(None);
+    };
+    let theirs = f.extractor.spec();
+    let ours = opts.extractor.to_string();
+    if theirs != ours {
+        return Err(Error::invalid(format!(
+            "the foundation model uses extractor '{theirs}' but '{ours}' was asked; \
+             fine-tuning keeps the foundation's extractor (pass --extractor {theirs} or omit it)"
+        )));
+    }
+    Ok(Some(f.extractor.clone()))
+}
+
 /// Trains a model on corpus files (directories expand to their files).
 pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainReport)> {
     opts.validate()?;
     let start = Instant::now();
     let files = corpus::expand_corpora(corpora)?;
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let extractor = match &opts.extractor {
-        ExtractorSpec::Bpe { .. } => {
+    let extractor = match (&opts.extractor, foundation_extractor(opts)?) {
+        (_, Some(ex)) => ex,
+        (ExtractorSpec::Bpe { .. }, None) => {
             // BPE learns its vocabulary from the training texts first: one more
             // streaming pass over the files.
             let failure = std::cell::RefCell::new(None);
@@ -121,11 +139,21 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
             }
             ex?
         }
-        spec => Extractor::from_spec_untrained(spec)?,
+        (spec, None) => Extractor::from_spec_untrained(spec)?,
     };
     let mut builder = GraphBuilder::new(extractor.clone(), opts);
-    let stats = corpus::for_each_text(&files, opts.segmentation, |t| builder.push(t))?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = crate::report::bar(total, "training");
+    let stats = corpus::for_each_text(&files, opts.segmentation, |t| {
+        bar.inc(t.len() as u64 + 1);
+        builder.push(t)
+    })?;
     builder.flush()?;
+    bar.finish_and_clear();
     finish(builder, extractor, names, stats, opts, start)
 }
 
@@ -143,8 +171,9 @@ pub fn train_texts(
         stats.bytes += t.len() as u64;
     };
     let (extractor, mut builder_input): (Extractor, Box<dyn Iterator<Item = String>>) =
-        match &opts.extractor {
-            ExtractorSpec::Bpe { .. } => {
+        match (&opts.extractor, foundation_extractor(opts)?) {
+            (_, Some(ex)) => (ex, Box::new(texts)),
+            (ExtractorSpec::Bpe { .. }, None) => {
                 let all: Vec<String> = texts.collect();
                 let training = all
                     .iter()
@@ -154,7 +183,7 @@ pub fn train_texts(
                 let ex = Extractor::train(&opts.extractor, training)?;
                 (ex, Box::new(all.into_iter()))
             }
-            spec => (Extractor::from_spec_untrained(spec)?, Box::new(texts)),
+            (spec, None) => (Extractor::from_spec_untrained(spec)?, Box::new(texts)),
         };
     let mut builder = GraphBuilder::new(extractor.clone(), opts);
     for t in builder_input.by_ref() {
@@ -394,12 +423,14 @@ fn finish(
     let associations = stats::associations(graph, &outcome.learned, &trained.names, &codebook);
 
     let (occ, miss, bad, held) = heldout_error(&outcome.learned, &trained.heldout);
+    let unseen = trained.heldout.1.iter().filter(|&&s| s == u32::MAX).count() as u64;
     let scaling = stats::scaling(
         graph,
         &learner,
         known.as_deref(),
         &trained.heldout,
         opts.scaling_points,
+        &outcome,
     )?;
     let (scaling_exponent, scaling_fit_r2) = stats::fit_scaling(&scaling);
     let de_learned_fraction = stats::de_learned_fraction(graph, &learner, known.as_deref());
@@ -471,6 +502,7 @@ fn finish(
         text_degree_histogram: graph.text_degree_histogram(),
         heldout_skill_occurrences: occ,
         heldout_skill_error: ratio_or_none(miss, occ),
+        heldout_unseen_error: ratio_or_none(unseen, occ),
         heldout_text_error: ratio_or_none(bad, held),
         scaling,
         scaling_exponent,
@@ -485,4 +517,54 @@ fn finish(
         associations: model.associations.len() as u64,
     };
     Ok((model, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heldout_split_has_the_asked_fraction_and_depends_on_the_seed() {
+        let held = (0..100_000u64).filter(|&i| is_heldout(i, 3, 0.2)).count();
+        assert!((19_000..21_000).contains(&held), "{held}");
+        assert!((0..1000u64).all(|i| !is_heldout(i, 3, 0.0)));
+        let a: Vec<bool> = (0..64u64).map(|i| is_heldout(i, 1, 0.5)).collect();
+        let b: Vec<bool> = (0..64u64).map(|i| is_heldout(i, 2, 0.5)).collect();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn skills_seen_only_in_heldout_texts_leave_the_graph() {
+        let ex = Extractor::words(false).unwrap();
+        let opts = TrainOptions {
+            holdout: 0.0,
+            ..TrainOptions::default()
+        };
+        let mut b = GraphBuilder::new(ex, &opts);
+        for t in ["alpha beta", "beta gamma", "delta"] {
+            b.push(t.to_string()).unwrap();
+        }
+        b.flush().unwrap();
+        // Pretend the last text was held out: move its row by hand.
+        let mut train = RowsBuilder::new();
+        let mut held = RowsBuilder::new();
+        let (off, items) = std::mem::take(&mut b.train_rows).finish();
+        for (t, w) in off.windows(2).enumerate() {
+            let row = &items[w[0] as usize..w[1] as usize];
+            if t == 2 {
+                held.push_row(row)
+            } else {
+                train.push_row(row)
+            }
+            .unwrap();
+        }
+        b.train_rows = train;
+        b.heldout_rows = held;
+        let trained = compact(b).unwrap();
+        assert_eq!(trained.names, vec!["alpha", "beta", "gamma"]);
+        assert_eq!(trained.graph.num_texts(), 2);
+        assert_eq!(trained.heldout.1, vec![u32::MAX]);
+        let (occ, miss, bad, texts) = heldout_error(&[true, true, true], &trained.heldout);
+        assert_eq!((occ, miss, bad, texts), (1, 1, 1, 1));
+    }
 }
