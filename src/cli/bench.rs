@@ -30,9 +30,9 @@ pub struct Args {
     #[arg(long, num_args = 1..)]
     dict_corpus: Vec<PathBuf>,
     /// How the lossy levels cut texts (and how fidelity is counted): lines,
-    /// paragraphs or fortunes.
-    #[arg(long, default_value = "lines")]
-    texts: Segmentation,
+    /// paragraphs or fortunes (default: as the -m model was trained, else lines).
+    #[arg(long)]
+    texts: Option<Segmentation>,
     /// Timed runs per row; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
@@ -67,6 +67,9 @@ pub struct BenchRow {
     pub texts_understood: f64,
     /// True when decoding gives back every byte.
     pub exact: bool,
+    /// Sequence level: mean over texts of 1 - token edit distance / longer length,
+    /// against the extractor's skill sequence of the original (exact: 1; set: none).
+    pub sequence_similarity: Option<f64>,
     /// Literal skills (lossy) or words outside the codebook (exact) sent.
     pub escapes: u64,
 }
@@ -83,14 +86,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let model = args.model.as_deref().map(Model::load).transpose()?;
+    let texts = super::encode::texts_or_model(args.texts, model.as_ref());
     let dict = if model.is_some() && !args.dict_corpus.is_empty() {
-        Some(train_dictionary(&args.dict_corpus, args.texts)?)
+        Some(train_dictionary(&args.dict_corpus, texts)?)
     } else {
         None
     };
     let mut rows = Vec::new();
     for f in &args.files {
-        let file_rows = bench_file(f, model.as_ref(), dict.as_deref(), &args)?;
+        let file_rows = bench_file(f, model.as_ref(), dict.as_deref(), texts, args.runs)?;
         if let Some(dir) = &args.plot {
             plot_file(dir, f, &file_rows)?;
         }
@@ -123,6 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "skill_f1",
         "understood",
         "exact",
+        "seq_sim",
         "escapes",
     ]);
     for r in &rows {
@@ -137,6 +142,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             format!("{:.4}", r.skill_f1),
             format!("{:.4}", r.texts_understood),
             if r.exact { "yes" } else { "no" }.to_string(),
+            r.sequence_similarity
+                .map_or("-".to_string(), |v| format!("{v:.4}")),
             r.escapes.to_string(),
         ]);
     }
@@ -170,7 +177,8 @@ fn bench_file(
     path: &Path,
     model: Option<&Model>,
     dict: Option<&[u8]>,
-    args: &Args,
+    texts_cut: Segmentation,
+    runs: usize,
 ) -> anyhow::Result<Vec<BenchRow>> {
     if path.is_dir() {
         return Err(
@@ -181,6 +189,7 @@ fn bench_file(
     let name = path.display().to_string();
     let mut rows = Vec::new();
     let mut reference: Option<Vec<Vec<String>>> = None;
+    let mut reference_seq: Option<Vec<Vec<String>>> = None;
     let cases = [
         (Level::Exact, Unlearned::Escape),
         (Level::Sequence, Unlearned::Escape),
@@ -192,13 +201,13 @@ fn bench_file(
         let opts = EncodeOptions {
             level,
             unlearned,
-            texts: args.texts,
+            texts: texts_cut,
             ..EncodeOptions::default()
         };
         let mut enc_times = Vec::new();
         let mut sz = Vec::new();
         let mut stats = None;
-        for _ in 0..args.runs {
+        for _ in 0..runs {
             sz.clear();
             let t0 = Instant::now();
             let s = encode(&data[..], &name, &mut sz, "<memory>", model, &opts)?;
@@ -208,7 +217,7 @@ fn bench_file(
         let mut dec_times = Vec::new();
         let mut decoded = Vec::new();
         let mut extractor: Option<Extractor> = None;
-        for _ in 0..args.runs {
+        for _ in 0..runs {
             decoded.clear();
             let t0 = Instant::now();
             let mut d = Decoder::new(&sz[..], "<memory>", model)?;
@@ -218,6 +227,7 @@ fn bench_file(
             dec_times.push(t0.elapsed().as_secs_f64());
             extractor.get_or_insert_with(|| d.model().extractor.clone());
         }
+        let mut similarity = None;
         let (f1, understood, exact) = match level {
             Level::Exact => {
                 let mut back = Vec::with_capacity(data.len());
@@ -226,6 +236,7 @@ fn bench_file(
                 }
                 let ok = back == data;
                 let v = if ok { 1.0 } else { 0.0 };
+                similarity = Some(v);
                 (v, v, ok)
             }
             _ => {
@@ -234,7 +245,7 @@ fn bench_file(
                     .ok_or_else(|| Error::invalid("internal: no extractor after decoding"))?;
                 let reference = match &reference {
                     Some(r) => r,
-                    None => reference.insert(reference_sets(&data, args.texts, ex)?),
+                    None => reference.insert(reference_sets(&data, texts_cut, ex)?),
                 };
                 let texts: Vec<&Vec<String>> = decoded
                     .iter()
@@ -245,6 +256,13 @@ fn bench_file(
                     .collect();
                 let (f1, understood) = fidelity(reference, &texts)
                     .map_err(|e| Error::corrupt(format!("{name}: level {level}: {e}")))?;
+                if level == Level::Sequence {
+                    let seqs = match &reference_seq {
+                        Some(r) => r,
+                        None => reference_seq.insert(reference_sequences(&data, texts_cut, ex)?),
+                    };
+                    similarity = Some(sequence_similarity(seqs, &texts));
+                }
                 (f1, understood, false)
             }
         };
@@ -264,14 +282,15 @@ fn bench_file(
             skill_f1: f1,
             texts_understood: understood,
             exact,
+            sequence_similarity: similarity,
             escapes,
         });
     }
     for level in [3, 19] {
-        rows.push(zstd_row(&data, &name, level, None, args.runs)?);
+        rows.push(zstd_row(&data, &name, level, None, runs)?);
     }
     if let Some(d) = dict {
-        rows.push(zstd_row(&data, &name, 19, Some(d), args.runs)?);
+        rows.push(zstd_row(&data, &name, 19, Some(d), runs)?);
     }
     Ok(rows)
 }
@@ -293,6 +312,52 @@ fn reference_sets(
     Segmenter::new(data, seg, DEFAULT_MAX_TEXT_BYTES)
         .map(|t| t.map(|t| ex.skill_set(&t)))
         .collect()
+}
+
+/// The extractor's skill sequence of each text of the original, in text order.
+fn reference_sequences(
+    data: &[u8],
+    seg: Segmentation,
+    ex: &Extractor,
+) -> crate::Result<Vec<Vec<String>>> {
+    Segmenter::new(data, seg, DEFAULT_MAX_TEXT_BYTES)
+        .map(|t| t.map(|t| ex.skills(&t)))
+        .collect()
+}
+
+/// Mean over texts of 1 - (token edit distance / longer length); 1 for two empty texts.
+fn sequence_similarity(reference: &[Vec<String>], decoded: &[&Vec<String>]) -> f64 {
+    if reference.is_empty() {
+        return 1.0;
+    }
+    let total: f64 = reference
+        .iter()
+        .zip(decoded)
+        .map(|(r, d)| {
+            let longer = r.len().max(d.len());
+            if longer == 0 {
+                1.0
+            } else {
+                1.0 - edit_distance(r, d) as f64 / longer as f64
+            }
+        })
+        .sum();
+    total / reference.len() as f64
+}
+
+/// Levenshtein distance between two token sequences (two rows of the table).
+fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
 }
 
 /// Micro-averaged skill F1 and share of texts whose decoded set equals the reference.
@@ -381,6 +446,7 @@ fn zstd_row(
         skill_f1: if ok { 1.0 } else { 0.0 },
         texts_understood: if ok { 1.0 } else { 0.0 },
         exact: ok,
+        sequence_similarity: Some(if ok { 1.0 } else { 0.0 }),
         escapes: 0,
     })
 }
@@ -455,4 +521,38 @@ fn plot_file(dir: &Path, file: &Path, rows: &[BenchRow]) -> anyhow::Result<()> {
         ));
     plot.save(dir.join(format!("rate-fidelity-{stem}.svg")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn edit_distance_and_similarity() {
+        assert_eq!(edit_distance(&v("a b c"), &v("a b c")), 0);
+        assert_eq!(edit_distance(&v("a b c"), &v("a c")), 1);
+        assert_eq!(edit_distance(&v("a b c"), &v("c b a")), 2);
+        assert_eq!(edit_distance(&v(""), &v("x y")), 2);
+        let r = vec![v("a b c d"), v("")];
+        let d1 = v("a b c");
+        let d2 = v("");
+        let s = sequence_similarity(&r, &[&d1, &d2]);
+        assert!((s - (0.75 + 1.0) / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fidelity_counts_hits_and_whole_texts() {
+        let r = vec![v("a b"), v("c")];
+        let d1 = v("b a");
+        let d2 = v("x");
+        let (f1, understood) = fidelity(&r, &[&d1, &d2]).unwrap();
+        // tp = 2, decoded 3, reference 3.
+        assert!((f1 - 4.0 / 6.0).abs() < 1e-12);
+        assert!((understood - 0.5).abs() < 1e-12);
+        assert!(fidelity(&r, &[&d1]).is_err());
+    }
 }

@@ -28,9 +28,10 @@ pub struct Args {
     /// Skills outside the codebook at the lossy levels: escape (send literally) or drop.
     #[arg(long, default_value = "escape")]
     unlearned: Unlearned,
-    /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes.
-    #[arg(long, default_value = "lines")]
-    texts: Segmentation,
+    /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes
+    /// (default: as the -m model was trained, else lines).
+    #[arg(long)]
+    texts: Option<Segmentation>,
     /// Bytes of input per packet (independent unit; smaller loses less on damage).
     #[arg(long, default_value_t = DEFAULT_PACKET_BYTES)]
     packet_bytes: usize,
@@ -63,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let opts = EncodeOptions {
         level: args.level,
         unlearned: args.unlearned,
-        texts: args.texts,
+        texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
         train_bytes: args.train_bytes,
     };
@@ -121,4 +122,10 @@ pub(crate) fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> c
         )));
     }
     Ok(())
+}
+
+/// The segmentation to use: the flag, else the model's training one, else lines.
+pub(crate) fn texts_or_model(flag: Option<Segmentation>, model: Option<&Model>) -> Segmentation {
+    flag.or_else(|| model.and_then(|m| m.training.segmentation.parse().ok()))
+        .unwrap_or(Segmentation::Lines)
 }

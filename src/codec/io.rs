@@ -54,6 +54,8 @@ pub struct AtomicOutput {
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
     Temp(BufWriter<tempfile::NamedTempFile>),
+    /// A device or pipe (e.g. `/dev/null`): written in place, never replaced.
+    Special(BufWriter<File>),
 }
 
 impl AtomicOutput {
@@ -78,6 +80,19 @@ impl AtomicOutput {
                 "output {} is a directory: give a file name",
                 dest.display()
             )));
+        }
+        if let Ok(meta) = std::fs::metadata(&dest)
+            && !meta.is_file()
+        {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&dest)
+                .map_err(|e| Error::io(&dest, e))?;
+            return Ok(AtomicOutput {
+                inner: Sink::Special(BufWriter::with_capacity(BUF_BYTES, f)),
+                dest: Some(dest),
+                force,
+            });
         }
         if dest.exists() && !force {
             return Err(Error::invalid(format!(
@@ -117,6 +132,7 @@ impl AtomicOutput {
         let name = self.name();
         match self.inner {
             Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io(name, e)),
+            Sink::Special(mut w) => w.flush().map_err(|e| Error::io(name, e)),
             Sink::Temp(w) => {
                 let tmp = w
                     .into_inner()
@@ -154,18 +170,21 @@ impl Write for AtomicOutput {
         match &mut self.inner {
             Sink::Stdout(w) => w.write(buf),
             Sink::Temp(w) => w.write(buf),
+            Sink::Special(w) => w.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.inner {
             Sink::Stdout(w) => w.write_all(buf),
             Sink::Temp(w) => w.write_all(buf),
+            Sink::Special(w) => w.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
             Sink::Stdout(w) => w.flush(),
             Sink::Temp(w) => w.flush(),
+            Sink::Special(w) => w.flush(),
         }
     }
 }

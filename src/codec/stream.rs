@@ -545,7 +545,7 @@ fn encode_exact_packets(
 /// Sequence and set levels: texts cut by the segmentation, each turned into its
 /// skills (codes or escapes), a packet closing once its texts reach the packet size.
 fn encode_text_packets(
-    src: &mut (impl Read + io::BufRead),
+    src: &mut impl io::BufRead,
     in_name: &str,
     fm: &FileModel,
     opts: &EncodeOptions,
