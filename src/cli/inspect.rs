@@ -29,6 +29,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if model_file::sniff(&magic) {
         return inspect_model(&args);
     }
+    if crate::codec::sniff_sz(&magic) {
+        let info = crate::codec::inspect_sz(&args.file)?;
+        if args.json {
+            println!("{}", to_json_pretty(&info)?);
+        } else {
+            println!("{info}");
+        }
+        return Ok(());
+    }
     Err(Error::corrupt(format!(
         "{}: not a semzip model or .sz file (unknown magic)",
         args.file.display()
