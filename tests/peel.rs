@@ -2,6 +2,8 @@
 //! depend on the visiting order, every learned skill is justified by a text, and
 //! nothing that could still be taught is left unlearned.
 
+#![allow(clippy::needless_range_loop)] // skills are indices into several arrays at once
+
 use proptest::prelude::*;
 use semzip::graph::SkillTextGraph;
 use semzip::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, peel, random_known};
