@@ -3,7 +3,8 @@
 //! count are sorted, so neighbours share prefixes) with an adaptive byte speller.
 
 use super::exact::{max_units, pad};
-use super::models::{CharPpm, Freq};
+use super::cm::BitCm;
+use super::models::Freq;
 use super::rc::{Dec, Enc};
 use super::{read_varint, write_varint};
 use crate::model::Codebook;
@@ -14,7 +15,7 @@ const MAX_LCP: usize = 31;
 struct BookModel {
     same: [Freq; 2],
     lcp: Vec<Freq>,
-    spell: CharPpm,
+    spell: BitCm,
 }
 
 impl BookModel {
@@ -22,7 +23,7 @@ impl BookModel {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
             lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); 2 * (MAX_LCP + 1)],
-            spell: CharPpm::new(),
+            spell: BitCm::new(),
         }
     }
 }
@@ -86,7 +87,7 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         m.lcp[lc].inc(l, 8);
         prev_lcp = l;
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
-        m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
+        m.spell.encode(&mut enc, prev_word, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
     }
@@ -143,7 +144,7 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
         let (floor, no_end) = first_rule(sorted, same == 1, &prev_word, l);
         let suffix = m
             .spell
-            .decode(&mut dec, &prev_word[..l], cap - units, floor, no_end)
+            .decode(&mut dec, &prev_word, &prev_word[..l], cap - units, floor, no_end)
             .ok_or_else(corrupt)?;
         let mut w = prev_word[..l].to_vec();
         w.extend_from_slice(&suffix);

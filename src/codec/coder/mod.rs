@@ -25,6 +25,7 @@
 //!   word, the suffix with an order-4 PPM over bytes.
 
 mod book;
+mod cm;
 mod exact;
 mod models;
 mod rc;
