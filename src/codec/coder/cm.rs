@@ -43,7 +43,7 @@ fn stretch_table() -> Vec<i16> {
     t
 }
 
-const INPUTS: usize = 8;
+const INPUTS: usize = 10;
 const TABLE_BITS: u32 = 18;
 const LIMIT: u8 = 60;
 
@@ -56,6 +56,13 @@ pub struct BitCm {
     ctx: [u64; INPUTS],
     idx: [usize; INPUTS],
     st: [i32; INPUTS],
+    /// Secondary estimation of the mixed probability by (previous byte, bits so far).
+    apm: Vec<u16>,
+    apm_ctx: usize,
+    apm_i: usize,
+    b1: usize,
+    /// The mixer's own output (its error drives its weights).
+    pm: i32,
 }
 
 impl BitCm {
@@ -70,6 +77,13 @@ impl BitCm {
             ctx: [0; INPUTS],
             idx: [0; INPUTS],
             st: [0; INPUTS],
+            apm: (0..(1usize << 17) * 33)
+                .map(|k| (squash(((k % 33) as i32 - 16) * 128) * 16) as u16)
+                .collect(),
+            apm_ctx: 0,
+            apm_i: 0,
+            b1: 0,
+            pm: 2048,
         }
     }
 
@@ -83,6 +97,7 @@ impl BitCm {
             }
         };
         let g = guide.get(hist.len()).map_or(0x100, |&x| x as u64);
+        self.b1 = b(1) as usize;
         let o2 = mix(b(1), b(2));
         let o3 = mix(o2, b(3));
         let o4 = mix(o3, b(4));
@@ -96,6 +111,8 @@ impl BitCm {
             mix(o6, 6),
             mix(mix(g, b(1)), 7),
             mix(hist.len().min(24) as u64, 8),
+            mix(mix(o4, b(5)), 9),
+            mix(mix(b(1), hist.len().min(24) as u64), 10),
         ];
     }
 
@@ -114,11 +131,25 @@ impl BitCm {
         for i in 0..INPUTS {
             dot += self.w[set * INPUTS + i] as i64 * self.st[i] as i64;
         }
-        (squash((dot >> 16) as i32).clamp(1, 4095), set)
+        let p = squash((dot >> 16) as i32).clamp(1, 4095);
+        self.pm = p;
+        // Refine through the APM, interpolating between its two nearest cells.
+        let s = self.stretch[p as usize] as i32 + 2048;
+        let (lo, w) = ((s >> 7) as usize, s & 127);
+        self.apm_ctx = ((self.b1 << 8) | partial as usize) * 33;
+        let a = self.apm[self.apm_ctx + lo] as i32;
+        let b = self.apm[self.apm_ctx + lo + 1] as i32;
+        self.apm_i = lo + usize::from(w >= 64);
+        let pa = ((a * (128 - w) + b * w) >> 11).clamp(1, 4095);
+        (((p + 3 * pa) >> 2).clamp(1, 4095), set)
     }
 
     fn update(&mut self, bit: u32, p: i32, set: usize) {
-        let err = ((bit as i32) << 12) - p;
+        let cell = &mut self.apm[self.apm_ctx + self.apm_i];
+        let target = if bit == 1 { 65535 } else { 0 };
+        *cell = (*cell as i32 + ((target - *cell as i32) >> 6)) as u16;
+        let _ = p;
+        let err = ((bit as i32) << 12) - self.pm;
         for i in 0..INPUTS {
             let w = &mut self.w[set * INPUTS + i];
             *w += (self.st[i] * err * 2) >> 12;
