@@ -183,6 +183,19 @@ impl BitCm {
         bit
     }
 
+    /// Codes whether a word shares the previous word's byte `i` (given the first `i`
+    /// are shared): front coding by the same mixer, so a likely branch point is cheap.
+    pub fn encode_share(&mut self, enc: &mut Enc, prev: &[u8], i: usize, same: bool, bit: u32) {
+        self.set_contexts(&prev[..i], prev);
+        self.code_bit(enc, bit, 512 + (u64::from(same) << 8) + prev[i] as u64, 9);
+    }
+
+    /// Decodes a decision of [`BitCm::encode_share`].
+    pub fn decode_share(&mut self, dec: &mut Dec, prev: &[u8], i: usize, same: bool) -> u32 {
+        self.set_contexts(&prev[..i], prev);
+        self.read_bit(dec, 512 + (u64::from(same) << 8) + prev[i] as u64, 9)
+    }
+
     /// Codes `suffix` then the end after `prefix`; the first byte must exceed `floor`
     /// and may not be the end when `no_end` (the decoder is told the same).
     pub fn encode(
