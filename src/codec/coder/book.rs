@@ -16,10 +16,10 @@ struct BookModel {
 }
 
 impl BookModel {
-    fn new() -> Self {
+    fn new(n: usize) -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
-            spell: BitCm::new(),
+            spell: BitCm::new(n),
         }
     }
 }
@@ -47,7 +47,7 @@ fn lcp(a: &[u8], b: &[u8]) -> usize {
 
 /// Encodes a codebook (entries, counts and code order are all kept).
 pub fn encode(book: &Codebook) -> Vec<u8> {
-    let mut m = BookModel::new();
+    let mut m = BookModel::new(book.len());
     let mut enc = Enc::new();
     let sorted = canonical(book);
     enc.bits(u32::from(sorted), 1);
@@ -102,7 +102,7 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
     if n > cap as u64 {
         return Err(corrupt());
     }
-    let mut m = BookModel::new();
+    let mut m = BookModel::new(n as usize);
     let mut dec = Dec::new(&bytes[used..]);
     let sorted = dec.bits(1) == 1;
     let mut skills: Vec<String> = Vec::with_capacity(n as usize);

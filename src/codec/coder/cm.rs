@@ -44,7 +44,7 @@ fn stretch_table() -> Vec<i16> {
 }
 
 const INPUTS: usize = 10;
-const TABLE_BITS: u32 = 18;
+const MAX_TABLE_BITS: u32 = 18;
 const LIMIT: u8 = 60;
 
 /// The speller's adaptive state.
@@ -56,6 +56,8 @@ pub struct BitCm {
     ctx: [u64; INPUTS],
     idx: [usize; INPUTS],
     st: [i32; INPUTS],
+    /// log2 of each context's table size.
+    bits: u32,
     /// Secondary estimation of the mixed probability by (previous byte, bits so far).
     apm: Vec<u16>,
     apm_ctx: usize,
@@ -66,9 +68,13 @@ pub struct BitCm {
 }
 
 impl BitCm {
-    /// Fresh statistics.
-    pub fn new() -> Self {
-        let size = (INPUTS << TABLE_BITS) as usize;
+    /// Fresh statistics, with tables sized for about `n` words.
+    pub fn new(n: usize) -> Self {
+        let bits = ((n.max(1) * 64).ilog2() + 1).clamp(10, MAX_TABLE_BITS);
+        let size = INPUTS << bits;
+        let row: Vec<u16> = (0..33)
+            .map(|k| (squash((k - 16) * 128) * 16) as u16)
+            .collect();
         BitCm {
             p: vec![1 << 15; size],
             n: vec![0; size],
@@ -77,9 +83,8 @@ impl BitCm {
             ctx: [0; INPUTS],
             idx: [0; INPUTS],
             st: [0; INPUTS],
-            apm: (0..(1usize << 17) * 33)
-                .map(|k| (squash(((k % 33) as i32 - 16) * 128) * 16) as u16)
-                .collect(),
+            apm: row.repeat(1 << 17),
+            bits,
             apm_ctx: 0,
             apm_i: 0,
             b1: 0,
@@ -120,7 +125,7 @@ impl BitCm {
     fn predict(&mut self, partial: u64, set: usize) -> (i32, usize) {
         for i in 0..INPUTS {
             let h = mix(self.ctx[i], partial);
-            let j = (i << TABLE_BITS) | (h as usize & ((1 << TABLE_BITS) - 1));
+            let j = (i << self.bits) | (h as usize & ((1 << self.bits) - 1));
             self.idx[i] = j;
             self.st[i] = self.stretch[(self.p[j] >> 4) as usize] as i32;
         }
