@@ -8,7 +8,8 @@
 //! big-endian, trailing zero bytes dropped; decoders read missing bytes as zeros,
 //! and encoders append zeros when needed so no payload decodes to more than
 //! [`MAX_EXPANSION`] units per byte):
-//! - exact: varint = byte length. Tokens: the first separator, then per word its
+//! - exact: varint = 2 × byte length + count policy (1: the codebook's counts are
+//!   this data's own, so each use spends one). Tokens: the first separator, then per word its
 //!   lower-cased form (word model: PPM over the two previous words with SEE, then the
 //!   codebook-primed unigram with exclusion, then a spelled new word), the separator
 //!   before it (PPM over word, previous separator and where the word would end on the
@@ -52,6 +53,8 @@ const PRIOR: u32 = 16;
 pub struct CoderContext {
     book: Codebook,
     fen0: Fenwick,
+    /// True when one codebook count is exactly `PRIOR` order-0 units (no scaling).
+    unscaled: bool,
     word_spell: Vec<Freq>,
     sep_spell: Vec<Freq>,
     assoc: FxMap<u32, Vec<(u32, u32)>>,
@@ -90,6 +93,7 @@ impl CoderContext {
         CoderContext {
             book: book.clone(),
             fen0,
+            unscaled: k >= 1.0,
             word_spell,
             sep_spell,
             assoc,
