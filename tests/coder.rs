@@ -185,3 +185,46 @@ fn huge_codebook_counts_round_trip() {
     );
     assert_eq!(decode_codebook(&encode_codebook(&book)).unwrap(), book);
 }
+
+/// The codebook of a text's own lower-cased words with their counts.
+fn own_book(data: &[u8]) -> Codebook {
+    let text = String::from_utf8_lossy(data).to_lowercase();
+    Codebook::new(
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| (w.to_string(), 1)),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn exact_round_trips_with_the_datas_own_counts(data in "([A-Za-z]{1,6}[ ,.\n]{1,2}){1,80}") {
+        // Counts equal to the data's own take the count-spending path.
+        let book = own_book(data.as_bytes());
+        let ctx = CoderContext::new(&book, &[]);
+        let p = encode_exact(&ctx, data.as_bytes());
+        prop_assert_eq!(decode_exact(&ctx, &p).unwrap(), data.into_bytes());
+    }
+}
+
+#[test]
+fn own_counts_beat_foreign_counts() {
+    let data = b"the cat and the dog and the bird saw the cat. ".repeat(30);
+    let own = own_book(&data);
+    // Same words, counts unrelated to the data: the adaptive path.
+    let flat = Codebook::new(own.skills().iter().map(|w| (w.clone(), 1)));
+    let p_own = encode_exact(&CoderContext::new(&own, &[]), &data);
+    let p_flat = encode_exact(&CoderContext::new(&flat, &[]), &data);
+    assert_eq!(
+        decode_exact(&CoderContext::new(&own, &[]), &p_own).unwrap(),
+        data
+    );
+    assert!(
+        p_own.len() <= p_flat.len(),
+        "{} > {}",
+        p_own.len(),
+        p_flat.len()
+    );
+}

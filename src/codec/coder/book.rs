@@ -2,27 +2,24 @@
 //! the previous count, words front-coded against the previous word (words of equal
 //! count are sorted, so neighbours share prefixes) with an adaptive byte speller.
 
+use super::cm::BitCm;
 use super::exact::{max_units, pad};
-use super::models::{CharPpm, Freq};
+use super::models::Freq;
 use super::rc::{Dec, Enc};
 use super::{read_varint, write_varint};
 use crate::model::Codebook;
 use crate::{Error, Result};
 
-const MAX_LCP: usize = 31;
-
 struct BookModel {
     same: [Freq; 2],
-    lcp: Vec<Freq>,
-    spell: CharPpm,
+    spell: BitCm,
 }
 
 impl BookModel {
-    fn new() -> Self {
+    fn new(n: usize) -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
-            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); 2 * (MAX_LCP + 1)],
-            spell: CharPpm::new(),
+            spell: BitCm::new(n),
         }
     }
 }
@@ -38,30 +35,25 @@ fn canonical(book: &Codebook) -> bool {
 
 /// The constraint on the first suffix byte: (floor, no end mark).
 fn first_rule(sorted: bool, same: bool, prev: &[u8], l: usize) -> (Option<u8>, bool) {
-    if !sorted || !same || l >= MAX_LCP {
+    if !sorted || !same {
         return (None, false);
     }
     (prev.get(l).copied(), true)
 }
 
 fn lcp(a: &[u8], b: &[u8]) -> usize {
-    a.iter()
-        .zip(b)
-        .take_while(|(x, y)| x == y)
-        .count()
-        .min(MAX_LCP)
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// Encodes a codebook (entries, counts and code order are all kept).
 pub fn encode(book: &Codebook) -> Vec<u8> {
-    let mut m = BookModel::new();
+    let mut m = BookModel::new(book.len());
     let mut enc = Enc::new();
     let sorted = canonical(book);
     enc.bits(u32::from(sorted), 1);
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
-    let mut prev_lcp = 0usize;
     let mut units = book.len();
     for (w, &c) in book.skills().iter().zip(book.counts()) {
         let w = w.as_bytes();
@@ -81,12 +73,16 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         }
         prev_same = same;
         let l = lcp(prev_word, w);
-        let lc = prev_lcp + (MAX_LCP + 1) * same;
-        m.lcp[lc].encode_upto(&mut enc, l, prev_word.len().min(MAX_LCP) + 1);
-        m.lcp[lc].inc(l, 8);
-        prev_lcp = l;
+        for i in 0..prev_word.len() {
+            let bit = u32::from(i < l);
+            m.spell.encode_share(&mut enc, prev_word, i, same == 1, bit);
+            if bit == 0 {
+                break;
+            }
+        }
         let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
-        m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
+        m.spell
+            .encode(&mut enc, prev_word, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
     }
@@ -106,7 +102,7 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
     if n > cap as u64 {
         return Err(corrupt());
     }
-    let mut m = BookModel::new();
+    let mut m = BookModel::new(n as usize);
     let mut dec = Dec::new(&bytes[used..]);
     let sorted = dec.bits(1) == 1;
     let mut skills: Vec<String> = Vec::with_capacity(n as usize);
@@ -114,7 +110,6 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
     let mut prev_word: Vec<u8> = Vec::new();
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
-    let mut prev_lcp = 0usize;
     let mut units = n as usize;
     for _ in 0..n {
         let same = m.same[prev_same].decode(&mut dec);
@@ -133,17 +128,24 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
                 .ok_or_else(corrupt)?
         };
         prev_same = same;
-        let lc = prev_lcp + (MAX_LCP + 1) * same;
-        let l = m.lcp[lc].decode_upto(&mut dec, prev_word.len().min(MAX_LCP) + 1);
-        m.lcp[lc].inc(l, 8);
-        prev_lcp = l;
+        let mut l = 0;
+        while l < prev_word.len() && m.spell.decode_share(&mut dec, &prev_word, l, same == 1) == 1 {
+            l += 1;
+        }
         if l > prev_word.len() {
             return Err(corrupt());
         }
         let (floor, no_end) = first_rule(sorted, same == 1, &prev_word, l);
         let suffix = m
             .spell
-            .decode(&mut dec, &prev_word[..l], cap - units, floor, no_end)
+            .decode(
+                &mut dec,
+                &prev_word,
+                &prev_word[..l],
+                cap - units,
+                floor,
+                no_end,
+            )
             .ok_or_else(corrupt)?;
         let mut w = prev_word[..l].to_vec();
         w.extend_from_slice(&suffix);

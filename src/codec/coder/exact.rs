@@ -212,7 +212,8 @@ pub fn encode_traced(
     if trace {
         enc.trace = Some(vec![0.0; TAGS.len()]);
     }
-    let mut words = WordModel::new(ctx);
+    let deplete = counts_are_this_data(ctx, data);
+    let mut words = WordModel::with_policy(ctx, deplete);
     let mut seps = SepModel::new(ctx);
     let mut cases = CaseModel::new();
     // Order: the first separator; then per word its lower-cased form, the separator
@@ -288,10 +289,36 @@ pub fn encode_traced(
     let traced = enc.trace.take().unwrap_or_default();
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
-    write_varint(&mut out, data.len() as u64);
+    write_varint(&mut out, data.len() as u64 * 2 + u64::from(deplete));
     out.extend_from_slice(&body);
     pad(&mut out, data.len());
     (out, stats, traced)
+}
+
+/// True when the codebook's counts are (within 5%) this data's own word counts, so
+/// spending them as words are used codes better than adding to them.
+fn counts_are_this_data(ctx: &CoderContext, data: &[u8]) -> bool {
+    if !ctx.unscaled || ctx.book.is_empty() {
+        return false;
+    }
+    let mut seen = vec![0u64; ctx.book.len()];
+    let mut pos = sep_end(data, 0);
+    let mut words = 0u64;
+    while pos < data.len() {
+        let end = word_end(data, pos);
+        let low = lower(std::str::from_utf8(&data[pos..end]).unwrap_or(""));
+        if let Some(c) = ctx.book.code_of(&low) {
+            seen[c as usize] += 1;
+        }
+        words += 1;
+        pos = sep_end(data, end);
+    }
+    let diff: u64 = seen
+        .iter()
+        .zip(ctx.book.counts())
+        .map(|(&a, &b)| a.abs_diff(b))
+        .sum();
+    words > 0 && diff * 20 <= words
 }
 
 /// Appends zero bytes (read as the coder's implicit tail) until the payload is
@@ -311,13 +338,14 @@ pub fn max_units(n: usize) -> usize {
 pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     let corrupt = || Error::corrupt("exact payload is corrupt (decoding failed)");
     let (len, used) = read_varint(payload).ok_or_else(corrupt)?;
+    let (len, deplete) = (len / 2, len % 2 == 1);
     if len > max_units(payload.len()) as u64 {
         return Err(corrupt());
     }
     let len = len as usize;
     let mut dec = Dec::new(&payload[used..]);
     let mut out: Vec<u8> = Vec::with_capacity(len.min(payload.len() * 8 + 64));
-    let mut words = WordModel::new(ctx);
+    let mut words = WordModel::with_policy(ctx, deplete);
     let mut seps = SepModel::new(ctx);
     let mut cases = CaseModel::new();
     let sep_id = seps.decode(&mut dec, 0, 0, len).ok_or_else(corrupt)?;

@@ -1,9 +1,32 @@
 //! Entropy coding of the three fidelity levels (exact bytes, skill sequences, skill
-//! sets) and of the codebook itself, on constriction's range coder with adaptive
+//! sets) and of the codebook itself, on constriction's range coder (24-bit
+//! precision; models keep plain counts, mapped onto its grid in `rc`) with adaptive
 //! context models. Every payload is independent: its adaptive state starts from the
 //! priors of a [`CoderContext`] built once per file from the codebook.
+//!
+//! Payload layouts (all start with a LEB128 varint, then the range coder's words,
+//! big-endian, trailing zero bytes dropped; decoders read missing bytes as zeros,
+//! and encoders append zeros when needed so no payload decodes to more than
+//! [`MAX_EXPANSION`] units per byte):
+//! - exact: varint = 2 × byte length + count policy (1: the codebook's counts are
+//!   this data's own, so each use spends one). Tokens: the first separator, then per word its
+//!   lower-cased form (word model: PPM over the two previous words with SEE, then the
+//!   codebook-primed unigram with exclusion, then a spelled new word), the separator
+//!   before it (PPM over word, previous separator and where the word would end on the
+//!   line), its case class (lower, Capital, UPPER, mask, raw); an END word before a
+//!   trailing separator.
+//! - sequences: varint = number of texts; each text's skills with the word model,
+//!   closed by END; literals are spelled once, then reused from the payload vocabulary.
+//! - sets: varint = 2 × number of texts + count policy (1: codebook counts are spent
+//!   as they are used, for books counted on this very data). Per text: the number of
+//!   codes, the codes ascending, each as the minimum of those left (order statistic of
+//!   the order-0 counts, which saves the log2(k!) bits of order), then the literals.
+//! - codebook: varint = number of skills; a sorted-order flag; per entry in code
+//!   order: same count as before (else the drop), the shared prefix with the previous
+//!   word, the suffix with an order-4 PPM over bytes.
 
 mod book;
+mod cm;
 mod exact;
 mod models;
 mod rc;
@@ -30,6 +53,8 @@ const PRIOR: u32 = 16;
 pub struct CoderContext {
     book: Codebook,
     fen0: Fenwick,
+    /// True when one codebook count is exactly `PRIOR` order-0 units (no scaling).
+    unscaled: bool,
     word_spell: Vec<Freq>,
     sep_spell: Vec<Freq>,
     assoc: FxMap<u32, Vec<(u32, u32)>>,
@@ -68,6 +93,7 @@ impl CoderContext {
         CoderContext {
             book: book.clone(),
             fen0,
+            unscaled: k >= 1.0,
             word_spell,
             sep_spell,
             assoc,

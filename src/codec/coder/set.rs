@@ -70,8 +70,9 @@ impl<'c> SetModel<'c> {
     fn sent(&mut self, id: u32) {
         self.cur.push(id);
         if self.deplete {
-            // The counts are this payload's own: each use spends one.
-            let d = self.inc.min(self.fen.freq(id as usize) - 1);
+            // The counts are this payload's own: each use spends one, down to zero
+            // (the order-statistic grid still gives every candidate a little room).
+            let d = self.inc.min(self.fen.freq(id as usize));
             if d > 0 {
                 self.fen.sub(id as usize, d);
             }
@@ -103,6 +104,9 @@ impl<'c> SetModel<'c> {
 
 /// (s / s0)^r in 32-bit fixed point, in integers so every platform agrees.
 fn pow_q32(s: u64, s0: u64, r: u64) -> u128 {
+    if s >= s0 {
+        return 1 << 32;
+    }
     let mut base = ((s as u128) << 32) / (s0.max(1) as u128);
     let mut acc: u128 = 1 << 32;
     let mut e = r;

@@ -36,11 +36,18 @@ pub struct WordModel<'c> {
     pub h1: u32,
     h2: u32,
     ex: Vec<(u32, u32, u32)>,
+    deplete: bool,
 }
 
 impl<'c> WordModel<'c> {
     /// Fresh statistics from the context's priors.
     pub fn new(ctx: &'c CoderContext) -> Self {
+        Self::with_policy(ctx, false)
+    }
+
+    /// Fresh statistics; with `deplete`, a codebook word's count is spent on each use
+    /// (for a codebook counted on this very payload) instead of growing.
+    pub fn with_policy(ctx: &'c CoderContext, deplete: bool) -> Self {
         let fen = ctx.fen0.clone();
         let first_dyn = fen.len() as u32;
         WordModel {
@@ -62,6 +69,7 @@ impl<'c> WordModel<'c> {
             h1: END,
             h2: END,
             ex: Vec::new(),
+            deplete,
         }
     }
 
@@ -174,7 +182,15 @@ impl<'c> WordModel<'c> {
 
     fn update(&mut self, keys: &[u64], k: usize, id: u32) {
         self.ppm.update(keys, k, id);
-        self.fen.add(id as usize, self.ctx.inc0);
+        if self.deplete && id >= BASE && id < self.first_dyn {
+            // Spend one count, keeping every word codable.
+            let d = super::PRIOR.min(self.fen.freq(id as usize) - 1);
+            if d > 0 {
+                self.fen.sub(id as usize, d);
+            }
+        } else {
+            self.fen.add(id as usize, self.ctx.inc0);
+        }
         if self.fen.total() > 1 << 23 {
             self.fen.halve();
         }
