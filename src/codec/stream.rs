@@ -1055,3 +1055,44 @@ fn pad_lines(n: u64, put: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_codes_round_trip() {
+        for s in [
+            Segmentation::Lines,
+            Segmentation::Paragraphs,
+            Segmentation::Fortunes,
+        ] {
+            assert_eq!(texts_of(texts_code(s)), s);
+        }
+    }
+
+    #[test]
+    fn padding_writes_exactly_n_lines_and_refuses_forged_gaps() {
+        let mut out = Vec::new();
+        pad_lines(10_000, &mut |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out.len(), 10_000);
+        assert!(out.iter().all(|&b| b == b'\n'));
+        assert!(pad_lines(MAX_PAD_LINES + 1, &mut |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_packet_sizes() {
+        let mut out = Vec::new();
+        for pb in [0, MAX_PACKET_BYTES + 1] {
+            let opts = EncodeOptions {
+                packet_bytes: pb,
+                ..EncodeOptions::default()
+            };
+            assert!(encode(&b"x"[..], "in", &mut out, "out", None, &opts).is_err());
+        }
+    }
+}
