@@ -94,8 +94,12 @@ impl Learner {
         self.probs.iter().all(|&p| p == 0.0 || p == 1.0)
     }
 
-    /// Whether the text `t`, at k novel skills, teaches skill `s`: a seeded draw that
-    /// depends only on (seed, t, k, s), so the result does not depend on visit order.
+    /// Whether the text `t`, at k novel skills, teaches skill `s`.
+    ///
+    /// The draw is one seeded uniform per (text, skill), compared with `p_k` at each k
+    /// the text reaches: for a non-increasing table this gives the text one chance at
+    /// its final count, which is what density evolution assumes, and the result does
+    /// not depend on visit order.
     #[inline]
     fn teaches(&self, t: u32, k: usize, s: u32) -> bool {
         let p = self.prob(k);
@@ -108,7 +112,6 @@ impl Learner {
         let h = mix64(
             self.seed
                 ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ (k as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
                 ^ (s as u64).wrapping_mul(0x1656_67B1_9E37_79F9),
         );
         ((h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) < p
@@ -207,19 +210,34 @@ impl PeelOutcome {
 /// Runs the learner on `graph`, starting from `known` (all unknown when `None`).
 pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -> PeelOutcome {
     let n = graph.num_skills();
-    let t_count = graph.num_texts();
-    let mut learned = match known {
+    let learned = match known {
         Some(k) => {
             assert_eq!(k.len(), n, "known set must have one entry per skill");
             k.to_vec()
         }
         None => vec![false; n],
     };
-    let mut taught_by: Vec<u32> = learned
+    let taught_by: Vec<u32> = learned
         .iter()
         .map(|&k| if k { KNOWN_BEFORE } else { NEVER_LEARNED })
         .collect();
-    let mut count = learned.iter().filter(|&&k| k).count() as u64;
+    let count = learned.iter().filter(|&&k| k).count() as u64;
+    if learner.max_novel() == 1 {
+        peel_single(graph, learner, learned, taught_by, count)
+    } else {
+        peel_general(graph, learner, learned, taught_by, count)
+    }
+}
+
+/// The general engine: a text with k novel skills, 1 <= k <= capacity, looks them up.
+fn peel_general(
+    graph: &SkillTextGraph,
+    learner: &Learner,
+    mut learned: Vec<bool>,
+    mut taught_by: Vec<u32>,
+    mut count: u64,
+) -> PeelOutcome {
+    let t_count = graph.num_texts();
     let kmax = learner.max_novel();
 
     // remaining[t] = unlearned skills of text t; a queue entry (t, k) is stale once
@@ -285,6 +303,72 @@ pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -
     }
 }
 
+/// Capacity 1 (or a table with only p_1): the same rounds and visit order as
+/// [`peel_general`], so the same outcome, but each text keeps the XOR of its
+/// unlearned skills beside their count. A text at count 1 names its novel skill
+/// without reading its row, which saves two cache misses per learned skill. A skill
+/// listed twice in a text cancels in the XOR but also counts twice, so a count of 1
+/// always means exactly one novel occurrence.
+fn peel_single(
+    graph: &SkillTextGraph,
+    learner: &Learner,
+    mut learned: Vec<bool>,
+    mut taught_by: Vec<u32>,
+    mut count: u64,
+) -> PeelOutcome {
+    let t_count = graph.num_texts();
+    // state[t] = [unlearned occurrences, XOR of the unlearned skills].
+    let mut state: Vec<[u32; 2]> = Vec::with_capacity(t_count);
+    let mut current: Vec<u32> = Vec::new();
+    for t in 0..t_count as u32 {
+        let mut st = [0u32, 0u32];
+        for &s in graph.skills_of(t) {
+            if !learned[s as usize] {
+                st[0] += 1;
+                st[1] ^= s;
+            }
+        }
+        state.push(st);
+        if st[0] == 1 {
+            current.push(t);
+        }
+    }
+    let mut trajectory = vec![count];
+    let mut next: Vec<u32> = Vec::new();
+    while !current.is_empty() {
+        for &t in &current {
+            let [k, s] = state[t as usize];
+            // k == 1: s is the one unlearned skill of t.
+            if k != 1 || !learner.teaches(t, 1, s) {
+                continue;
+            }
+            learned[s as usize] = true;
+            taught_by[s as usize] = t;
+            count += 1;
+            for &u in graph.texts_of(s) {
+                let st = &mut state[u as usize];
+                st[0] -= 1;
+                st[1] ^= s;
+                if st[0] == 1 {
+                    next.push(u);
+                }
+            }
+        }
+        trajectory.push(count);
+        std::mem::swap(&mut current, &mut next);
+        next.clear();
+    }
+    if trajectory.len() >= 2 && trajectory[trajectory.len() - 1] == trajectory[trajectory.len() - 2]
+    {
+        trajectory.pop();
+    }
+    PeelOutcome {
+        learned,
+        taught_by,
+        trajectory,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +419,42 @@ mod tests {
         assert!("probs:1.5".parse::<Learner>().is_err());
         assert!("probs:".parse::<Learner>().is_err());
         assert!("fast".parse::<Learner>().is_err());
+    }
+
+    #[test]
+    fn single_novel_engine_matches_the_general_one() {
+        use rand::Rng;
+        let mut rng = crate::ensemble::seeded_rng(7);
+        for case in 0..200u64 {
+            let n = rng.random_range(1..40usize);
+            let t = rng.random_range(1..60usize);
+            // Rows with repeats allowed: a skill listed twice must behave the same.
+            let mut edges = Vec::new();
+            for text in 0..t as u32 {
+                for _ in 0..rng.random_range(0..5) {
+                    edges.push((rng.random_range(0..n as u32), text));
+                }
+            }
+            let g = SkillTextGraph::from_edges(n, t, &edges).unwrap();
+            let known = random_known(n, 0.8, case);
+            for learner in [
+                Learner::capacity(1).unwrap(),
+                Learner::probabilistic(vec![0.6], case).unwrap(),
+            ] {
+                for k in [None, Some(known.as_slice())] {
+                    let learned = k.map_or(vec![false; n], <[bool]>::to_vec);
+                    let tb = learned
+                        .iter()
+                        .map(|&x| if x { KNOWN_BEFORE } else { NEVER_LEARNED })
+                        .collect::<Vec<_>>();
+                    let c = learned.iter().filter(|&&x| x).count() as u64;
+                    let general = peel_general(&g, &learner, learned.clone(), tb.clone(), c);
+                    let single = peel_single(&g, &learner, learned, tb, c);
+                    assert_eq!(general, single, "case {case}");
+                    assert_eq!(peel(&g, &learner, k), single);
+                }
+            }
+        }
     }
 
     #[test]

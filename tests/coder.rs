@@ -152,3 +152,36 @@ fn canterbury_round_trips() {
         assert_eq!(decode_codebook(&cb).unwrap(), book);
     }
 }
+
+#[test]
+fn huge_codebook_counts_round_trip() {
+    // Counts like those of a large training corpus must not overflow the coder's range.
+    let words = ["the", "of", "alice", "rabbit", "queen", "hatter"];
+    let book = Codebook::new(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), 40_000_000u64 >> i)),
+    );
+    let ctx = CoderContext::new(&book, &[(0, 2, 1_000_000)]);
+    let data = b"The Queen said to Alice: the rabbit and the Hatter, of course!".repeat(20);
+    assert_eq!(
+        decode_exact(&ctx, &encode_exact(&ctx, &data)).unwrap(),
+        data
+    );
+    let texts = vec![
+        vec![
+            Skill::Known(2),
+            Skill::Known(0),
+            Skill::Literal("march".into()),
+        ],
+        vec![Skill::Known(5), Skill::Known(1)],
+    ];
+    let want: Vec<Vec<Skill>> = texts.iter().map(|t| canonical_set(t)).collect();
+    assert_eq!(decode_sets(&ctx, &encode_sets(&ctx, &texts)).unwrap(), want);
+    assert_eq!(
+        decode_sequences(&ctx, &encode_sequences(&ctx, &texts)).unwrap(),
+        texts
+    );
+    assert_eq!(decode_codebook(&encode_codebook(&book)).unwrap(), book);
+}

@@ -97,6 +97,8 @@ fn training_is_deterministic_and_round_trips() {
     assert!(ra.heldout_texts > 0);
     let e = ra.heldout_skill_error.unwrap();
     assert!((0.0..=1.0).contains(&e));
+    // Skills absent from training are a part of the error, never more.
+    assert!(ra.heldout_unseen_error.unwrap() <= e);
     // The trajectory is non-decreasing and ends at the learned count.
     assert!(ra.trajectory.windows(2).all(|w| w[0] <= w[1]));
     assert_eq!(*ra.trajectory.last().unwrap(), ra.learned);
@@ -175,6 +177,10 @@ fn a_foundation_starts_known_and_unlocks_skills() {
     assert_eq!(m.codebook.len(), 80);
     let s = m.training.foundation.unwrap();
     assert_eq!(s.fingerprint, foundation.fingerprint());
+    // Fine-tuning keeps the foundation's extractor; asking another is an error.
+    o.extractor = ExtractorSpec::Words;
+    let e = train_texts(std::iter::empty(), vec![], &o).unwrap_err();
+    assert!(matches!(e, semzip::Error::Invalid(_)), "{e}");
 }
 
 #[test]
@@ -269,6 +275,32 @@ proptest! {
             prop_assert!(result.is_err());
         }
     }
+
+    /// A damaged body behind a valid checksum reaches the decoder itself: it may
+    /// decode (a count changed) or not, but it never panics, and what decodes
+    /// is a valid model that survives its own round trip.
+    #[test]
+    fn damaged_bodies_never_panic(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let model = Model::from_bytes(model_bytes()).unwrap();
+        let mut body = model.encode_body();
+        if truncate {
+            body.truncate(cut.index(body.len()));
+        } else {
+            for (i, v) in &edits {
+                let i = i.index(body.len());
+                body[i] = *v;
+            }
+        }
+        let framed = semzip::model::file::frame(&body).unwrap();
+        if let Ok(m) = Model::from_bytes(&framed) {
+            let again = Model::from_bytes(&m.to_bytes()).unwrap();
+            prop_assert_eq!(again.encode_body(), m.encode_body());
+        }
+    }
 }
 
 #[test]
@@ -313,6 +345,20 @@ fn cli_train_then_inspect() {
     ] {
         assert!(report.get(key).is_some(), "missing key {key}");
     }
+    // The thread count does not change the model.
+    let mut fingerprints = Vec::new();
+    for threads in ["1", "2"] {
+        let m = dir.path().join(format!("t{threads}.szm"));
+        let out = Command::new(exe)
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["train", corpus.to_str().unwrap(), "-o", m.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        fingerprints.push(std::fs::read(&m).unwrap());
+    }
+    assert_eq!(fingerprints[0], fingerprints[1]);
+    assert_eq!(fingerprints[0], std::fs::read(&model).unwrap());
     // Refuses to overwrite without -f (usage error, exit 2).
     let again = Command::new(exe)
         .args([
@@ -357,4 +403,25 @@ fn cli_train_then_inspect() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
+}
+
+#[test]
+fn canterbury_paragraphs_train_if_present() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/canterbury");
+    let alice = dir.join("alice29.txt");
+    if !alice.is_file() {
+        eprintln!("skipping: ../shared/corpora/canterbury is absent");
+        return;
+    }
+    let mut o = opts();
+    o.segmentation = Segmentation::Paragraphs;
+    o.learner = Learner::capacity(4).unwrap();
+    let (m, r) = train(std::slice::from_ref(&alice), &o).unwrap();
+    assert!(r.texts > 100, "{} paragraphs", r.texts);
+    // Alice is a learned skill of a story about Alice.
+    assert!(m.codebook.code_of("alice").is_some());
+    // A larger capacity never learns less (the learned set only grows with c).
+    o.learner = Learner::capacity(6).unwrap();
+    let (_, r6) = train(&[alice], &o).unwrap();
+    assert!(r6.learned >= r.learned);
 }

@@ -80,6 +80,16 @@ pub struct ModelInfo {
     pub training: crate::model::TrainingSummary,
 }
 
+/// The corpus list, shortened when long.
+fn corpora_line(c: &[String]) -> String {
+    match c {
+        [] => "-".into(),
+        [one] => one.clone(),
+        [first, .., last] if c.len() > 3 => format!("{} files: {first} ... {last}", c.len()),
+        _ => c.join(", "),
+    }
+}
+
 fn inspect_model(args: &Args) -> anyhow::Result<()> {
     let path = &args.file;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -126,7 +136,7 @@ fn inspect_model(args: &Args) -> anyhow::Result<()> {
     add("learner", info.learner.clone());
     add("codebook skills", info.codebook_skills.to_string());
     add("associations", info.associations.to_string());
-    add("corpora", t.corpora.join(", "));
+    add("corpora", corpora_line(&t.corpora));
     add("segmentation", t.segmentation.clone());
     add("corpus bytes", t.bytes.to_string());
     add("training texts", t.texts.to_string());

@@ -2,10 +2,16 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod bench;
+mod corpus;
 mod decode;
 mod demo;
+mod emergence;
 mod encode;
+mod hierarchy;
 mod inspect;
+mod percolation;
+mod scaling;
+mod threshold;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +28,18 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
     Demo(demo::Args),
+    /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
+    Threshold(threshold::Args),
+    /// The skill association graph: predicted and measured giant component.
+    Percolation(percolation::Args),
+    /// Foundation and fine-tuning: domain data needed with and without a foundation.
+    Hierarchy(hierarchy::Args),
+    /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    Emergence(emergence::Args),
+    /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    Scaling(scaling::Args),
+    /// Corpus tools: `corpus synth` writes the synthetic language.
+    Corpus(corpus::Args),
     /// Learn a model (skills by peeling) from corpus files.
     Train(train::Args),
     /// Describe a model or .sz file: header, fingerprint, stats.
@@ -47,6 +65,12 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Threshold(args) => threshold::run(args),
+        Command::Percolation(args) => percolation::run(args),
+        Command::Hierarchy(args) => hierarchy::run(args),
+        Command::Emergence(args) => emergence::run(args),
+        Command::Scaling(args) => scaling::run(args),
+        Command::Corpus(args) => corpus::run(args),
         Command::Train(args) => train::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Encode(args) => encode::run(args),
@@ -63,7 +87,11 @@ pub fn main() -> i32 {
 fn report_error(e: &anyhow::Error) -> i32 {
     let mut line = format!("semzip: {e}");
     for cause in e.chain().skip(1) {
-        line.push_str(&format!(": {cause}"));
+        // Library errors often quote their source already: say each thing once.
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(&format!(": {cause}"));
+        }
     }
     eprintln!("{line}");
     match e.downcast_ref::<crate::Error>() {

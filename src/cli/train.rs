@@ -22,9 +22,10 @@ pub struct Args {
     /// How files are cut into texts: lines, paragraphs or fortunes (`%` lines).
     #[arg(long = "texts", default_value = "lines")]
     texts: Segmentation,
-    /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json.
-    #[arg(long, default_value = "words-nostop")]
-    extractor: ExtractorSpec,
+    /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json
+    /// [default: words-nostop, or the foundation's extractor with --foundation].
+    #[arg(long)]
+    extractor: Option<ExtractorSpec>,
     /// Learner capacity: a text with at most C unknown skills teaches them.
     #[arg(long, conflicts_with = "learner")]
     capacity: Option<u32>,
@@ -66,6 +67,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
+    // Fail before the work when the model could not be written anyway.
+    let parent = args.output.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = parent.filter(|d| !d.is_dir()) {
+        return Err(crate::Error::invalid(format!(
+            "{}: the output folder {} does not exist",
+            args.output.display(),
+            dir.display()
+        ))
+        .into());
+    }
     let learner = match (args.learner, args.capacity) {
         (Some(l), _) => l,
         (None, Some(c)) => Learner::capacity(c)?,
@@ -75,9 +86,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(p) => Some(Model::load(p).context("loading the --foundation model")?),
         None => None,
     };
+    let extractor = match (args.extractor, &foundation) {
+        (Some(e), _) => e,
+        (None, Some(f)) => f.extractor.spec().parse()?,
+        (None, None) => ExtractorSpec::WordsNoStop,
+    };
     let opts = TrainOptions {
         segmentation: args.texts,
-        extractor: args.extractor,
+        extractor,
         learner,
         holdout: args.holdout,
         seed: args.seed,
@@ -127,6 +143,7 @@ fn table(r: &TrainReport, output: &str) -> String {
     );
     add("rounds", r.rounds.to_string());
     add("held-out skill error", opt(r.heldout_skill_error));
+    add("  of which unseen in training", opt(r.heldout_unseen_error));
     add("held-out text error", opt(r.heldout_text_error));
     add("scaling exponent", opt(r.scaling_exponent));
     add("giant fraction", format!("{:.4}", r.giant_fraction));

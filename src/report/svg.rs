@@ -188,11 +188,16 @@ impl Plot {
             let fail = |e: String| Error::invalid(format!("plot '{}': {e}", self.title));
             let x = xr.0..xr.1;
             let y = yr.0..yr.1;
+            // Log axes get explicit decade ticks: plotters' own are sparse.
+            let log = |r: std::ops::Range<f64>| {
+                let (bold, light) = log_ticks(r.start, r.end);
+                r.log_scale().with_key_points(bold).with_light_points(light)
+            };
             match (self.log_x, self.log_y) {
                 (false, false) => self.draw(&root, x, y),
-                (true, false) => self.draw(&root, x.log_scale(), y),
-                (false, true) => self.draw(&root, x, y.log_scale()),
-                (true, true) => self.draw(&root, x.log_scale(), y.log_scale()),
+                (true, false) => self.draw(&root, log(x), y),
+                (false, true) => self.draw(&root, x, log(y)),
+                (true, true) => self.draw(&root, log(x), log(y)),
             }
             .map_err(fail)?;
             root.present().map_err(|e| fail(e.to_string()))?;
@@ -221,8 +226,11 @@ impl Plot {
     {
         let e = |e: &dyn std::fmt::Display| e.to_string();
         root.fill(&WHITE).map_err(|x| e(&x))?;
+        // Shrink long titles to fit the width (about 0.55 em per character).
+        let chars = self.title.chars().count().max(1) as f64;
+        let size = (f64::from(self.size.0 - 20) / (0.55 * chars)).clamp(10.0, 22.0);
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 22))
+            .caption(&self.title, ("sans-serif", size))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
@@ -303,6 +311,33 @@ fn pad(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     }
 }
 
+/// Tick values for a log axis over [lo, hi]: bold ticks at 1, 2, 5 (or only 1)
+/// times powers of ten, light ones at every integer multiple.
+fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = hi.log10() - lo.log10();
+    let mults: &[f64] = if decades <= 1.2 {
+        &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0]
+    } else if decades <= 4.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let within = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let mut bold = Vec::new();
+    let mut light = Vec::new();
+    for e in a..=b {
+        let p = 10f64.powi(e);
+        bold.extend(mults.iter().map(|m| m * p).filter(|&v| within(v)));
+        light.extend((1..10).map(|m| f64::from(m) * p).filter(|&v| within(v)));
+    }
+    if bold.len() < 2 {
+        // Less than a tick per end: label the ends themselves.
+        bold = vec![lo, hi];
+    }
+    (bold, light)
+}
+
 /// A short tick label: plain decimals in a readable range, scientific otherwise.
 fn tick(v: f64) -> String {
     let a = v.abs();
@@ -311,9 +346,18 @@ fn tick(v: f64) -> String {
     } else if !(1e-3..1e5).contains(&a) {
         format!("{v:.0e}")
     } else {
-        let s = format!("{v:.4}");
+        let s = format!("{:.4}", round_sig(v, 3));
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// `v` rounded to `digits` significant digits.
+fn round_sig(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 #[cfg(test)]
@@ -372,5 +416,13 @@ mod tests {
         assert_eq!(tick(0.5), "0.5");
         assert_eq!(tick(2.0), "2");
         assert_eq!(tick(1e-5), "1e-5");
+        assert_eq!(tick(1.23456), "1.23");
+        let (bold, light) = log_ticks(0.9, 17.0);
+        assert_eq!(bold, vec![1.0, 2.0, 5.0, 10.0]);
+        assert_eq!(light.len(), 11, "0.9, 1..9 and 10");
+        let (bold, _) = log_ticks(3e-5, 0.5);
+        assert_eq!(bold, vec![1e-4, 1e-3, 1e-2, 0.1]);
+        let (bold, _) = log_ticks(1.1, 1.2);
+        assert_eq!(bold, vec![1.1, 1.2]);
     }
 }

@@ -7,7 +7,8 @@
 //! `'tis` or `dogs'` loses its outer apostrophe). Everything else (punctuation,
 //! symbols, `_`, `-`, whitespace) separates words and is dropped; digits count as
 //! words (`3.14` gives `3` and `14`). The word kinds use no model: their skills are
-//! the pre-tokenizer's output (`words-nostop` then drops [`is_stop_word`]s).
+//! the pre-tokenizer's output (`words-nostop` then drops the stop words of
+//! [`STOP_WORDS`], a copy of which is saved with the extractor).
 //! `bpe:VOCAB` learns a BPE model (tokenizers' `BpeTrainer`, no unknown token:
 //! characters never seen in training give no skill) over those same words, and its
 //! skills are the BPE tokens. `tokenizer:FILE.json` runs any Hugging Face tokenizer
@@ -16,7 +17,7 @@
 //! An [`Extractor`] carries its pipeline as JSON, so a model file that holds it
 //! extracts the same skills anywhere, without the original files.
 
-use crate::text::stopwords::is_stop_word;
+use crate::text::stopwords::STOP_WORDS;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -29,7 +30,7 @@ use tokenizers::models::bpe::{BPE, BpeTrainer};
 use tokenizers::normalizers::{Lowercase, NFKC, Replace, Sequence};
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::{
-    NormalizedString, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType,
+    Model, NormalizedString, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType,
     PreTokenizedString, PreTokenizer, PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer,
 };
 
@@ -134,22 +135,58 @@ fn pre_tokenizer() -> Result<PreTokenizerWrapper> {
 struct WordPipeline {
     normalizer: NormalizerWrapper,
     pre_tokenizer: PreTokenizerWrapper,
+    /// Words dropped from the output, sorted (empty for `words`); saved so that a
+    /// model keeps its extractor even if the built-in list changes.
+    #[serde(default)]
+    stop_words: Vec<String>,
+    /// True when the normalizer is ours, whose effect on ASCII text is exactly
+    /// ASCII lower-casing (NFKC leaves ASCII alone): a 40% faster path.
+    #[serde(skip)]
+    ascii_shortcut: bool,
 }
 
 impl WordPipeline {
-    fn ours() -> Result<Self> {
+    fn ours(drop_stop_words: bool) -> Result<Self> {
+        let stop_words = if drop_stop_words {
+            STOP_WORDS.iter().map(|w| w.to_string()).collect()
+        } else {
+            Vec::new()
+        };
         Ok(WordPipeline {
             normalizer: normalizer()?,
             pre_tokenizer: pre_tokenizer()?,
+            stop_words,
+            ascii_shortcut: true,
         })
+    }
+
+    fn is_stop_word(&self, w: &str) -> bool {
+        self.stop_words
+            .binary_search_by(|s| s.as_str().cmp(w))
+            .is_ok()
+    }
+
+    /// Restores what deserialization cannot: sorted stop words, the shortcut flag.
+    fn check_shortcut(&mut self) -> Result<()> {
+        self.stop_words.sort_unstable();
+        self.stop_words.dedup();
+        let json = |n: &NormalizerWrapper| serde_json::to_string(n).ok();
+        let ours = json(&normalizer()?);
+        self.ascii_shortcut = ours.is_some() && json(&self.normalizer) == ours;
+        Ok(())
     }
 
     /// Calls `f` on each word of `text`, in order.
     fn for_each_word(&self, text: &str, mut f: impl FnMut(&str)) -> Result<()> {
-        let mut n = NormalizedString::from(text);
-        self.normalizer
-            .normalize(&mut n)
-            .map_err(|e| Error::invalid(format!("normalizing a text: {e}")))?;
+        let n = if self.ascii_shortcut && text.is_ascii() {
+            NormalizedString::from(text.to_ascii_lowercase())
+        } else {
+            let mut n = NormalizedString::from(text);
+            self.normalizer
+                .normalize(&mut n)
+                .map_err(|e| Error::invalid(format!("normalizing a text: {e}")))?;
+            n
+        };
         let mut p = PreTokenizedString::from(n);
         self.pre_tokenizer
             .pre_tokenize(&mut p)
@@ -168,7 +205,12 @@ enum Engine {
         pipeline: Arc<WordPipeline>,
         drop_stop_words: bool,
     },
-    Tokens(Arc<Tokenizer>),
+    Tokens {
+        tok: Arc<Tokenizer>,
+        /// Set when the tokenizer's normalizer and pre-tokenizer are ours (our BPE):
+        /// its model then runs on our words directly, 3x faster than `encode`.
+        words: Option<Arc<WordPipeline>>,
+    },
 }
 
 /// The serialized kind of an extractor.
@@ -244,9 +286,10 @@ impl Extractor {
     fn from_parts(spec: String, kind: Kind, json: String) -> Result<Self> {
         let engine = match kind {
             Kind::Words { drop_stop_words } => {
-                let pipeline: WordPipeline = serde_json::from_str(&json).map_err(|e| {
+                let mut pipeline: WordPipeline = serde_json::from_str(&json).map_err(|e| {
                     Error::corrupt(format!("skill extractor '{spec}': bad word pipeline: {e}"))
                 })?;
+                pipeline.check_shortcut()?;
                 Engine::Words {
                     pipeline: Arc::new(pipeline),
                     drop_stop_words,
@@ -256,7 +299,11 @@ impl Extractor {
                 let tok = Tokenizer::from_str(&json).map_err(|e| {
                     Error::corrupt(format!("skill extractor '{spec}': bad tokenizer: {e}"))
                 })?;
-                Engine::Tokens(Arc::new(tok))
+                let words = Extractor::our_words_in(&tok)?.map(Arc::new);
+                Engine::Tokens {
+                    tok: Arc::new(tok),
+                    words,
+                }
             }
         };
         Ok(Extractor {
@@ -267,9 +314,31 @@ impl Extractor {
         })
     }
 
+    /// Our word pipeline when `tok` normalizes and pre-tokenizes exactly as ours
+    /// and adds nothing after its model (no added tokens, truncation or padding).
+    fn our_words_in(tok: &Tokenizer) -> Result<Option<WordPipeline>> {
+        let ours = WordPipeline::ours(false)?;
+        let same_norm = match tok.get_normalizer() {
+            Some(n) => {
+                serde_json::to_string(n).ok() == serde_json::to_string(&ours.normalizer).ok()
+            }
+            None => false,
+        };
+        let same_pre = match tok.get_pre_tokenizer() {
+            Some(p) => {
+                serde_json::to_string(p).ok() == serde_json::to_string(&ours.pre_tokenizer).ok()
+            }
+            None => false,
+        };
+        let plain = tok.get_added_tokens_decoder().is_empty()
+            && tok.get_truncation().is_none()
+            && tok.get_padding().is_none();
+        Ok((same_norm && same_pre && plain).then_some(ours))
+    }
+
     /// The word extractor: `words`, or `words-nostop` when `drop_stop_words`.
     pub fn words(drop_stop_words: bool) -> Result<Extractor> {
-        let json = serde_json::to_string(&WordPipeline::ours()?)
+        let json = serde_json::to_string(&WordPipeline::ours(drop_stop_words)?)
             .map_err(|e| Error::invalid(format!("serializing the word pipeline: {e}")))?;
         let spec = if drop_stop_words {
             ExtractorSpec::WordsNoStop
@@ -319,7 +388,7 @@ impl Extractor {
         let ExtractorSpec::Bpe { vocab } = spec else {
             return Extractor::from_spec_untrained(spec);
         };
-        let pipeline = WordPipeline::ours()?;
+        let pipeline = WordPipeline::ours(false)?;
         let mut counts: HashMap<String, u64> = HashMap::new();
         for t in texts {
             pipeline.for_each_word(&t, |w| match counts.get_mut(w) {
@@ -384,19 +453,49 @@ impl Extractor {
             } => {
                 let mut out = Vec::new();
                 pipeline.for_each_word(text, |w| {
-                    if !(*drop_stop_words && is_stop_word(w)) {
+                    if !(*drop_stop_words && pipeline.is_stop_word(w)) {
                         out.push(w.to_owned());
                     }
                 })?;
                 Ok(out)
             }
-            Engine::Tokens(tok) => {
+            Engine::Tokens {
+                tok,
+                words: Some(pipeline),
+            } => {
+                let model = tok.get_model();
+                let mut out = Vec::new();
+                let mut failed = None;
+                pipeline.for_each_word(text, |w| match model.tokenize(w) {
+                    Ok(tokens) => out.extend(tokens.into_iter().map(|t| t.value)),
+                    Err(e) => failed = Some(e),
+                })?;
+                match failed {
+                    None => Ok(out),
+                    Some(e) => Err(Error::invalid(format!(
+                        "extractor '{}': encoding failed: {e}",
+                        self.spec
+                    ))),
+                }
+            }
+            Engine::Tokens { tok, words: None } => {
                 let enc = tok.encode_fast(text, false).map_err(|e| {
                     Error::invalid(format!("extractor '{}': encoding failed: {e}", self.spec))
                 })?;
-                Ok(enc.get_tokens().to_vec())
+                // `encode_fast` leaves token strings empty: map the ids back.
+                Ok(enc
+                    .get_ids()
+                    .iter()
+                    .filter_map(|&id| tok.id_to_token(id))
+                    .collect())
             }
         }
+    }
+
+    /// The skills of many texts at once, in parallel (rayon), in input order.
+    pub fn skills_many(&self, texts: &[String]) -> Vec<Vec<String>> {
+        use rayon::prelude::*;
+        texts.par_iter().map(|t| self.skills(t)).collect()
     }
 
     /// The skills of `text`, sorted and deduplicated.
@@ -423,7 +522,7 @@ impl Extractor {
     pub fn vocab_size(&self) -> Option<usize> {
         match &self.engine {
             Engine::Words { .. } => None,
-            Engine::Tokens(tok) => Some(tok.get_vocab_size(true)),
+            Engine::Tokens { tok, .. } => Some(tok.get_vocab_size(true)),
         }
     }
 }
@@ -455,6 +554,14 @@ mod tests {
         assert_eq!(e.skills("The cat and THE dog"), ["cat", "dog"]);
         assert_eq!(e.skill_set("dog cat the dog"), ["cat", "dog"]);
         assert_eq!(e.spec(), "words-nostop");
+        // The list travels with the extractor; `words` carries none.
+        assert!(e.pipeline_json().contains("\"because\""));
+        assert!(
+            !Extractor::words(false)
+                .unwrap()
+                .pipeline_json()
+                .contains("because")
+        );
     }
 
     #[test]
@@ -475,6 +582,105 @@ mod tests {
         }
         let bpe: ExtractorSpec = "bpe:10".parse().unwrap();
         assert!(Extractor::from_spec_untrained(&bpe).is_err());
+    }
+
+    #[test]
+    fn ascii_shortcut_matches_the_full_normalizer() {
+        let fast = WordPipeline::ours(false).unwrap();
+        assert!(fast.ascii_shortcut);
+        let mut slow = fast.clone();
+        slow.ascii_shortcut = false;
+        let words = |p: &WordPipeline, t: &str| {
+            let mut v = Vec::new();
+            p.for_each_word(t, |w| v.push(w.to_owned())).unwrap();
+            v
+        };
+        let all_ascii: String = (0u8..128).map(char::from).collect();
+        for t in [all_ascii.as_str(), "It's 42 O'Clock_NOW-ish", "A\tB\r\nC"] {
+            assert_eq!(words(&fast, t), words(&slow, t), "{t:?}");
+        }
+        let e = Extractor::words(false).unwrap();
+        let back: Extractor = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        let Engine::Words { pipeline, .. } = &back.engine else {
+            panic!("kind changed")
+        };
+        assert!(pipeline.ascii_shortcut);
+    }
+
+    /// A small BPE extractor and the same tokenizer forced onto `encode`.
+    fn bpe_pair() -> &'static (Extractor, Extractor) {
+        static PAIR: std::sync::OnceLock<(Extractor, Extractor)> = std::sync::OnceLock::new();
+        PAIR.get_or_init(|| {
+            let texts = [
+                "lower lowest newer newest wider widest ab ba",
+                "ünï çé 42 17 isn’t",
+            ];
+            let e = Extractor::train(
+                &ExtractorSpec::Bpe { vocab: 50 },
+                texts.iter().map(|t| t.repeat(3)),
+            )
+            .unwrap();
+            let Engine::Tokens { tok, .. } = &e.engine else {
+                panic!("not a tokenizer")
+            };
+            let slow = Extractor {
+                engine: Engine::Tokens {
+                    tok: tok.clone(),
+                    words: None,
+                },
+                ..e.clone()
+            };
+            (e, slow)
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bpe_fast_path_agrees_on_random_text(t in "[a-zA-Z0-9 ,.'’üÜïçé-]{0,40}|\\PC{0,30}") {
+            let (fast, slow) = bpe_pair();
+            proptest::prop_assert_eq!(fast.try_skills(&t).unwrap(), slow.try_skills(&t).unwrap());
+        }
+
+        #[test]
+        fn ascii_shortcut_agrees_on_random_ascii(t in "[ -~\t\n]{0,80}") {
+            let fast = WordPipeline::ours(false).unwrap();
+            let mut slow = fast.clone();
+            slow.ascii_shortcut = false;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            fast.for_each_word(&t, |w| a.push(w.to_owned())).unwrap();
+            slow.for_each_word(&t, |w| b.push(w.to_owned())).unwrap();
+            proptest::prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn our_bpe_fast_path_matches_full_encoding() {
+        let texts = [
+            "lower lowest newer newest wider widest",
+            "Ünïcode isn’t ＦＵＬＬ 42",
+        ];
+        let e = Extractor::train(
+            &ExtractorSpec::Bpe { vocab: 40 },
+            texts.iter().map(|t| t.repeat(3)),
+        )
+        .unwrap();
+        let Engine::Tokens { tok, words } = &e.engine else {
+            panic!("not a tokenizer")
+        };
+        assert!(words.is_some(), "our BPE should take the fast path");
+        let slow = Extractor {
+            engine: Engine::Tokens {
+                tok: tok.clone(),
+                words: None,
+            },
+            ..e.clone()
+        };
+        for t in texts
+            .iter()
+            .chain(&["x y z unseen ŵ", "", "the lowest, the newest!"])
+        {
+            assert_eq!(e.try_skills(t).unwrap(), slow.try_skills(t).unwrap(), "{t}");
+        }
     }
 
     #[test]

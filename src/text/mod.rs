@@ -10,7 +10,9 @@
 pub mod extract;
 pub mod segment;
 pub mod stopwords;
+pub mod synth;
 
 pub use extract::{Extractor, ExtractorSpec};
 pub use segment::{DEFAULT_MAX_TEXT_BYTES, SegmentStats, Segmentation, Segmenter};
 pub use stopwords::{STOP_WORDS, is_stop_word};
+pub use synth::{SynthCorpus, SynthSpec, skill_name, synthesize, write_synth};

@@ -98,14 +98,30 @@ pub struct Segmenter<R: BufRead> {
     source: PathBuf,
 }
 
+impl Segmenter<std::io::BufReader<std::fs::File>> {
+    /// Opens a corpus file and segments it (I/O errors name the file).
+    pub fn open(
+        path: impl AsRef<std::path::Path>,
+        seg: Segmentation,
+        max_text_bytes: usize,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        Ok(Segmenter::new(reader, seg, max_text_bytes).with_source(path))
+    }
+}
+
 impl<R: BufRead> Segmenter<R> {
     /// A segmenter over `reader`, cutting by `seg`, splitting texts longer than
-    /// `max_text_bytes` (at least 8 bytes; smaller values are raised to 8).
+    /// `max_text_bytes` input bytes (at least 8; smaller values are raised to 8).
+    /// The limit counts input bytes: each invalid byte grows to the 3 bytes of
+    /// U+FFFD in the text.
     pub fn new(reader: R, seg: Segmentation, max_text_bytes: usize) -> Self {
         Segmenter {
             reader,
             seg,
-            max: max_text_bytes.max(MIN_TEXT_BYTES),
+            max: max_text_bytes.clamp(MIN_TEXT_BYTES, usize::MAX / 2),
             stats: SegmentStats::default(),
             cur: Vec::new(),
             frag: Vec::new(),
@@ -243,7 +259,8 @@ impl<R: BufRead> Segmenter<R> {
                     }
                     Fragment::Partial => self.split_long(),
                     Fragment::Eof => {
-                        if !(starts_line && self.cur.is_empty()) {
+                        // Input ending in a newline leaves nothing: no empty text.
+                        if !self.cur.is_empty() {
                             self.split_long();
                             self.finish();
                         }
@@ -373,5 +390,14 @@ mod tests {
             assert_eq!(s.parse::<Segmentation>().unwrap().to_string(), s);
         }
         assert!("words".parse::<Segmentation>().is_err());
+    }
+
+    #[test]
+    fn extreme_limits_are_clamped() {
+        let (t, _) = cut(b"a b\nc", Segmentation::Lines, usize::MAX);
+        assert_eq!(t, ["a b", "c"]);
+        let (t, st) = cut(b"abcdefghij", Segmentation::Lines, 0);
+        assert_eq!(t, ["abcdefgh", "ij"]);
+        assert_eq!(st.long_split, 1);
     }
 }

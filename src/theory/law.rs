@@ -73,7 +73,12 @@ pub fn test_error_de(p: &DeParams) -> TestError {
         TextSide::Table { gamma, .. } => gamma
             .iter()
             .enumerate()
-            .map(|(k, g)| g * -(k as f64 * (-q).ln_1p()).exp_m1())
+            .map(|(k, g)| match k {
+                // A text with no skill is always understood; ln(0) would give NaN.
+                0 => 0.0,
+                _ if q >= 1.0 => *g,
+                _ => g * -(k as f64 * (-q).ln_1p()).exp_m1(),
+            })
             .sum(),
     };
     TestError {
@@ -235,5 +240,20 @@ mod tests {
         assert!(matches!(predicted_law(&u), Law::Exponential { rate } if rate > 2.0));
         let e = test_error_de(&u);
         assert!(e.skill_error > 0.0 && e.text_error > e.skill_error);
+    }
+
+    #[test]
+    fn text_error_is_one_not_nan_when_nothing_is_learned() {
+        // Fixed text degree 3, capacity 1, no foundation: no text ever teaches.
+        let p = DeParams::text_driven(
+            &DegreeSpec::Fixed(3),
+            Popularity::Uniform,
+            1000,
+            2.0,
+            Learner::capacity(1).unwrap(),
+        );
+        let e = test_error_de(&p);
+        assert_eq!(e.skill_error, 1.0);
+        assert_eq!(e.text_error, 1.0);
     }
 }

@@ -5,14 +5,18 @@
 //! - [`law`]: test-error laws from DE and least-squares fits of measured points;
 //! - [`percolation`]: the skill association graph, predicted and measured;
 //! - [`hierarchy`]: foundation and fine-tuned models (two skill classes);
-//! - [`classes`]: K skill classes and M text classes (vector DE).
+//! - [`classes`]: K skill classes and M text classes (vector DE);
+//! - [`simulate`]: Monte Carlo trials (sample, peel, test on fresh texts);
+//! - [`emergence`]: DE beside simulation over ratio sweeps (emergence, scaling).
 
 // emergence, simulate: theory-sim
 pub mod classes;
 pub mod de;
+pub mod emergence;
 pub mod hierarchy;
 pub mod law;
 pub mod percolation;
+pub mod simulate;
 pub mod threshold;
 
 pub use de::{DeParams, DeResult, SkillProfile, TextProfile, density_evolution};

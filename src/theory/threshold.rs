@@ -51,36 +51,51 @@ pub fn ratio_threshold(p: &DeParams, tol: f64) -> Option<Threshold> {
     };
     let prep = Prepared::new(p);
     let d = p.unknown_fraction;
+    smallest_ratio(|r| completes(&prep, r, d), tol, false).map(|ratio| Threshold {
+        load: 1.0 / ratio,
+        ratio,
+    })
+}
+
+/// The smallest ratio at which `ok` holds, for `ok` monotone (false, then true as R
+/// grows): bracketed by doubling from 1 (up to [`MAX_RATIO`]) and halving (down to
+/// 1e-9), then bisected to `tol` (absolute, or relative when `relative`).
+pub(crate) fn smallest_ratio(ok: impl Fn(f64) -> bool, tol: f64, relative: bool) -> Option<f64> {
     let mut hi = 1.0;
-    while !completes(&prep, hi, d) {
+    while !ok(hi) {
         hi *= 2.0;
         if hi > MAX_RATIO {
             return None;
         }
     }
     let mut lo = hi / 2.0;
-    while completes(&prep, lo, d) {
+    while ok(lo) {
         hi = lo;
         lo /= 2.0;
         if lo < 1e-9 {
-            return Some(Threshold {
-                load: 1.0 / hi,
-                ratio: hi,
-            });
+            return Some(hi);
         }
     }
-    while hi - lo > tol {
-        let mid = 0.5 * (lo + hi);
-        if completes(&prep, mid, d) {
+    loop {
+        let done = if relative {
+            hi / lo <= 1.0 + tol
+        } else {
+            hi - lo <= tol
+        };
+        if done {
+            return Some(hi);
+        }
+        let mid = if relative {
+            (lo * hi).sqrt()
+        } else {
+            0.5 * (lo + hi)
+        };
+        if ok(mid) {
             hi = mid;
         } else {
             lo = mid;
         }
     }
-    Some(Threshold {
-        load: 1.0 / hi,
-        ratio: hi,
-    })
 }
 
 /// The largest unknown fraction δ* at `p`'s ratio for which learning completes,
@@ -166,30 +181,7 @@ pub fn ratio_for_target(p: &DeParams, target: f64) -> Option<f64> {
         let r = p.effective_ratio();
         return (eps(r) <= target).then_some(r);
     }
-    let mut hi = 1.0;
-    while eps(hi) > target {
-        hi *= 2.0;
-        if hi > MAX_RATIO {
-            return None;
-        }
-    }
-    let mut lo = hi / 2.0;
-    while eps(lo) <= target {
-        hi = lo;
-        lo /= 2.0;
-        if lo < 1e-9 {
-            return Some(hi);
-        }
-    }
-    while hi / lo > 1.0 + 1e-6 {
-        let mid = (lo * hi).sqrt();
-        if eps(mid) <= target {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi)
+    smallest_ratio(|r| eps(r) <= target, 1e-6, true)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, SegmentStats, Segmentation, Segmenter};
 use crate::{Error, Result};
+use std::cell::RefCell;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -72,6 +73,9 @@ fn binary_reason(head: &[u8]) -> Option<String> {
     if head.is_empty() {
         return None;
     }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 text: convert it to UTF-8, e.g. with iconv".into());
+    }
     let nul = head.iter().filter(|&&b| b == 0).count();
     let control = head
         .iter()
@@ -125,6 +129,40 @@ pub fn for_each_text(
     Ok(total)
 }
 
+/// The texts of every file, in order, as a plain iterator; the first error is
+/// stored in `failure` and ends the iteration.
+pub fn texts<'a>(
+    files: &'a [PathBuf],
+    seg: Segmentation,
+    failure: &'a RefCell<Option<Error>>,
+) -> impl Iterator<Item = String> + 'a {
+    files.iter().flat_map(move |path| {
+        let open = || -> Result<Segmenter<BufReader<std::fs::File>>> {
+            check_text(path)?;
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            Ok(Segmenter::new(BufReader::new(file), seg, DEFAULT_MAX_TEXT_BYTES).with_source(path))
+        };
+        let segmenter = if failure.borrow().is_some() {
+            None
+        } else {
+            match open() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    *failure.borrow_mut() = Some(e);
+                    None
+                }
+            }
+        };
+        segmenter.into_iter().flatten().map_while(move |r| match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                *failure.borrow_mut() = Some(e);
+                None
+            }
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +173,10 @@ mod tests {
         assert!(binary_reason(&[0u8; 100]).is_some());
         assert!(binary_reason(&[1u8, 2, 3, 4, 5, 6, 7, b'a']).is_some());
         assert!(binary_reason(b"").is_none());
+        assert!(
+            binary_reason(&[0xFF, 0xFE, b'a', 0])
+                .unwrap()
+                .contains("UTF-16")
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::Result;
 use crate::ensemble::DegreeDistribution;
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::model::{Codebook, MAX_ASSOCIATIONS_PER_SKILL};
-use crate::peel::{Learner, peel};
+use crate::peel::{Learner, PeelOutcome, peel};
 use crate::text::segment::SegmentStats;
 use crate::theory::de::{DeParams, SkillProfile, TextProfile, density_evolution};
 use rayon::prelude::*;
@@ -56,13 +56,17 @@ pub struct TrainReport {
     pub skill_degree_histogram: Vec<u64>,
     /// Entry k: training texts with k distinct skills.
     pub text_degree_histogram: Vec<u64>,
-    /// Skill occurrences in held-out texts.
+    /// Skill occurrences in held-out texts (each text's distinct skills).
     pub heldout_skill_occurrences: u64,
     /// Held-out skill occurrences whose skill was not learned (none without held-out texts).
     pub heldout_skill_error: Option<f64>,
+    /// Held-out skill occurrences whose skill is in no training text: the part of
+    /// the skill error no learner could avoid.
+    pub heldout_unseen_error: Option<f64>,
     /// Held-out texts with at least one unlearned skill.
     pub heldout_text_error: Option<f64>,
-    /// Test error when training on growing prefixes of the training texts.
+    /// Test error when training on growing prefixes of the training texts (empty
+    /// without held-out texts).
     pub scaling: Vec<ScalingPoint>,
     /// Exponent of the log-log fit of held-out skill error against training texts.
     pub scaling_exponent: Option<f64>,
@@ -128,11 +132,13 @@ pub(super) fn scaling(
     known: Option<&[bool]>,
     heldout: &(Vec<u32>, Vec<u32>),
     points: usize,
+    full: &PeelOutcome,
 ) -> Result<Vec<ScalingPoint>> {
     let t = graph.num_texts();
     let n = graph.num_skills();
     let mut out: Vec<ScalingPoint> = Vec::new();
-    if t == 0 {
+    // Without texts, or without held-out texts to test on, there is no curve.
+    if t == 0 || heldout.0.len() <= 1 {
         return Ok(out);
     }
     for i in 0..points {
@@ -141,17 +147,27 @@ pub(super) fn scaling(
         if out.last().is_some_and(|p| p.texts == k as u64) {
             continue;
         }
-        let mut rows = RowsBuilder::new();
         let mut seen = vec![false; n];
         for text in 0..k as u32 {
             for &s in graph.skills_of(text) {
                 seen[s as usize] = true;
             }
-            rows.push_row(graph.skills_of(text))?;
         }
-        let (offsets, items) = rows.finish();
-        let sub = SkillTextGraph::from_text_rows(n, offsets, items)?;
-        let outcome = peel(&sub, learner, known);
+        // The whole training set is the graph already peeled: reuse its outcome.
+        let prefix_outcome;
+        let outcome = if k == t {
+            full
+        } else {
+            let edges: usize = (0..k as u32).map(|text| graph.text_degree(text)).sum();
+            let mut rows = RowsBuilder::with_capacity(k, edges);
+            for text in 0..k as u32 {
+                rows.push_row(graph.skills_of(text))?;
+            }
+            let (offsets, items) = rows.finish();
+            let sub = SkillTextGraph::from_text_rows(n, offsets, items)?;
+            prefix_outcome = peel(&sub, learner, known);
+            &prefix_outcome
+        };
         let skills = seen.iter().filter(|&&x| x).count() as u64;
         let (occ, miss, bad, held) = super::heldout_error(&outcome.learned, heldout);
         out.push(ScalingPoint {

@@ -3,7 +3,7 @@
 //! count are sorted, so neighbours share prefixes) with an adaptive byte speller.
 
 use super::exact::{max_units, pad};
-use super::models::{Freq, SPELL_N, Spell};
+use super::models::{CharPpm, Freq};
 use super::rc::{Dec, Enc};
 use super::{read_varint, write_varint};
 use crate::model::Codebook;
@@ -11,24 +11,37 @@ use crate::{Error, Result};
 
 const MAX_LCP: usize = 31;
 
-struct BookModel<'a> {
+struct BookModel {
     same: [Freq; 2],
     lcp: Vec<Freq>,
-    spell: Spell<'a>,
+    spell: CharPpm,
 }
 
-impl<'a> BookModel<'a> {
-    fn new(prior: &'a [Freq]) -> Self {
+impl BookModel {
+    fn new() -> Self {
         BookModel {
             same: [Freq::new(2, 1, 1 << 12), Freq::new(2, 1, 1 << 12)],
-            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); MAX_LCP + 1],
-            spell: Spell::new(prior),
+            lcp: vec![Freq::new(MAX_LCP + 1, 1, 1 << 14); 2 * (MAX_LCP + 1)],
+            spell: CharPpm::new(),
         }
     }
 }
 
-fn flat_prior() -> Vec<Freq> {
-    vec![Freq::new(SPELL_N, 1, 1 << 16); SPELL_N]
+/// True when the book is in canonical order (count descending, then bytes ascending,
+/// no repeats): then a word of the same count as the previous one sorts after it,
+/// which rules out some first bytes of its suffix.
+fn canonical(book: &Codebook) -> bool {
+    let s = book.skills();
+    let c = book.counts();
+    (1..s.len()).all(|i| c[i] < c[i - 1] || (c[i] == c[i - 1] && s[i] > s[i - 1]))
+}
+
+/// The constraint on the first suffix byte: (floor, no end mark).
+fn first_rule(sorted: bool, same: bool, prev: &[u8], l: usize) -> (Option<u8>, bool) {
+    if !sorted || !same || l >= MAX_LCP {
+        return (None, false);
+    }
+    (prev.get(l).copied(), true)
 }
 
 fn lcp(a: &[u8], b: &[u8]) -> usize {
@@ -41,9 +54,10 @@ fn lcp(a: &[u8], b: &[u8]) -> usize {
 
 /// Encodes a codebook (entries, counts and code order are all kept).
 pub fn encode(book: &Codebook) -> Vec<u8> {
-    let prior = flat_prior();
-    let mut m = BookModel::new(&prior);
+    let mut m = BookModel::new();
     let mut enc = Enc::new();
+    let sorted = canonical(book);
+    enc.bits(u32::from(sorted), 1);
     let mut prev_word: &[u8] = &[];
     let mut prev_count: u64 = 0;
     let mut prev_same = 0usize;
@@ -67,10 +81,12 @@ pub fn encode(book: &Codebook) -> Vec<u8> {
         }
         prev_same = same;
         let l = lcp(prev_word, w);
-        m.lcp[prev_lcp].encode(&mut enc, l);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        m.lcp[lc].encode_upto(&mut enc, l, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
-        m.spell.encode(&mut enc, &w[l..]);
+        let (floor, no_end) = first_rule(sorted, same == 1, prev_word, l);
+        m.spell.encode(&mut enc, &w[..l], &w[l..], floor, no_end);
         prev_word = w;
         prev_count = c;
     }
@@ -90,9 +106,9 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
     if n > cap as u64 {
         return Err(corrupt());
     }
-    let prior = flat_prior();
-    let mut m = BookModel::new(&prior);
+    let mut m = BookModel::new();
     let mut dec = Dec::new(&bytes[used..]);
+    let sorted = dec.bits(1) == 1;
     let mut skills: Vec<String> = Vec::with_capacity(n as usize);
     let mut counts: Vec<u64> = Vec::with_capacity(n as usize);
     let mut prev_word: Vec<u8> = Vec::new();
@@ -117,13 +133,18 @@ pub fn decode(bytes: &[u8]) -> Result<Codebook> {
                 .ok_or_else(corrupt)?
         };
         prev_same = same;
-        let l = m.lcp[prev_lcp].decode(&mut dec);
-        m.lcp[prev_lcp].inc(l, 8);
+        let lc = prev_lcp + (MAX_LCP + 1) * same;
+        let l = m.lcp[lc].decode_upto(&mut dec, prev_word.len().min(MAX_LCP) + 1);
+        m.lcp[lc].inc(l, 8);
         prev_lcp = l;
         if l > prev_word.len() {
             return Err(corrupt());
         }
-        let suffix = m.spell.decode(&mut dec, cap - units).ok_or_else(corrupt)?;
+        let (floor, no_end) = first_rule(sorted, same == 1, &prev_word, l);
+        let suffix = m
+            .spell
+            .decode(&mut dec, &prev_word[..l], cap - units, floor, no_end)
+            .ok_or_else(corrupt)?;
         let mut w = prev_word[..l].to_vec();
         w.extend_from_slice(&suffix);
         units += w.len();

@@ -6,7 +6,7 @@ use super::rc::{Dec, Enc};
 use super::tokens::{
     CASES, Case, SEP_CLASSES, apply_mask, capitalize, case_of, lower, sep_class, sep_end, word_end,
 };
-use super::words::{BASE, WSym, WordModel};
+use super::words::{BASE, END, WSym, WordModel};
 use super::{CoderContext, ExactStats, MAX_EXPANSION, read_varint, write_varint};
 use crate::{Error, Result};
 
@@ -19,6 +19,8 @@ struct SepModel<'c> {
     ppm: Ppm,
     spell: Spell<'c>,
     prev: u32,
+    /// Bytes since the last newline: line wrapping makes the separator depend on it.
+    col: usize,
 }
 
 /// Separators every payload starts knowing (generic punctuation, no text).
@@ -36,9 +38,11 @@ impl<'c> SepModel<'c> {
             seps: vec![Vec::new()],
             index: FxMap::default(),
             order0: Freq::new(1, 4, 1 << 16),
+            // Secondary escape estimation was measured not to help separators.
             ppm: Ppm::new(),
             spell: Spell::new(&ctx.sep_spell),
             prev: SEP_ESC,
+            col: 0,
         };
         for s in COMMON_SEPS {
             m.add(s.to_vec());
@@ -55,18 +59,45 @@ impl<'c> SepModel<'c> {
         id
     }
 
-    fn keys(&self, word: u32) -> [u64; 2] {
+    /// Moves the column past emitted bytes.
+    fn advance(&mut self, b: &[u8]) {
+        match b.iter().rposition(|&x| x == b'\n') {
+            Some(p) => self.col = b.len() - p - 1,
+            None => self.col += b.len(),
+        }
+    }
+
+    /// Contexts of a separator between `word` and a next word of `next` bytes (0:
+    /// none). Where the next word would end after a single space tells line wrapping
+    /// almost exactly.
+    fn keys(&self, word: u32, next: usize) -> [u64; 3] {
+        let end = if next == 0 { 0 } else { self.col + 1 + next };
+        let cb = match end {
+            0 => 0u64,
+            1..=44 => 1,
+            45..=59 => 2,
+            60..=63 => 3,
+            64..=66 => 4,
+            67..=70 => 5,
+            71..=75 => 6,
+            76..=79 => 7,
+            80..=84 => 8,
+            _ => 9,
+        };
         [
-            mix(mix(word as u64, self.prev as u64), 7),
-            mix(self.prev as u64, 8),
+            mix(mix(word as u64, cb), 7),
+            mix(mix(self.prev as u64, cb), 8),
+            mix(cb, 9),
         ]
     }
 
-    fn encode(&mut self, enc: &mut Enc, word: u32, sep: &[u8]) -> u32 {
+    fn encode(&mut self, enc: &mut Enc, word: u32, next: usize, sep: &[u8]) -> u32 {
         let id = self.index.get(sep).copied().unwrap_or(NONE);
-        let keys = self.keys(word);
+        let keys = self.keys(word, next);
         self.ppm.excl.clear();
+        self.ppm.tag = 4;
         let k = self.ppm.encode(enc, &keys, id);
+        enc.tag = 7;
         let id = if k < keys.len() {
             id
         } else if id != NONE {
@@ -81,8 +112,8 @@ impl<'c> SepModel<'c> {
         id
     }
 
-    fn decode(&mut self, dec: &mut Dec, word: u32, max: usize) -> Option<u32> {
-        let keys = self.keys(word);
+    fn decode(&mut self, dec: &mut Dec, word: u32, next: usize, max: usize) -> Option<u32> {
+        let keys = self.keys(word, next);
         self.ppm.excl.clear();
         let (s, k) = self.ppm.decode(dec, &keys);
         let id = if s != NONE {
@@ -110,6 +141,9 @@ impl<'c> SepModel<'c> {
         self.ppm.update(keys, k, id);
         self.order0.inc(id as usize, 2);
         self.prev = id;
+        let sep = std::mem::take(&mut self.seps[id as usize]);
+        self.advance(&sep);
+        self.seps[id as usize] = sep;
     }
 }
 
@@ -146,21 +180,58 @@ impl CaseModel {
 
 /// Codes every byte of `data`; the stats count the word tokens.
 pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
+    let (out, stats, _) = encode_traced(ctx, data, false);
+    (out, stats)
+}
+
+/// Tags of the traced cost breakdown.
+pub const TAGS: [&str; 9] = [
+    "word-o2",
+    "word-o1",
+    "word-o0",
+    "word-spell",
+    "sep-word",
+    "sep-prev",
+    "sep-col",
+    "sep-o0+spell",
+    "case",
+];
+
+/// [`encode`], optionally tracing the bits spent per model part (see [`TAGS`]).
+pub fn encode_traced(
+    ctx: &CoderContext,
+    data: &[u8],
+    trace: bool,
+) -> (Vec<u8>, ExactStats, Vec<f64>) {
     let mut stats = ExactStats {
         words: 0,
         known: 0,
         escapes: 0,
     };
     let mut enc = Enc::new();
+    if trace {
+        enc.trace = Some(vec![0.0; TAGS.len()]);
+    }
     let mut words = WordModel::new(ctx);
     let mut seps = SepModel::new(ctx);
     let mut cases = CaseModel::new();
+    // Order: the first separator; then per word its lower-cased form, the separator
+    // before it (now knowing the word's length), its case; an END word before a
+    // trailing separator.
     let mut pos = sep_end(data, 0);
     let mut sep: &[u8] = &data[..pos];
-    let mut word_id = 0u32;
-    seps.encode(&mut enc, word_id, sep);
+    seps.encode(&mut enc, 0, 0, sep);
+    let mut prev_id = 0u32;
+    let mut first = true;
     while pos < data.len() {
         let end = word_end(data, pos);
+        if end == pos {
+            // Only a trailing separator is left.
+            words.encode(&mut enc, WSym::Id(END));
+            let e = data.len();
+            seps.encode(&mut enc, prev_id, 0, &data[pos..e]);
+            break;
+        }
         let w = &data[pos..end];
         // Word runs are valid UTF-8 by construction; the fallback keeps this total.
         let text = std::str::from_utf8(w).unwrap_or("");
@@ -176,12 +247,17 @@ pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
                 words.encode(&mut enc, WSym::New(low.as_bytes()))
             }
         };
+        if !first {
+            seps.encode(&mut enc, prev_id, low.len(), sep);
+        }
+        first = false;
         let (case, mask) = if text.len() == w.len() {
             case_of(text, &low)
         } else {
             (Case::Raw, Vec::new())
         };
         let c = cases.ctx(sep, id);
+        enc.tag = 8;
         cases.classes[c].encode(&mut enc, case as usize);
         cases.classes[c].inc(case as usize, 24);
         cases.set_last(id, case);
@@ -197,22 +273,25 @@ pub fn encode(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
             Case::Raw => words.spell_raw(&mut enc, w),
             _ => {}
         }
+        seps.advance(w);
+        prev_id = id;
         pos = end;
-        word_id = id;
-        if pos >= data.len() {
-            break;
-        }
         let e = sep_end(data, pos);
         sep = &data[pos..e];
-        seps.encode(&mut enc, word_id, sep);
+        if e == data.len() && e > pos {
+            words.encode(&mut enc, WSym::Id(END));
+            seps.encode(&mut enc, prev_id, 0, sep);
+            break;
+        }
         pos = e;
     }
+    let traced = enc.trace.take().unwrap_or_default();
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
     write_varint(&mut out, data.len() as u64);
     out.extend_from_slice(&body);
     pad(&mut out, data.len());
-    (out, stats)
+    (out, stats, traced)
 }
 
 /// Appends zero bytes (read as the coder's implicit tail) until the payload is
@@ -241,12 +320,25 @@ pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     let mut words = WordModel::new(ctx);
     let mut seps = SepModel::new(ctx);
     let mut cases = CaseModel::new();
-    let mut sep_id = seps.decode(&mut dec, 0, len).ok_or_else(corrupt)?;
+    let sep_id = seps.decode(&mut dec, 0, 0, len).ok_or_else(corrupt)?;
     out.extend_from_slice(&seps.seps[sep_id as usize]);
+    let mut sep_start = 0;
+    let mut prev_id = 0u32;
+    let mut first = true;
     while out.len() < len {
-        let sep_start = out.len() - seps.seps[sep_id as usize].len();
         let left = len - out.len();
         let id = words.decode(&mut dec, left).ok_or_else(corrupt)?;
+        if id == END {
+            let s = seps
+                .decode(&mut dec, prev_id, 0, left)
+                .ok_or_else(corrupt)?;
+            let s = &seps.seps[s as usize];
+            if s.len() != left || first {
+                return Err(corrupt());
+            }
+            out.extend_from_slice(s);
+            break;
+        }
         let low: Vec<u8> = if id >= BASE && !words.is_dyn(id) {
             ctx.book
                 .skill(id - BASE)
@@ -257,6 +349,19 @@ pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
             words.dyn_word(id).ok_or_else(corrupt)?.to_vec()
         };
         let low = String::from_utf8(low).map_err(|_| corrupt())?;
+        if !first {
+            let s = seps
+                .decode(&mut dec, prev_id, low.len(), left)
+                .ok_or_else(corrupt)?;
+            let s = &seps.seps[s as usize];
+            if s.is_empty() || s.len() >= left {
+                return Err(corrupt());
+            }
+            sep_start = out.len();
+            out.extend_from_slice(s);
+        }
+        first = false;
+        let left = len - out.len();
         let c = cases.ctx(&out[sep_start..], id);
         let case = Case::from_index(cases.classes[c].decode(&mut dec));
         cases.classes[c].inc(case as usize, 24);
@@ -281,18 +386,9 @@ pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
         if word.is_empty() || word.len() > left || dec.bad {
             return Err(corrupt());
         }
+        seps.advance(&word);
         out.extend_from_slice(&word);
-        if out.len() >= len {
-            break;
-        }
-        sep_id = seps
-            .decode(&mut dec, id, len - out.len())
-            .ok_or_else(corrupt)?;
-        let s = &seps.seps[sep_id as usize];
-        if s.is_empty() || s.len() > len - out.len() {
-            return Err(corrupt());
-        }
-        out.extend_from_slice(s);
+        prev_id = id;
     }
     if out.len() != len || dec.bad {
         return Err(corrupt());

@@ -8,6 +8,7 @@ mod exact;
 mod models;
 mod rc;
 mod seq;
+mod set;
 mod tokens;
 mod words;
 
@@ -20,6 +21,9 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
+/// Order-0 units per codebook count.
+const PRIOR: u32 = 16;
+
 /// Priors shared by every packet of a file: the codebook, its counts as an order-0
 /// word model, letter statistics for spelling new words, and optional association
 /// counts between skills.
@@ -28,7 +32,6 @@ pub struct CoderContext {
     fen0: Fenwick,
     word_spell: Vec<Freq>,
     sep_spell: Vec<Freq>,
-    #[allow(dead_code)]
     assoc: FxMap<u32, Vec<(u32, u32)>>,
     inc0: u32,
     new_word_init: u32,
@@ -40,10 +43,14 @@ impl CoderContext {
     /// co-occurrence count), which may be empty.
     pub fn new(book: &Codebook, associations: &[(u32, u32, u32)]) -> Self {
         let sum: u64 = book.counts().iter().sum::<u64>().max(1);
-        // Scale counts so the order-0 total stays far inside the coder's 2^24.
-        let k = ((1u64 << 20) as f64 / sum as f64).min(1.0);
-        let inc0 = 16u32;
-        let unit = |c: u64| ((c as f64 * k * inc0 as f64) as u32).max(1);
+        // Scale counts so the order-0 total (prior mass 2^21 at most, plus one unit per
+        // word) stays far inside the coder's 2^24; models halve past 2^23.
+        let k = ((1u64 << 21) as f64 / (sum as f64 * PRIOR as f64)).min(1.0);
+        // One count of the codebook is worth `PRIOR` units; a word seen in the payload
+        // adds `inc0` (measured best a little below one count).
+        let inc0 = 8;
+        let pscale = PRIOR as f64;
+        let unit = |c: u64| ((c as f64 * k * pscale).min((1u32 << 21) as f64) as u32).max(1);
         let mut f = Vec::with_capacity(book.len() + 2);
         f.push(inc0); // ESC
         f.push(inc0); // END
@@ -106,6 +113,16 @@ pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactSta
     exact::encode(ctx, data)
 }
 
+/// Bytes spent per part of the exact model on `data` (measurement aid).
+pub fn exact_cost_breakdown(ctx: &CoderContext, data: &[u8]) -> Vec<(&'static str, f64)> {
+    let (_, _, bits) = exact::encode_traced(ctx, data, true);
+    exact::TAGS
+        .iter()
+        .zip(bits.iter().chain(std::iter::repeat(&0.0)))
+        .map(|(&t, &b)| (t, b / 8.0))
+        .collect()
+}
+
 /// Decodes a payload of [`encode_exact`]; corrupt payloads give `Error::Corrupt`.
 pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     exact::decode(ctx, payload)
@@ -123,13 +140,13 @@ pub fn decode_sequences(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Sk
 
 /// Codes texts as skill sets: order and repeats inside a text are not kept.
 pub fn encode_sets(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
-    seq::encode_sets(ctx, texts)
+    set::encode(ctx, texts)
 }
 
 /// Decodes a payload of [`encode_sets`]: each set in canonical order (codes
 /// ascending, then literals sorted, no repeats).
 pub fn decode_sets(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    seq::decode_sets(ctx, payload)
+    set::decode(ctx, payload)
 }
 
 /// The canonical order of a set, as [`decode_sets`] returns it.

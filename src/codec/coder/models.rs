@@ -131,6 +131,17 @@ impl Fenwick {
         }
     }
 
+    /// Removes `d` from the frequency of symbol `i` (undoing an [`Fenwick::add`]).
+    pub fn sub(&mut self, i: usize, d: u32) {
+        self.freq[i] -= d;
+        self.total -= d;
+        let mut j = i + 1;
+        while j < self.tree.len() {
+            self.tree[j] = self.tree[j].wrapping_sub(d);
+            j += j & j.wrapping_neg();
+        }
+    }
+
     /// The symbol whose interval holds `t` (t < total), as (symbol, cum, freq).
     #[inline]
     pub fn find(&self, t: u32) -> (u32, u32, u32) {
@@ -158,12 +169,92 @@ impl Fenwick {
         )
     }
 
+    /// Sorted (symbol, compressed start, freq) of the excluded symbols at or above
+    /// `start`, and their total frequency: the order-0 distribution restricted to
+    /// symbols `start..` with the excluded ones removed. Returns (excluded mass, mass
+    /// below start).
+    /// Only the first [`EXCL_MAX`] excluded symbols are removed (bounds the work);
+    /// the encoder passes `sorted = false`, which skips what only decoding needs.
+    pub fn excluded(
+        &self,
+        list: &[u32],
+        start: usize,
+        out: &mut Vec<(u32, u32, u32)>,
+        sorted: bool,
+    ) -> (u32, u32) {
+        out.clear();
+        let mut e = 0;
+        for &s in &list[..list.len().min(EXCL_MAX)] {
+            if (s as usize) < self.freq.len() && s as usize >= start {
+                let f = self.freq[s as usize];
+                out.push((s, 0, f));
+                e += f;
+            }
+        }
+        let lo = if start == 0 {
+            0
+        } else {
+            self.cum(start.min(self.freq.len()))
+        };
+        if sorted {
+            out.sort_unstable_by_key(|x| x.0);
+            let mut before = 0;
+            for x in out.iter_mut() {
+                x.1 = self.cum(x.0 as usize) - lo - before;
+                before += x.2;
+            }
+        }
+        (e, lo)
+    }
+
+    /// Codes symbol `i` (>= start) in the distribution of [`Fenwick::excluded`].
+    pub fn encode_excl(
+        &self,
+        enc: &mut Enc,
+        i: usize,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) {
+        let before: u32 = ex.iter().filter(|x| (x.0 as usize) < i).map(|x| x.2).sum();
+        enc.put(self.cum(i) - lo - before, self.freq[i], self.total - lo - e);
+    }
+
+    /// Decodes a symbol coded by [`Fenwick::encode_excl`] (None when nothing is left).
+    pub fn decode_excl(
+        &self,
+        dec: &mut Dec,
+        ex: &[(u32, u32, u32)],
+        (e, lo): (u32, u32),
+    ) -> Option<u32> {
+        let total = self.total.checked_sub(lo)?.checked_sub(e)?;
+        if total == 0 {
+            return None;
+        }
+        Some(dec.get(total, |t| {
+            let mut full = t + lo;
+            let mut before = 0;
+            for x in ex {
+                if x.1 <= t {
+                    full += x.2;
+                    before += x.2;
+                } else {
+                    break;
+                }
+            }
+            let (s, cum, f) = self.find(full.min(self.total.saturating_sub(1)));
+            (s, cum.saturating_sub(before + lo), f)
+        }))
+    }
+
     /// Halves every frequency (keeping each at least 1) so recent counts weigh more.
     pub fn halve(&mut self) {
         let f: Vec<u32> = self.freq.iter().map(|&x| x.div_ceil(2)).collect();
         *self = Fenwick::from_freqs(&f);
     }
 }
+
+/// Most excluded symbols removed from an order-0 distribution.
+pub const EXCL_MAX: usize = 48;
 
 /// A small adaptive frequency table coded by linear scan.
 #[derive(Clone, Debug)]
@@ -218,6 +309,30 @@ impl Freq {
         }) as usize
     }
 
+    /// Codes symbol `s` among the first `n` symbols only (the rest are impossible).
+    pub fn encode_upto(&self, enc: &mut Enc, s: usize, n: usize) {
+        let cum: u32 = self.f[..s].iter().sum();
+        let total: u32 = self.f[..n.min(self.f.len())].iter().sum();
+        enc.put(cum, self.f[s], total);
+    }
+
+    /// Decodes a symbol of [`Freq::encode_upto`].
+    pub fn decode_upto(&self, dec: &mut Dec, n: usize) -> usize {
+        let f = &self.f[..n.clamp(1, self.f.len())];
+        let total: u32 = f.iter().sum();
+        dec.get(total, |t| {
+            let mut c = 0u32;
+            for (i, &x) in f.iter().enumerate() {
+                if t < c + x {
+                    return (i as u32, c, x);
+                }
+                c += x;
+            }
+            let last = f.len() - 1;
+            (last as u32, c - f[last], f[last])
+        }) as usize
+    }
+
     /// Adds `d` to symbol `s`, halving everything when the total passes the limit.
     pub fn inc(&mut self, s: usize, d: u32) {
         self.f[s] += d;
@@ -237,12 +352,15 @@ impl Freq {
 pub struct Excl {
     stamp: Vec<u32>,
     cur: u32,
+    /// The excluded symbols, in the order they were excluded.
+    pub list: Vec<u32>,
 }
 
 impl Excl {
     /// Starts a new coding step with nothing excluded.
     #[inline]
     pub fn clear(&mut self) {
+        self.list.clear();
         self.cur = self.cur.wrapping_add(1);
         if self.cur == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
@@ -261,7 +379,10 @@ impl Excl {
         if i >= self.stamp.len() {
             self.stamp.resize(i + 1024, 0);
         }
-        self.stamp[i] = self.cur;
+        if self.stamp[i] != self.cur {
+            self.stamp[i] = self.cur;
+            self.list.push(s);
+        }
     }
 }
 
@@ -292,6 +413,18 @@ pub struct Ppm {
     pub inc: u32,
     /// Node totals above this are halved.
     pub limit: u32,
+    /// Escape count per distinct symbol, in quarters.
+    pub esc4: u32,
+    /// Secondary escape estimation: (escapes, observations) per context class.
+    see: Vec<(u32, u32)>,
+    /// Nodes found by the last coding step, so its update skips the hash lookups.
+    cache: Vec<(u64, u32)>,
+    /// Symbols at or below this are impossible (set level: codes come ascending).
+    pub floor: Option<u32>,
+    /// Update every context, not just those down to the one that coded the symbol.
+    pub full: bool,
+    /// Trace tag of the first context (the k-th context is charged to tag + k).
+    pub tag: usize,
 }
 
 impl Ppm {
@@ -304,16 +437,30 @@ impl Ppm {
             init: 1,
             inc: 2,
             limit: 1 << 16,
+            tag: 0,
+            full: false,
+            floor: None,
+            esc4: 4,
+            see: Vec::new(),
+            cache: Vec::new(),
         }
     }
 
     /// Sum and distinct count of the node's non-excluded symbols.
     #[inline]
+    fn out(&self, s: u32) -> bool {
+        self.excl.has(s) || self.floor.is_some_and(|f| s <= f)
+    }
+
+    #[inline]
     fn live(&self, n: &Node) -> (u32, u32) {
+        if self.excl.list.is_empty() && self.floor.is_none() {
+            return (n.total, n.syms.len() as u32);
+        }
         let mut sum = 0;
         let mut d = 0;
         for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-            if !self.excl.has(s) {
+            if !self.out(s) {
                 sum += c;
                 d += 1;
             }
@@ -322,40 +469,103 @@ impl Ppm {
     }
 
     #[inline]
-    fn esc(d: u32) -> u32 {
-        d.max(1)
+    fn esc(&self, d: u32) -> u32 {
+        (d * self.esc4 / 4).max(1)
+    }
+
+    /// The secondary-estimation class of a context: its order, distinct count and mass.
+    #[inline]
+    fn see_class(k: usize, d: u32, sum: u32) -> usize {
+        k.min(7) * 64 + (d.min(8) as usize - 1) * 8 + (sum.max(1).ilog2() as usize).min(7)
+    }
+
+    /// The escape count of a context: from its class's observed escape rate when SEE
+    /// is on, else from its distinct count.
+    #[inline]
+    fn esc_of(&self, k: usize, d: u32, sum: u32) -> u32 {
+        if self.see.is_empty() {
+            return self.esc(d);
+        }
+        let (e, n) = self.see[Self::see_class(k, d, sum)];
+        let v = sum as u64 * e as u64 / (n - e).max(1) as u64;
+        v.clamp(1, 1 << 22) as u32
+    }
+
+    /// Records whether a context of the class escaped.
+    #[inline]
+    fn see_update(&mut self, k: usize, d: u32, sum: u32, escaped: bool) {
+        if self.see.is_empty() {
+            return;
+        }
+        let x = &mut self.see[Self::see_class(k, d, sum)];
+        x.1 += 32;
+        if escaped {
+            x.0 += 32;
+        }
+        if x.1 > 1 << 13 {
+            x.0 = x.0.div_ceil(2);
+            x.1 /= 2;
+        }
+        x.0 = x.0.clamp(1, x.1 - 1);
+    }
+
+    /// Turns on secondary escape estimation.
+    pub fn with_see(mut self) -> Self {
+        // Each class starts at an escape rate of 1/3, worth a few observations.
+        self.see = vec![(32, 96); 8 * 64];
+        self
     }
 
     /// Codes `sym` in the contexts `keys` (highest order first). Returns the index of
     /// the context that coded it, or keys.len() when all escaped (the caller then
     /// codes it with its order-0 model). Symbols of escaped contexts are excluded.
     pub fn encode(&mut self, enc: &mut Enc, keys: &[u64], sym: u32) -> usize {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
+            enc.tag = self.tag + k;
             let n = &self.nodes[ni as usize];
-            let (sum, d) = self.live(n);
+            // One pass: the live mass, the distinct count and the symbol's interval.
+            let fast = self.excl.list.is_empty() && self.floor.is_none();
+            let (mut sum, mut d, mut hit) = (0u32, 0u32, None);
+            if fast {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if s == sym {
+                        hit = Some((sum, c));
+                        break;
+                    }
+                    sum += c;
+                }
+                sum = n.total;
+                d = n.syms.len() as u32;
+            } else {
+                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
+                    if self.out(s) {
+                        continue;
+                    }
+                    if s == sym {
+                        hit = Some((sum, c));
+                    }
+                    sum += c;
+                    d += 1;
+                }
+            }
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
-            if !self.excl.has(sym) {
-                let mut cum = 0;
-                for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-                    if s == sym {
-                        enc.put(cum, c, total);
-                        return k;
-                    }
-                    if !self.excl.has(s) {
-                        cum += c;
-                    }
-                }
+            if let Some((cum, c)) = hit {
+                enc.put(cum, c, total);
+                self.see_update(k, d, sum, false);
+                return k;
             }
             enc.put(sum, esc, total);
-            let n = &self.nodes[ni as usize];
-            for i in 0..n.syms.len() {
+            self.see_update(k, d, sum, true);
+            for i in 0..self.nodes[ni as usize].syms.len() {
                 let s = self.nodes[ni as usize].syms[i];
                 self.excl.set(s);
             }
@@ -365,25 +575,27 @@ impl Ppm {
 
     /// Decodes a symbol coded by [`Ppm::encode`]: (symbol or NONE, context index).
     pub fn decode(&mut self, dec: &mut Dec, keys: &[u64]) -> (u32, usize) {
+        self.cache.clear();
         for (k, key) in keys.iter().enumerate() {
             let Some(&ni) = self.map.get(key) else {
                 continue;
             };
+            self.cache.push((*key, ni));
             let n = &self.nodes[ni as usize];
             let (sum, d) = self.live(n);
             if sum == 0 {
                 continue;
             }
-            let esc = Self::esc(d);
+            let esc = self.esc_of(k, d, sum);
             let total = sum + esc;
-            let excl = &self.excl;
+            let this = &*self;
             let s = dec.get(total, |t| {
                 if t >= sum {
                     return (NONE, sum, esc);
                 }
                 let mut cum = 0;
                 for (&s, &c) in n.syms.iter().zip(&n.cnts) {
-                    if excl.has(s) {
+                    if this.out(s) {
                         continue;
                     }
                     if t < cum + c {
@@ -393,6 +605,7 @@ impl Ppm {
                 }
                 (NONE, sum, esc)
             });
+            self.see_update(k, d, sum, s == NONE);
             if s != NONE {
                 return (s, k);
             }
@@ -407,6 +620,7 @@ impl Ppm {
 
     /// Counts `sym` in the contexts `keys[..upto]`.
     pub fn update(&mut self, keys: &[u64], upto: usize, sym: u32) {
+        let upto = if self.full { keys.len() } else { upto + 1 };
         for key in &keys[..upto.min(keys.len())] {
             self.add(*key, sym, self.init, self.inc);
         }
@@ -414,8 +628,9 @@ impl Ppm {
 
     /// Adds `sym` to a context: `init` when new, else `inc`.
     pub fn add(&mut self, key: u64, sym: u32, init: u32, inc: u32) {
-        let ni = match self.map.get(&key) {
-            Some(&i) => i as usize,
+        let cached = self.cache.iter().find(|x| x.0 == key).map(|x| x.1);
+        let ni = match cached.or_else(|| self.map.get(&key).copied()) {
+            Some(i) => i as usize,
             None => {
                 self.nodes.push(Node::default());
                 let i = self.nodes.len() - 1;
@@ -429,6 +644,11 @@ impl Ppm {
             Some(p) => {
                 n.cnts[p] += inc;
                 n.total += inc;
+                // One step toward the front keeps frequent symbols early for the scans.
+                if p > 0 && n.cnts[p] > n.cnts[p - 1] {
+                    n.cnts.swap(p, p - 1);
+                    n.syms.swap(p, p - 1);
+                }
             }
             None => {
                 n.syms.push(sym);
@@ -537,6 +757,143 @@ pub fn spell_prior<'s>(samples: impl Iterator<Item = &'s [u8]>) -> Vec<Freq> {
             Freq::with(f, 1 << 22)
         })
         .collect()
+}
+
+/// PPM over bytes (order-4 down to order-1 contexts, then order 0) for spelling
+/// strings from scratch, with optional exclusions on the first byte.
+pub struct CharPpm {
+    ppm: Ppm,
+    o0: Fenwick,
+    ex: Vec<(u32, u32, u32)>,
+}
+
+impl CharPpm {
+    /// Empty statistics.
+    pub fn new() -> Self {
+        let mut ppm = Ppm::new();
+        ppm.init = 1;
+        ppm.inc = 2;
+        let ppm = ppm.with_see();
+        CharPpm {
+            ppm,
+            o0: Fenwick::from_freqs(&[1; SPELL_N]),
+            ex: Vec::new(),
+        }
+    }
+
+    fn keys(hist: &[u8]) -> [u64; 4] {
+        let b = |i: usize| {
+            if hist.len() >= i {
+                hist[hist.len() - i] as u64
+            } else {
+                0x100
+            }
+        };
+        [
+            mix(mix(mix(mix(b(4), b(3)), b(2)), b(1)), 34),
+            mix(mix(mix(b(3), b(2)), b(1)), 33),
+            mix(mix(b(2), b(1)), 32),
+            mix(b(1), 31),
+        ]
+    }
+
+    /// Starts coding one byte: `floor` rules out bytes <= it, `no_end` the end mark.
+    fn start(&mut self, floor: Option<u8>, no_end: bool) {
+        self.ppm.excl.clear();
+        self.ppm.floor = floor.map(u32::from);
+        if no_end {
+            self.ppm.excl.set(SPELL_END as u32);
+        }
+    }
+
+    fn update(&mut self, keys: &[u64], k: usize, s: u32) {
+        self.ppm.update(keys, k, s);
+        self.o0.add(s as usize, 1);
+        if self.o0.total() > 1 << 16 {
+            self.o0.halve();
+        }
+    }
+
+    /// Codes `suffix` and an end mark after `prefix` (which gives the first contexts);
+    /// `floor`/`no_end` constrain the first byte as in the decoder.
+    pub fn encode(
+        &mut self,
+        enc: &mut Enc,
+        prefix: &[u8],
+        suffix: &[u8],
+        floor: Option<u8>,
+        no_end: bool,
+    ) {
+        let mut hist = prefix.to_vec();
+        for (i, s) in suffix
+            .iter()
+            .map(|&b| b as u32)
+            .chain([SPELL_END as u32])
+            .enumerate()
+        {
+            if i == 0 {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let k = self.ppm.encode(enc, &keys, s);
+            if k >= keys.len() {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, false);
+                self.o0.encode_excl(enc, s as usize, &self.ex, e);
+            }
+            self.update(&keys, k, s);
+            if s < 256 {
+                hist.push(s as u8);
+            }
+        }
+    }
+
+    /// Decodes a suffix of at most `max` bytes coded by [`CharPpm::encode`].
+    pub fn decode(
+        &mut self,
+        dec: &mut Dec,
+        prefix: &[u8],
+        max: usize,
+        floor: Option<u8>,
+        no_end: bool,
+    ) -> Option<Vec<u8>> {
+        let mut hist = prefix.to_vec();
+        let mut out = Vec::new();
+        loop {
+            if out.is_empty() {
+                self.start(floor, no_end);
+            } else {
+                self.start(None, false);
+            }
+            let keys = Self::keys(&hist);
+            let (s, k) = self.ppm.decode(dec, &keys);
+            let s = if s != NONE {
+                s
+            } else {
+                let start = self.ppm.floor.map_or(0, |f| f as usize + 1);
+                let e = self
+                    .o0
+                    .excluded(&self.ppm.excl.list, start, &mut self.ex, true);
+                self.o0.decode_excl(dec, &self.ex, e)?
+            };
+            if dec.bad || s as usize >= SPELL_N || self.ppm.excl.has(s) {
+                return None;
+            }
+            self.update(&keys, k, s);
+            if s as usize == SPELL_END {
+                return Some(out);
+            }
+            if out.len() >= max {
+                return None;
+            }
+            out.push(s as u8);
+            hist.push(s as u8);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,10 @@ impl<F: Fn(u32) -> (u32, u32, u32)> DecoderModel<PREC> for Finder<F> {
 /// The encoding side: codes (cumulative, frequency, total) intervals.
 pub struct Enc {
     inner: DefaultRangeEncoder,
+    /// Bits spent per tag, when tracing (measurement only).
+    pub trace: Option<Vec<f64>>,
+    /// The tag the next symbols are charged to.
+    pub tag: usize,
 }
 
 impl Enc {
@@ -73,6 +77,8 @@ impl Enc {
     pub fn new() -> Self {
         Enc {
             inner: DefaultRangeEncoder::new(),
+            trace: None,
+            tag: 0,
         }
     }
 
@@ -83,6 +89,12 @@ impl Enc {
         debug_assert!(freq >= 1 && cum + freq <= total && total <= MAX_TOTAL);
         if freq >= total {
             return;
+        }
+        if let Some(t) = self.trace.as_mut() {
+            if t.len() <= self.tag {
+                t.resize(self.tag + 1, 0.0);
+            }
+            t[self.tag] += (total as f64 / freq as f64).log2();
         }
         let left = scale(cum, total);
         let right = scale(cum + freq, total);

@@ -103,14 +103,3 @@ pub fn canonical(text: &[Skill]) -> Vec<Skill> {
         .chain(lits.into_iter().map(|l| Skill::Literal(l.to_string())))
         .collect()
 }
-
-/// Codes texts as sets.
-pub fn encode_sets(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
-    let canon: Vec<Vec<Skill>> = texts.iter().map(|t| canonical(t)).collect();
-    encode(ctx, &canon)
-}
-
-/// Decodes a payload of [`encode_sets`] (in canonical order).
-pub fn decode_sets(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    decode(ctx, payload)
-}

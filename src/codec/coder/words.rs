@@ -35,6 +35,7 @@ pub struct WordModel<'c> {
     /// Previous word ids (most recent first).
     pub h1: u32,
     h2: u32,
+    ex: Vec<(u32, u32, u32)>,
 }
 
 impl<'c> WordModel<'c> {
@@ -48,10 +49,19 @@ impl<'c> WordModel<'c> {
             dyn_words: Vec::new(),
             dyn_index: FxMap::default(),
             first_dyn,
-            ppm: Ppm::new(),
+            ppm: {
+                let mut p = Ppm::new();
+                // Counts as in PPMC; escapes weighted three times the distinct count
+                // then corrected by secondary estimation (both measured on text).
+                p.init = 1;
+                p.inc = 1;
+                p.esc4 = 12;
+                p.with_see()
+            },
             spell: Spell::new(&ctx.word_spell),
             h1: END,
             h2: END,
+            ex: Vec::new(),
         }
     }
 
@@ -88,16 +98,24 @@ impl<'c> WordModel<'c> {
         };
         let keys = self.keys();
         self.ppm.excl.clear();
+        self.ppm.tag = 0;
         let k = self.ppm.encode(enc, &keys, id);
+        enc.tag = 2;
         let id = if k < keys.len() {
             id
         } else if id != NONE {
-            let i = id as usize;
-            enc.put(self.fen.cum(i), self.fen.freq(i), self.fen.total());
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
+            self.fen.encode_excl(enc, id as usize, &self.ex, e);
             id
         } else {
-            enc.put(self.fen.cum(0), self.fen.freq(0), self.fen.total());
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, false);
+            self.fen.encode_excl(enc, ESC as usize, &self.ex, e);
             let WSym::New(b) = sym else { return ESC };
+            enc.tag = 3;
             self.spell.encode(enc, b);
             self.add_dyn(b.to_vec())
         };
@@ -114,8 +132,10 @@ impl<'c> WordModel<'c> {
         let id = if s != NONE {
             s
         } else {
-            let fen = &self.fen;
-            let s = dec.get(fen.total(), |t| fen.find(t));
+            let e = self
+                .fen
+                .excluded(&self.ppm.excl.list, 0, &mut self.ex, true);
+            let s = self.fen.decode_excl(dec, &self.ex, e)?;
             if s == ESC {
                 let b = self.spell.decode(dec, max_spell)?;
                 if self.dyn_index.contains_key(&b) {

@@ -1,0 +1,268 @@
+//! `semzip emergence`: the unlearned fraction ε(R) from density evolution beside
+//! Monte Carlo peeling, over a sweep of ratios.
+
+use crate::ensemble::{DegreeSpec, Ensemble, Popularity};
+use crate::peel::Learner;
+use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
+use crate::theory::emergence::{
+    EmergenceCurve, de_unlearned_line, emergence_curve, parse_ratio_sweep,
+};
+use crate::theory::simulate::SimSetup;
+use crate::{Error, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The ensemble and simulation flags shared by `emergence` and `scaling`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Number of skills N.
+    #[arg(long, default_value_t = 100_000, allow_negative_numbers = true)]
+    pub skills: i64,
+    /// Skill degree distribution Λ: skill-driven ensemble (e.g. poly:0.5x^2+0.28x^3+0.22x^8).
+    #[arg(long, value_name = "SPEC")]
+    pub skill_degrees: Option<String>,
+    /// Text degree distribution Γ: text-driven ensemble (e.g. fixed:3).
+    #[arg(long, value_name = "SPEC")]
+    pub text_degrees: Option<String>,
+    /// How texts pick skills (text-driven only): uniform or zipf:S.
+    #[arg(long, value_name = "SPEC")]
+    pub popularity: Option<String>,
+    /// Learner capacity C (a text with at most C unlearned skills teaches them).
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "learner")]
+    pub capacity: Option<i64>,
+    /// Learner table: capacity:C or probs:p1,p2,...
+    #[arg(long, value_name = "SPEC")]
+    pub learner: Option<String>,
+    /// δ: share of skills not known before training (1 = no foundation model).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub unknown_fraction: f64,
+    /// Monte Carlo trials per ratio.
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
+    pub trials: i64,
+    /// Base seed (trial seeds derive from it).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl SimArgs {
+    /// The simulation setup these flags describe (ratio 1 until a sweep sets it).
+    pub fn setup(&self) -> Result<SimSetup> {
+        if self.skills <= 0 {
+            return Err(Error::invalid(format!(
+                "--skills must be a positive number of skills, got {}",
+                self.skills
+            )));
+        }
+        let skills = usize::try_from(self.skills)
+            .map_err(|_| Error::invalid("--skills is too large for this machine"))?;
+        if self.trials <= 0 {
+            return Err(Error::invalid(format!(
+                "--trials must be at least 1, got {}",
+                self.trials
+            )));
+        }
+        let ensemble = match (&self.skill_degrees, &self.text_degrees) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "give --skill-degrees (skill-driven) or --text-degrees (text-driven), not both: \
+                     with both the ratio is fixed by edge counting (use `semzip threshold`)",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "give --skill-degrees SPEC (skill-driven) or --text-degrees SPEC (text-driven)",
+                ));
+            }
+            (Some(spec), None) => {
+                if self.popularity.is_some() {
+                    return Err(Error::invalid(
+                        "--popularity applies to text-driven ensembles: use it with --text-degrees",
+                    ));
+                }
+                Ensemble::SkillDriven {
+                    skills,
+                    ratio: 1.0,
+                    skill_degrees: parse_spec(spec, "--skill-degrees")?,
+                }
+            }
+            (None, Some(spec)) => Ensemble::TextDriven {
+                skills,
+                ratio: 1.0,
+                text_degrees: parse_spec(spec, "--text-degrees")?,
+                popularity: match &self.popularity {
+                    Some(p) => p
+                        .parse::<Popularity>()
+                        .map_err(|e| Error::invalid(format!("--popularity: {e}")))?,
+                    None => Popularity::Uniform,
+                },
+            },
+        };
+        let learner = match (&self.learner, self.capacity) {
+            (Some(spec), _) => spec
+                .parse::<Learner>()
+                .map_err(|e| Error::invalid(format!("--learner: {e}")))?,
+            (None, Some(c)) => {
+                let c = u32::try_from(c).unwrap_or(0);
+                Learner::capacity(c).map_err(|e| Error::invalid(format!("--capacity: {e}")))?
+            }
+            (None, None) => Learner::capacity(1)?,
+        };
+        let setup = SimSetup {
+            ensemble,
+            learner,
+            unknown_fraction: self.unknown_fraction,
+            trials: self.trials as usize,
+            seed: self.seed,
+        };
+        crate::theory::simulate::check_unknown_fraction(setup.unknown_fraction)?;
+        if setup.trials > crate::theory::simulate::MAX_TRIALS {
+            setup.validate()?;
+        }
+        Ok(setup)
+    }
+
+    /// A short description of the ensemble for headers.
+    pub fn describe(&self, setup: &SimSetup) -> String {
+        let kind = match &setup.ensemble {
+            Ensemble::SkillDriven { skill_degrees, .. } => format!("skill-driven {skill_degrees}"),
+            Ensemble::TextDriven {
+                text_degrees,
+                popularity,
+                ..
+            } => format!("text-driven {text_degrees}, {popularity}"),
+            Ensemble::Configuration { .. } => "configuration".to_string(),
+        };
+        format!(
+            "{kind}, N = {}, learner {}, unknown fraction {}, {} trial(s), seed {}",
+            setup.ensemble.skills(),
+            setup.learner,
+            setup.unknown_fraction,
+            setup.trials,
+            setup.seed
+        )
+    }
+}
+
+fn parse_spec(spec: &str, flag: &str) -> Result<DegreeSpec> {
+    spec.parse::<DegreeSpec>()
+        .map_err(|e| Error::invalid(format!("{flag}: {e}")))
+}
+
+/// Creates the plot directory when missing and returns the SVG path inside it.
+pub fn plot_path(dir: &Path, file: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(dir.join(file))
+}
+
+/// Flags of `semzip emergence`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Ratios R (texts per skill) as FROM:TO:STEP, e.g. 0.8:1.6:0.05.
+    #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true)]
+    ratio: String,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write emergence.svg into this directory.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    ensemble: String,
+    #[serde(flatten)]
+    curve: &'a EmergenceCurve,
+}
+
+/// Runs `semzip emergence`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let setup = args.sim.setup()?;
+    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "emergence");
+    let curve = emergence_curve(&setup, &ratios, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let description = args.sim.describe(&setup);
+    if let Some(dir) = &args.plot {
+        let path = plot_path(dir, "emergence.svg")?;
+        emergence_plot(&setup, &curve).save(&path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if args.json {
+        let out = Output {
+            ensemble: description,
+            curve: &curve,
+        };
+        println!("{}", to_json_pretty(&out)?);
+        return Ok(());
+    }
+    println!("Emergence: {description}");
+    let mut t = Table::new(["ratio", "DE unlearned", "sim unlearned", "sim std"]);
+    for p in &curve.points {
+        t.row([
+            number(p.ratio),
+            number(p.de_unlearned),
+            number(p.sim_unlearned),
+            number(p.sim_std),
+        ]);
+    }
+    print!("{t}");
+    let th = &curve.threshold;
+    match (th.ratio_threshold, th.emergence_point) {
+        (Some(r), _) => println!(
+            "DE threshold: R* = {} (load G* = {})",
+            number(r),
+            number(th.load_threshold.unwrap_or(f64::NAN))
+        ),
+        (None, Some(r)) => println!(
+            "No threshold (some skills are never learned, so ε never reaches 0); \
+             emergence point R = {} (slope {})",
+            number(r),
+            number(th.emergence_slope.unwrap_or(f64::NAN))
+        ),
+        (None, None) => println!("No threshold"),
+    }
+    Ok(())
+}
+
+/// DE as a fine line, simulated means as points with ±1 std error bars.
+fn emergence_plot(setup: &SimSetup, curve: &EmergenceCurve) -> Plot {
+    let (lo, hi) = curve
+        .points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.ratio), b.max(p.ratio))
+        });
+    let de = de_unlearned_line(setup, lo, hi);
+    let sim: Vec<(f64, f64)> = curve
+        .points
+        .iter()
+        .map(|p| (p.ratio, p.sim_unlearned))
+        .collect();
+    let err: Vec<f64> = curve.points.iter().map(|p| p.sim_std).collect();
+    Plot::new(format!("Emergence: {}", short_description(setup)))
+        .x_label("R (texts per skill)")
+        .y_label("unlearned fraction")
+        .series(Series::line("density evolution", de))
+        .series(Series::points("simulation (mean ± std)", sim).with_y_errors(err))
+}
+
+/// Ensemble, N and learner in a few words, for plot titles.
+pub fn short_description(setup: &SimSetup) -> String {
+    let kind = match &setup.ensemble {
+        Ensemble::SkillDriven { skill_degrees, .. } => format!("skill-driven {skill_degrees}"),
+        Ensemble::TextDriven {
+            text_degrees,
+            popularity,
+            ..
+        } => format!("text-driven {text_degrees}, {popularity}"),
+        Ensemble::Configuration { .. } => "configuration".to_string(),
+    };
+    let mut s = format!("{kind}, N = {}, {}", setup.ensemble.skills(), setup.learner);
+    if setup.unknown_fraction < 1.0 {
+        s.push_str(&format!(", δ = {}", setup.unknown_fraction));
+    }
+    s
+}

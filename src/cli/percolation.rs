@@ -1,0 +1,224 @@
+//! `semzip percolation`: the skill association graph (skills linked when a training
+//! text needs both), its predicted giant component and branching condition, and,
+//! with --simulate, the giant component measured on sampled graphs.
+
+use super::threshold::{Family, ModelArgs, check_ratio};
+use crate::Error;
+use crate::ensemble::{DegreeSpec, Ensemble};
+use crate::peel::{peel, random_known};
+use crate::theory::{measure_association, percolation_point, predicted_giant};
+use serde::Serialize;
+
+/// Flags of `semzip percolation`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// One ratio R, or a sweep FROM:TO:STEP (configurations: the ratio is implied).
+    #[arg(
+        long,
+        value_name = "R|FROM:TO:STEP",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
+    ratio: String,
+    /// Also sample graphs (needs --skills) and measure the association graph.
+    #[arg(long)]
+    simulate: bool,
+    /// Seed of the sampled graphs.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Point {
+    ratio: f64,
+    de_unlearned: f64,
+    condition_value: f64,
+    percolates: bool,
+    predicted_giant: f64,
+    sim_unlearned: Option<f64>,
+    measured_giant: Option<f64>,
+    components: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    skill_degrees: Option<String>,
+    text_degrees: Option<String>,
+    popularity: Option<String>,
+    skills: Option<usize>,
+    learner: String,
+    unknown_fraction: f64,
+    seed: Option<u64>,
+    points: Vec<Point>,
+    percolation_point: Option<f64>,
+}
+
+/// Parses `R` or `FROM:TO:STEP` into the list of ratios.
+pub fn parse_ratios(spec: &str) -> crate::Result<Vec<f64>> {
+    let bad = |why: &str| Error::invalid(format!("--ratio '{spec}': {why}"));
+    let nums: Vec<f64> = spec
+        .split(':')
+        .map(|t| t.trim().parse::<f64>().map_err(|_| bad("not a number")))
+        .collect::<crate::Result<_>>()?;
+    match nums.as_slice() {
+        [r] => Ok(vec![check_ratio(*r, "--ratio")?]),
+        [from, to, step] => {
+            check_ratio(*from, "--ratio")?;
+            check_ratio(*to, "--ratio")?;
+            if from > to {
+                return Err(bad("FROM is above TO"));
+            }
+            if !(step.is_finite() && *step > 0.0) {
+                return Err(bad("STEP must be positive"));
+            }
+            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
+            if n > 10_000 {
+                return Err(bad("more than 10000 points: raise STEP"));
+            }
+            Ok((0..n).map(|i| from + step * i as f64).collect())
+        }
+        _ => Err(bad("expected R or FROM:TO:STEP")),
+    }
+}
+
+/// The ensemble the model flags describe, with `n` skills at ratio `r`.
+pub fn ensemble(model: &ModelArgs, family: Family, n: usize, r: f64) -> crate::Result<Ensemble> {
+    let spec = |s: &Option<String>| -> crate::Result<DegreeSpec> {
+        s.as_deref()
+            .ok_or_else(|| Error::invalid("missing degree spec"))?
+            .parse()
+    };
+    Ok(match family {
+        Family::SkillDriven => Ensemble::SkillDriven {
+            skills: n,
+            ratio: r,
+            skill_degrees: spec(&model.skill_degrees)?,
+        },
+        Family::TextDriven => Ensemble::TextDriven {
+            skills: n,
+            ratio: r,
+            text_degrees: spec(&model.text_degrees)?,
+            popularity: model.popularity.as_deref().unwrap_or("uniform").parse()?,
+        },
+        Family::Configuration => Ensemble::Configuration {
+            skills: n,
+            skill_degrees: spec(&model.skill_degrees)?,
+            text_degrees: spec(&model.text_degrees)?,
+        },
+    })
+}
+
+/// Runs `semzip percolation`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let ratios = parse_ratios(&args.ratio)?;
+    let (base, family) = args.model.params(ratios[0])?;
+    let skills = args.model.skills()?;
+    if args.simulate && skills.is_none() {
+        return Err(Error::invalid("--simulate needs --skills N").into());
+    }
+    let ratios = if family == Family::Configuration {
+        vec![base.effective_ratio()]
+    } else {
+        ratios
+    };
+    let learner = base.learner.clone().with_seed(args.seed);
+    let mut points = Vec::new();
+    for (i, &r) in ratios.iter().enumerate() {
+        let p = base.with_ratio(r);
+        let pred = predicted_giant(&p);
+        let mut point = Point {
+            ratio: p.effective_ratio(),
+            de_unlearned: pred.unlearned,
+            condition_value: pred.condition_value,
+            percolates: pred.percolates,
+            predicted_giant: pred.giant_fraction,
+            sim_unlearned: None,
+            measured_giant: None,
+            components: None,
+        };
+        if let (true, Some(n)) = (args.simulate, skills) {
+            let seed = crate::peel::mix64(args.seed ^ (i as u64).wrapping_mul(0x9E37));
+            let g = ensemble(&args.model, family, n, r)?.sample(seed)?;
+            let known = (p.unknown_fraction < 1.0)
+                .then(|| random_known(g.num_skills(), p.unknown_fraction, seed ^ 1));
+            let out = peel(&g, &learner, known.as_deref());
+            let stats = measure_association(&g, &out.learned);
+            point.sim_unlearned = Some(out.unlearned_fraction());
+            point.measured_giant = Some(stats.giant_fraction);
+            point.components = Some(stats.components);
+        }
+        points.push(point);
+    }
+    let point = if ratios.len() > 1 {
+        percolation_point(&base, ratios[0], ratios[ratios.len() - 1])
+    } else {
+        None
+    };
+    let out = Output {
+        skill_degrees: args.model.skill_degrees.clone(),
+        text_degrees: args.model.text_degrees.clone(),
+        popularity: args.model.popularity.clone(),
+        skills,
+        learner: base.learner.to_string(),
+        unknown_fraction: base.unknown_fraction,
+        seed: args.simulate.then_some(args.seed),
+        points,
+        percolation_point: point,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "Skill association graph: {}, {}",
+        args.model.describe(),
+        out.learner
+    );
+    print!(
+        "{:>10} {:>12} {:>10} {:>10}",
+        "ratio", "unlearned", "condition", "giant"
+    );
+    if args.simulate {
+        print!(
+            " {:>14} {:>14} {:>11}",
+            "sim unlearned", "measured giant", "components"
+        );
+    }
+    println!();
+    for p in &out.points {
+        print!(
+            "{:>10.4} {:>12.6} {:>10.4} {:>10.6}",
+            p.ratio, p.de_unlearned, p.condition_value, p.predicted_giant
+        );
+        if let (Some(u), Some(g), Some(c)) = (p.sim_unlearned, p.measured_giant, p.components) {
+            print!(" {u:>14.6} {g:>14.6} {c:>11}");
+        }
+        println!();
+    }
+    if ratios.len() > 1 {
+        match out.percolation_point {
+            Some(r) => println!("percolation point (condition crosses 1): R = {r:.5}"),
+            None => println!("percolation point: the condition does not cross 1 in this range"),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_specs() {
+        assert_eq!(parse_ratios("1.5").unwrap(), vec![1.5]);
+        assert_eq!(parse_ratios("1:2:0.5").unwrap(), vec![1.0, 1.5, 2.0]);
+        for bad in ["0", "-1", "2:1:0.1", "1:2:0", "a", "1:2"] {
+            assert!(parse_ratios(bad).is_err(), "{bad}");
+        }
+    }
+}

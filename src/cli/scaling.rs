@@ -1,0 +1,150 @@
+//! `semzip scaling`: test error against the ratio R, DE beside simulation on fresh
+//! texts, with the fitted and predicted scaling laws.
+
+use super::emergence::{SimArgs, plot_path, short_description};
+use crate::Error;
+use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
+use crate::theory::emergence::{
+    ScalingCurve, ScalingPoint, de_test_error_line, parse_ratio_list, parse_ratio_sweep,
+    scaling_curve,
+};
+use crate::theory::simulate::SimSetup;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Flags of `semzip scaling`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Ratios R as FROM:TO:STEP.
+    #[arg(
+        long,
+        value_name = "FROM:TO:STEP",
+        allow_hyphen_values = true,
+        conflicts_with = "ratios"
+    )]
+    ratio: Option<String>,
+    /// Ratios R as a list a,b,c (e.g. 1,2,4,8,16 for a log-log fit).
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    ratios: Option<String>,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write scaling.svg (log-log axes) into this directory.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    ensemble: String,
+    #[serde(flatten)]
+    curve: &'a ScalingCurve,
+}
+
+/// Runs `semzip scaling`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let setup = args.sim.setup()?;
+    let ratios = match (&args.ratio, &args.ratios) {
+        (Some(s), None) => parse_ratio_sweep(s)?,
+        (None, Some(l)) => parse_ratio_list(l)?,
+        _ => {
+            return Err(Error::invalid(
+                "give the ratios as --ratio FROM:TO:STEP or --ratios a,b,c",
+            )
+            .into());
+        }
+    };
+    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "scaling");
+    let curve = scaling_curve(&setup, &ratios, None, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let description = args.sim.describe(&setup);
+    if let Some(dir) = &args.plot {
+        let path = plot_path(dir, "scaling.svg")?;
+        scaling_plot(&setup, &curve).save(&path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if args.json {
+        let out = Output {
+            ensemble: description,
+            curve: &curve,
+        };
+        println!("{}", to_json_pretty(&out)?);
+        return Ok(());
+    }
+    println!("Scaling of the test error: {description}");
+    let mut t = Table::new([
+        "ratio",
+        "DE skill err",
+        "sim skill err",
+        "± std",
+        "DE text err",
+        "sim text err",
+        "± std",
+    ]);
+    for p in &curve.points {
+        t.row([
+            number(p.ratio),
+            number(p.de_skill_error),
+            number(p.sim_skill_error),
+            number(p.sim_skill_error_std),
+            number(p.de_text_error),
+            number(p.sim_text_error),
+            number(p.sim_text_error_std),
+        ]);
+    }
+    print!("{t}");
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), number);
+    println!(
+        "skill error ~ R^a: fitted a = {} (R² {}), predicted {}",
+        opt(curve.fitted_exponent),
+        opt(curve.fitted_r2),
+        match curve.predicted_exponent {
+            Some(a) => format!("a = {}", number(a)),
+            None => "an exponential law".to_string(),
+        }
+    );
+    if curve.law == "exponential" {
+        println!(
+            "skill error ~ exp(-b R): fitted b = {}, predicted b = {}",
+            opt(curve.fitted_rate),
+            opt(curve.predicted_rate)
+        );
+    }
+    Ok(())
+}
+
+/// Log-log plot: DE skill and text errors as fine lines, simulated ones as points.
+fn scaling_plot(setup: &SimSetup, curve: &ScalingCurve) -> Plot {
+    let (lo, hi) = curve
+        .points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.ratio), b.max(p.ratio))
+        });
+    let de = de_test_error_line(setup, lo, hi);
+    let pick = |f: &dyn Fn(&ScalingPoint) -> (f64, f64)| curve.points.iter().map(f).collect();
+    let errs = |f: &dyn Fn(&ScalingPoint) -> f64| curve.points.iter().map(f).collect();
+    Plot::new(format!("Test error: {}", short_description(setup)))
+        .x_label("R (texts per skill)")
+        .y_label("test error")
+        .log_x(true)
+        .log_y(true)
+        .series(Series::line(
+            "DE skill error",
+            de.iter().map(|&(r, s, _)| (r, s)).collect(),
+        ))
+        .series(
+            Series::points("sim skill error", pick(&|p| (p.ratio, p.sim_skill_error)))
+                .with_y_errors(errs(&|p| p.sim_skill_error_std)),
+        )
+        .series(Series::line(
+            "DE text error",
+            de.iter().map(|&(r, _, t)| (r, t)).collect(),
+        ))
+        .series(
+            Series::points("sim text error", pick(&|p| (p.ratio, p.sim_text_error)))
+                .with_y_errors(errs(&|p| p.sim_text_error_std)),
+        )
+}

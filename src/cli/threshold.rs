@@ -1,0 +1,394 @@
+//! `semzip threshold`: the ratio threshold R* (load G* = 1/R*) or the largest unknown
+//! fraction δ*, from density evolution.
+
+use crate::Error;
+use crate::ensemble::{DegreeSpec, Popularity};
+use crate::peel::Learner;
+use crate::theory::{
+    DeParams, EmergencePoint, emergence_point, ratio_for_target, ratio_threshold,
+    unknown_fraction_threshold,
+};
+use serde::Serialize;
+
+/// Target ε for `ratio_for_target` when there is no threshold.
+const TARGET: f64 = 1e-3;
+
+/// Flags that describe an ensemble and a learner (shared by the theory commands).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// Skill degree distribution: fixed:K, poisson:MEAN or poly:c1x^k1+... (skill-driven;
+    /// with --text-degrees too, a configuration model with the ratio implied).
+    #[arg(long, value_name = "SPEC")]
+    pub skill_degrees: Option<String>,
+    /// Text degree distribution (default: Poisson texts, as in the skill-driven ensemble).
+    #[arg(long, value_name = "SPEC")]
+    pub text_degrees: Option<String>,
+    /// Text-driven ensemble: skills picked by popularity (uniform or zipf:S); needs
+    /// --text-degrees and no --skill-degrees.
+    #[arg(long, value_name = "SPEC")]
+    pub popularity: Option<String>,
+    /// Number of skills N (text-driven Zipf popularity; simulations).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub skills: Option<i64>,
+    /// Learner capacity c (default 1).
+    #[arg(
+        long,
+        value_name = "C",
+        conflicts_with = "learner",
+        allow_negative_numbers = true
+    )]
+    pub capacity: Option<i64>,
+    /// Poisson learner table, probs:p1,p2,... (or capacity:C).
+    #[arg(long, value_name = "SPEC")]
+    pub learner: Option<String>,
+    /// Probability δ that a skill is unknown before training (1 = no foundation).
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub unknown_fraction: f64,
+}
+
+/// The ensemble family the flags describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Skill degrees given, Poisson texts.
+    SkillDriven,
+    /// Text degrees and popularity.
+    TextDriven,
+    /// Both degree tables (ratio implied).
+    Configuration,
+}
+
+impl ModelArgs {
+    /// The learner the flags ask for.
+    pub fn learner(&self) -> crate::Result<Learner> {
+        match (&self.capacity, &self.learner) {
+            (Some(c), _) => {
+                let c = u32::try_from(*c).map_err(|_| {
+                    Error::invalid(format!("--capacity {c}: expected a whole number >= 1"))
+                })?;
+                Learner::capacity(c).map_err(|e| Error::invalid(format!("--capacity: {e}")))
+            }
+            (None, Some(spec)) => spec.parse(),
+            (None, None) => Learner::capacity(1),
+        }
+    }
+
+    /// The number of skills, checked.
+    pub fn skills(&self) -> crate::Result<Option<usize>> {
+        match self.skills {
+            None => Ok(None),
+            Some(n) if n >= 1 => Ok(Some(n as usize)),
+            Some(n) => Err(Error::invalid(format!(
+                "--skills {n}: the number of skills must be at least 1"
+            ))),
+        }
+    }
+
+    /// Parses the flags into density-evolution parameters at `ratio` (ignored for
+    /// configurations), with the family they describe.
+    pub fn params(&self, ratio: f64) -> crate::Result<(DeParams, Family)> {
+        if !(0.0..=1.0).contains(&self.unknown_fraction) {
+            return Err(Error::invalid(format!(
+                "--unknown-fraction {}: must be in [0, 1]",
+                self.unknown_fraction
+            )));
+        }
+        let learner = self.learner()?;
+        let skills = self.skills()?;
+        let text: Option<DegreeSpec> = self.text_degrees.as_deref().map(str::parse).transpose()?;
+        let (p, family) = match (&self.skill_degrees, &self.popularity) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "--popularity is for text-driven ensembles: drop --skill-degrees or --popularity",
+                ));
+            }
+            (Some(s), None) => {
+                let s: DegreeSpec = s.parse()?;
+                match text {
+                    Some(t) => (
+                        DeParams::configuration(&s, &t, learner),
+                        Family::Configuration,
+                    ),
+                    None => (
+                        DeParams::skill_driven(&s, ratio, learner),
+                        Family::SkillDriven,
+                    ),
+                }
+            }
+            (None, Some(pop)) => {
+                let pop: Popularity = pop.parse()?;
+                let t = text.ok_or_else(|| {
+                    Error::invalid("--popularity needs --text-degrees (the text degree law)")
+                })?;
+                let n = match (pop, skills) {
+                    (_, Some(n)) => n,
+                    (Popularity::Uniform, None) => 1,
+                    (Popularity::Zipf(_), None) => {
+                        return Err(Error::invalid(
+                            "zipf popularity needs --skills N (the weights depend on N)",
+                        ));
+                    }
+                };
+                (
+                    DeParams::text_driven(&t, pop, n, ratio, learner),
+                    Family::TextDriven,
+                )
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "give --skill-degrees SPEC (skill-driven or, with --text-degrees, configuration) \
+                     or --text-degrees SPEC --popularity uniform|zipf:S (text-driven)",
+                ));
+            }
+        };
+        Ok((p.with_unknown_fraction(self.unknown_fraction), family))
+    }
+
+    /// A one-line description of the model.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.skill_degrees {
+            parts.push(format!("skill degrees {s}"));
+        }
+        match &self.text_degrees {
+            Some(t) => parts.push(format!("text degrees {t}")),
+            None => parts.push("Poisson texts".into()),
+        }
+        if let Some(p) = &self.popularity {
+            parts.push(format!("popularity {p}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Checks a ratio flag.
+pub fn check_ratio(r: f64, flag: &str) -> crate::Result<f64> {
+    if r.is_finite() && r > 0.0 {
+        Ok(r)
+    } else {
+        Err(Error::invalid(format!(
+            "{flag} {r}: the ratio (texts per skill) must be positive"
+        )))
+    }
+}
+
+/// What to search over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Over {
+    /// The ratio R (texts per skill) at δ = --unknown-fraction.
+    Ratio,
+    /// The unknown fraction δ at R = --ratio.
+    UnknownFraction,
+}
+
+/// Flags of `semzip threshold`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Search over the ratio (default unless the ratio is implied) or the unknown fraction.
+    #[arg(long, value_enum)]
+    over: Option<Over>,
+    /// The ratio for --over unknown-fraction (implied for configurations).
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
+    ratio: Option<f64>,
+    /// Bisection tolerance (absolute, on R or δ).
+    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
+    tol: f64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    skill_degrees: Option<String>,
+    text_degrees: Option<String>,
+    popularity: Option<String>,
+    skills: Option<usize>,
+    learner: String,
+    unknown_fraction: f64,
+    over: Over,
+    ratio: Option<f64>,
+    ratio_implied: bool,
+    tolerance: f64,
+    load_threshold: Option<f64>,
+    ratio_threshold: Option<f64>,
+    unknown_fraction_threshold: Option<f64>,
+    reason: Option<String>,
+    emergence_point: Option<EmergencePoint>,
+    target_unlearned: Option<f64>,
+    ratio_for_target: Option<f64>,
+}
+
+/// Runs `semzip threshold`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if !(args.tol.is_finite() && args.tol > 0.0 && args.tol < 1.0) {
+        return Err(Error::invalid(format!("--tol {}: must be in (0, 1)", args.tol)).into());
+    }
+    let given_ratio = args.ratio.map(|r| check_ratio(r, "--ratio")).transpose()?;
+    let (p, family) = args.model.params(given_ratio.unwrap_or(1.0))?;
+    let implied = family == Family::Configuration;
+    let over = match args.over {
+        Some(Over::Ratio) if implied => {
+            return Err(Error::invalid(format!(
+                "--over ratio: with both --skill-degrees and --text-degrees the ratio is implied \
+                 (R = Λ'(1)/Γ'(1) = {:.6}); use --over unknown-fraction",
+                p.effective_ratio()
+            ))
+            .into());
+        }
+        Some(o) => o,
+        None if implied => Over::UnknownFraction,
+        None => Over::Ratio,
+    };
+    let mut out = Output {
+        skill_degrees: args.model.skill_degrees.clone(),
+        text_degrees: args.model.text_degrees.clone(),
+        popularity: args.model.popularity.clone(),
+        skills: args.model.skills()?,
+        learner: p.learner.to_string(),
+        unknown_fraction: p.unknown_fraction,
+        over,
+        ratio: None,
+        ratio_implied: implied,
+        tolerance: args.tol,
+        load_threshold: None,
+        ratio_threshold: None,
+        unknown_fraction_threshold: None,
+        reason: None,
+        emergence_point: None,
+        target_unlearned: None,
+        ratio_for_target: None,
+    };
+    match over {
+        Over::Ratio => {
+            match ratio_threshold(&p, args.tol) {
+                Some(t) => {
+                    out.load_threshold = Some(t.load);
+                    out.ratio_threshold = Some(t.ratio);
+                }
+                None => {
+                    out.reason = Some(no_threshold_reason(&p));
+                    let rft = ratio_for_target(&p, TARGET);
+                    let to = rft.map_or(20.0, |r| (2.0 * r).max(20.0));
+                    out.emergence_point = Some(emergence_point(&p, 0.05, to));
+                    out.target_unlearned = Some(TARGET);
+                    out.ratio_for_target = rft;
+                }
+            }
+            out.ratio = given_ratio;
+        }
+        Over::UnknownFraction => {
+            let r = if implied {
+                p.effective_ratio()
+            } else {
+                given_ratio.ok_or_else(|| {
+                    Error::invalid(
+                        "--over unknown-fraction needs --ratio R (the ratio is only implied \
+                         when both --skill-degrees and --text-degrees are given)",
+                    )
+                })?
+            };
+            let d = unknown_fraction_threshold(&p.with_ratio(r), args.tol);
+            out.ratio = Some(r);
+            out.unknown_fraction_threshold = Some(d);
+            if d == 0.0 {
+                out.reason = Some(no_threshold_reason(&p));
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_table(&args.model, &out);
+    }
+    Ok(())
+}
+
+fn no_threshold_reason(p: &DeParams) -> String {
+    use crate::theory::{SkillProfile, density_evolution};
+    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
+    if far.unlearned >= p.unknown_fraction - 1e-12 && p.unknown_fraction > 0.0 {
+        return format!(
+            "nothing is learned at any ratio: no text starts with at most {} unknown skill(s); \
+             raise the capacity, use text degrees that include small texts, or start from a \
+             foundation (--unknown-fraction < 1)",
+            p.learner.max_novel()
+        );
+    }
+    match &p.skills {
+        SkillProfile::PoissonMixture(_) => {
+            "skill degrees are (mixed) Poisson: a skill in no training text is never learned, \
+             so the unlearned fraction never reaches 0"
+                .into()
+        }
+        SkillProfile::Degrees(d) if d.prob(0) > 0.0 => {
+            "some skills have degree 0 (Λ(0) > 0): they are never learned, so the unlearned \
+             fraction never reaches 0"
+                .into()
+        }
+        SkillProfile::Degrees(d) if d.prob(1) > 0.0 => {
+            "some skills have degree 1: x = δ λ(y) stays positive, so the unlearned fraction \
+             never reaches 0"
+                .into()
+        }
+        _ => "learning does not complete at any ratio searched (up to 10^6)".into(),
+    }
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or("-".into(), |x| format!("{x:.6}"))
+}
+
+fn print_table(model: &ModelArgs, o: &Output) {
+    println!("Density-evolution threshold: {}", model.describe());
+    println!("  {:<30} {}", "learner", o.learner);
+    println!("  {:<30} {}", "unknown fraction δ", o.unknown_fraction);
+    if let Some(r) = o.ratio {
+        let note = if o.ratio_implied { " (implied)" } else { "" };
+        println!("  {:<30} {r:.6}{note}", "ratio R");
+    }
+    match o.over {
+        Over::Ratio => {
+            println!(
+                "  {:<30} {}",
+                "ratio threshold R*",
+                fmt_opt(o.ratio_threshold)
+            );
+            println!(
+                "  {:<30} {}",
+                "load threshold G* = 1/R*",
+                fmt_opt(o.load_threshold)
+            );
+        }
+        Over::UnknownFraction => {
+            println!(
+                "  {:<30} {}",
+                "unknown-fraction threshold δ*",
+                fmt_opt(o.unknown_fraction_threshold)
+            );
+        }
+    }
+    if let Some(reason) = &o.reason {
+        println!("  no threshold: {reason}");
+    }
+    if let Some(e) = &o.emergence_point {
+        println!(
+            "  {:<30} R = {:.4} (dε/dR = {:.4})",
+            "emergence point", e.ratio, e.slope
+        );
+    }
+    if let Some(t) = o.target_unlearned {
+        println!(
+            "  {:<30} {}",
+            format!("ratio for ε <= {t}"),
+            fmt_opt(o.ratio_for_target)
+        );
+    }
+}
