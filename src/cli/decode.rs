@@ -1,7 +1,7 @@
 //! `semzip decode` (also `semzip -d`): a `.sz` file (or stdin) back to text.
 
 use crate::Error;
-use crate::codec::io::{AtomicOutput, display_name, is_std};
+use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std};
 use crate::codec::{decode, salvage};
 use crate::model::Model;
 use std::ffi::OsString;
@@ -65,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let input = ProgressReader::new(input, input_len(args.input.as_deref()), "decoding");
     let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
         Err(e) if is_broken_pipe(&e) => return Ok(()),
         other => other?,

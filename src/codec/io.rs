@@ -3,7 +3,7 @@
 
 use crate::{Error, Result};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Size of the read and write buffers: large enough for sequential throughput.
@@ -39,6 +39,46 @@ pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead>> {
             Ok(Box::new(BufReader::with_capacity(BUF_BYTES, f)))
         }
         _ => Ok(Box::new(BufReader::with_capacity(BUF_BYTES, io::stdin()))),
+    }
+}
+
+/// A reader that advances a progress bar (drawn on stderr only when it is a
+/// terminal) by the bytes read.
+pub struct ProgressReader<R> {
+    inner: R,
+    bar: indicatif::ProgressBar,
+}
+
+impl<R: Read> ProgressReader<R> {
+    /// Wraps `inner`; `len` is the input's size in bytes when known (a file).
+    pub fn new(inner: R, len: Option<u64>, msg: &str) -> Self {
+        let bar = match len {
+            Some(n) => crate::report::progress::bar(n, msg),
+            None => indicatif::ProgressBar::hidden(),
+        };
+        ProgressReader { inner, bar }
+    }
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R> Drop for ProgressReader<R> {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The size of an input file, for progress bars (`None` for stdin).
+pub fn input_len(path: Option<&Path>) -> Option<u64> {
+    match path {
+        Some(p) if !is_std(Some(p)) => std::fs::metadata(p).ok().map(|m| m.len()),
+        _ => None,
     }
 }
 
