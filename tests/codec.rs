@@ -532,3 +532,54 @@ fn cli_wrong_model_names_both_fingerprints() {
         std::fs::read(d.join("in.txt")).unwrap()
     );
 }
+
+#[test]
+fn cli_bench_json_rows_are_checked_in_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.txt"), synthetic_text(300, 150, 12)).unwrap();
+    let o = run(&["bench", "in.txt", "--json", "--runs", "1"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let codecs: Vec<&str> = rows.iter().map(|r| r["codec"].as_str().unwrap()).collect();
+    for c in [
+        "semzip-exact",
+        "semzip-set-escape",
+        "semzip-sequence-drop",
+        "zstd-3",
+        "zstd-19",
+    ] {
+        assert!(codecs.contains(&c), "{c} missing from {codecs:?}");
+    }
+    for r in rows {
+        for k in [
+            "codec",
+            "file",
+            "bytes_in",
+            "bytes_out",
+            "bpc",
+            "encode_mb_s",
+            "decode_mb_s",
+            "skill_f1",
+            "texts_understood",
+            "exact",
+        ] {
+            assert!(r.get(k).is_some(), "key {k} missing");
+        }
+        let codec = r["codec"].as_str().unwrap();
+        let exact = r["exact"].as_bool().unwrap();
+        assert_eq!(
+            exact,
+            codec == "semzip-exact" || codec.starts_with("zstd"),
+            "{codec}"
+        );
+        if codec.ends_with("escape") || exact {
+            assert_eq!(r["skill_f1"].as_f64(), Some(1.0), "{codec}");
+            assert_eq!(r["texts_understood"].as_f64(), Some(1.0), "{codec}");
+        }
+        let bpc = r["bpc"].as_f64().unwrap();
+        let want = r["bytes_out"].as_f64().unwrap() * 8.0 / r["bytes_in"].as_f64().unwrap();
+        assert!((bpc - want).abs() < 1e-9);
+    }
+}

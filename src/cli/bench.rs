@@ -26,7 +26,8 @@ pub struct Args {
     #[arg(short, long)]
     model: Option<PathBuf>,
     /// The model's training corpus, for the zstd 19 + dictionary row (needs -m): the
-    /// dictionary is trained on these files' texts, cut as --texts says.
+    /// dictionary is trained on these files' texts, cut as --texts says. Default: the
+    /// corpus files named in the model, when they all still exist.
     #[arg(long, num_args = 1..)]
     dict_corpus: Vec<PathBuf>,
     /// How the lossy levels cut texts (and how fidelity is counted): lines,
@@ -87,10 +88,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let model = args.model.as_deref().map(Model::load).transpose()?;
     let texts = super::encode::texts_or_model(args.texts, model.as_ref());
-    let dict = if model.is_some() && !args.dict_corpus.is_empty() {
-        Some(train_dictionary(&args.dict_corpus, texts)?)
-    } else {
+    // The dictionary's corpus: --dict-corpus, else the model's own corpus files when
+    // they are all still there.
+    let dict_files: Vec<PathBuf> = match &model {
+        Some(_) if !args.dict_corpus.is_empty() => args.dict_corpus.clone(),
+        Some(m) => {
+            let files: Vec<PathBuf> = m.training.corpora.iter().map(PathBuf::from).collect();
+            if !files.is_empty() && files.iter().all(|f| f.is_file()) {
+                files
+            } else {
+                eprintln!(
+                    "semzip: no zstd-19-dict row: the model's corpus files are not all here; give --dict-corpus"
+                );
+                Vec::new()
+            }
+        }
+        None => Vec::new(),
+    };
+    let dict = if dict_files.is_empty() {
         None
+    } else {
+        Some(train_dictionary(&dict_files, texts)?)
     };
     let mut rows = Vec::new();
     for f in &args.files {
