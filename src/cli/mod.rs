@@ -55,6 +55,7 @@ enum Command {
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
 /// failure, 2 on a usage error.
 pub fn main() -> i32 {
+    install_panic_hook();
     let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
@@ -98,4 +99,22 @@ fn report_error(e: &anyhow::Error) -> i32 {
         Some(err) => err.exit_code(),
         None => 1,
     }
+}
+
+/// Replaces Rust's panic message and backtrace by one line. A closed stdout (as in
+/// `semzip inspect MODEL | head`) ends the process quietly, as it does for cat.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        eprintln!("semzip: internal error: {msg} (please report this as a bug)");
+        std::process::exit(101);
+    }));
 }
