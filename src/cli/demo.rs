@@ -176,31 +176,18 @@ fn codec_part(seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Micro-averaged F1 of the decoded lines' skill sets against the originals'.
+/// Skill F1 of the decoded lines' skill sets against the originals'.
 fn skill_f1(
     extractor: &crate::text::extract::Extractor,
     original: &[String],
     decoded: &[u8],
 ) -> anyhow::Result<f64> {
     let decoded = String::from_utf8_lossy(decoded);
-    let lines: Vec<&str> = decoded.lines().collect();
-    if lines.len() != original.len() {
-        anyhow::bail!("decoded {} texts, expected {}", lines.len(), original.len());
-    }
-    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
-    for (o, d) in original.iter().zip(lines) {
-        let a: HashSet<String> = extractor.skill_set(o).into_iter().collect();
-        let b: HashSet<String> = extractor.skill_set(d).into_iter().collect();
-        tp += a.intersection(&b).count();
-        fp += b.difference(&a).count();
-        fneg += a.difference(&b).count();
-    }
-    let denom = 2 * tp + fp + fneg;
-    Ok(if denom == 0 {
-        1.0
-    } else {
-        2.0 * tp as f64 / denom as f64
-    })
+    let reference: Vec<Vec<String>> = original.iter().map(|t| extractor.skill_set(t)).collect();
+    let got: Vec<Vec<String>> = decoded.lines().map(|t| extractor.skill_set(t)).collect();
+    let got: Vec<&Vec<String>> = got.iter().collect();
+    let (f1, _understood) = crate::bench::fidelity(&reference, &got).map_err(anyhow::Error::msg)?;
+    Ok(f1)
 }
 
 fn indent(s: &str) -> String {
