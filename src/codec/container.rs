@@ -1,4 +1,4 @@
-//! The `.sz` container framing: header, packet index and trailer (docs/FORMAT-sz.md).
+//! The `.sz` container framing: header, packet index and trailer (docs/FORMAT.md).
 //!
 //! This layer knows nothing of the payload coders: it frames opaque bytes, checks
 //! every checksum and bound, and never allocates more than the input can hold

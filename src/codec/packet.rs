@@ -6,7 +6,7 @@ use super::container::{PACKET_TAG, get_varint_logged, put_varint, read_exact_or,
 use crate::{Error, Result};
 use std::io::{self, Read, Write};
 
-/// Default amount of input per packet (see docs/FORMAT-sz.md for the choice).
+/// Default amount of input per packet (see docs/FORMAT.md for the choice).
 pub const DEFAULT_PACKET_BYTES: usize = 256 << 10;
 /// Largest `--packet-bytes` accepted.
 pub const MAX_PACKET_BYTES: usize = 16 << 20;
