@@ -399,6 +399,8 @@ pub struct Ppm {
     pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
     pub full: bool,
+    /// Whether coding charges its own tags (else the caller's tag stays).
+    pub tagged: bool,
     /// Trace tag of the first context (the k-th context is charged to tag + k).
     pub tag: usize,
 }
@@ -414,6 +416,7 @@ impl Ppm {
             inc: 2,
             limit: 1 << 16,
             tag: 0,
+            tagged: true,
             full: false,
             floor: None,
             esc4: 4,
@@ -502,7 +505,9 @@ impl Ppm {
                 continue;
             };
             self.cache.push((*key, ni));
-            enc.tag = self.tag + k;
+            if self.tagged {
+                enc.tag = self.tag + k;
+            }
             let n = &self.nodes[ni as usize];
             // One pass: the live mass, the distinct count and the symbol's interval.
             let fast = self.excl.list.is_empty() && self.floor.is_none();
@@ -662,6 +667,7 @@ impl<'a> Spell<'a> {
         let mut ppm = Ppm::new();
         ppm.init = 1;
         ppm.inc = 2;
+        ppm.tagged = false;
         Spell {
             prior,
             rows: vec![None; SPELL_N],
