@@ -15,7 +15,7 @@
 //!   before it (PPM over word, previous separator and where the word would end on the
 //!   line), its case class (lower, Capital, UPPER, mask, raw); an END word before a
 //!   trailing separator.
-//! - sequences: varint = number of texts; each text's skills with the word model,
+//! - sequences: varint = 2 × number of texts + count policy (as for exact); each text's skills with the word model,
 //!   closed by END; literals are spelled once, then reused from the payload vocabulary.
 //! - sets: varint = 2 × number of texts + count policy (1: codebook counts are spent
 //!   as they are used, for books counted on this very data). Per text: the number of
