@@ -120,6 +120,31 @@ fn main() {
             st.escapes
         );
 
+        // A smaller codebook, as peeling learns: words seen at least 3 times.
+        let part = Codebook::new(
+            book.skills()
+                .iter()
+                .zip(book.counts())
+                .filter(|(_, c)| **c >= 3)
+                .map(|(w, c)| (w.clone(), *c)),
+        );
+        let pctx = CoderContext::new(&part, &[]);
+        let (pp, pst) = encode_exact_stats(&pctx, &data);
+        assert!(decode_exact(&pctx, &pp).expect("decode") == data);
+        let pcb = encode_codebook(&part).len();
+        println!(
+            "exact, book of words seen >= 3 times: {} B + codebook {pcb} B = {:.3} bpc  ({} skills, {} escapes)",
+            pp.len(),
+            bpc(pp.len() + pcb, n),
+            part.len(),
+            pst.escapes
+        );
+        if std::env::var_os("BREAKDOWN").is_some() {
+            for (tag, b) in exact_cost_breakdown(&pctx, &data) {
+                println!("  {tag:14} {b:9.0} B");
+            }
+        }
+
         // Small independent packets (each starts from the shared priors only).
         for packet in [4096usize, 32768] {
             let mut total = 0;

@@ -15,7 +15,7 @@
 //!   before it (PPM over word, previous separator and where the word would end on the
 //!   line), its case class (lower, Capital, UPPER, mask, raw); an END word before a
 //!   trailing separator.
-//! - sequences: varint = number of texts; each text's skills with the word model,
+//! - sequences: varint = 2 × number of texts + count policy (as for exact); each text's skills with the word model,
 //!   closed by END; literals are spelled once, then reused from the payload vocabulary.
 //! - sets: varint = 2 × number of texts + count policy (1: codebook counts are spent
 //!   as they are used, for books counted on this very data). Per text: the number of
@@ -154,7 +154,8 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     exact::decode(ctx, payload)
 }
 
-/// Codes texts as skill sequences (order kept).
+/// Codes texts as skill sequences (order kept). A `Known` code outside the codebook
+/// is a caller error; it is sent as the literal `#code` rather than lost.
 pub fn encode_sequences(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
     seq::encode(ctx, texts)
 }
@@ -164,7 +165,8 @@ pub fn decode_sequences(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Sk
     seq::decode(ctx, payload)
 }
 
-/// Codes texts as skill sets: order and repeats inside a text are not kept.
+/// Codes texts as skill sets: order and repeats inside a text are not kept (a `Known`
+/// code outside the codebook is sent as the literal `#code`).
 pub fn encode_sets(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
     set::encode(ctx, texts)
 }

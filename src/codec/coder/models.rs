@@ -399,6 +399,8 @@ pub struct Ppm {
     pub floor: Option<u32>,
     /// Update every context, not just those down to the one that coded the symbol.
     pub full: bool,
+    /// Whether coding charges its own tags (else the caller's tag stays).
+    pub tagged: bool,
     /// Trace tag of the first context (the k-th context is charged to tag + k).
     pub tag: usize,
 }
@@ -414,6 +416,7 @@ impl Ppm {
             inc: 2,
             limit: 1 << 16,
             tag: 0,
+            tagged: true,
             full: false,
             floor: None,
             esc4: 4,
@@ -502,7 +505,9 @@ impl Ppm {
                 continue;
             };
             self.cache.push((*key, ni));
-            enc.tag = self.tag + k;
+            if self.tagged {
+                enc.tag = self.tag + k;
+            }
             let n = &self.nodes[ni as usize];
             // One pass: the live mass, the distinct count and the symbol's interval.
             let fast = self.excl.list.is_empty() && self.floor.is_none();
@@ -647,20 +652,26 @@ pub const SPELL_N: usize = 257;
 /// The end mark of a spelled string.
 pub const SPELL_END: usize = 256;
 
-/// Order-1 byte model for spelling strings, starting from shared prior rows that
-/// are copied only when a packet first adapts them.
-#[derive(Clone)]
+/// Byte model for spelling strings: PPM over the previous three and two bytes of the
+/// string, escaping to order-1 rows that start from shared priors (copied only when
+/// a packet first adapts them).
 pub struct Spell<'a> {
     prior: &'a [Freq],
     rows: Vec<Option<Freq>>,
+    ppm: Ppm,
 }
 
 impl<'a> Spell<'a> {
     /// A speller starting from `prior` (257 rows: one per previous byte, and the start).
     pub fn new(prior: &'a [Freq]) -> Self {
+        let mut ppm = Ppm::new();
+        ppm.init = 1;
+        ppm.inc = 2;
+        ppm.tagged = false;
         Spell {
             prior,
             rows: vec![None; SPELL_N],
+            ppm: ppm.with_see(),
         }
     }
 
@@ -677,11 +688,36 @@ impl<'a> Spell<'a> {
         }
     }
 
+    fn keys(out: &[u8]) -> [u64; 2] {
+        let b = |i: usize| {
+            if out.len() >= i {
+                out[out.len() - i] as u64
+            } else {
+                0x100
+            }
+        };
+        [
+            mix(mix(mix(b(3), b(2)), b(1)), 41),
+            mix(mix(b(2), b(1)), 42),
+        ]
+    }
+
     /// Codes a byte string followed by the end mark.
     pub fn encode(&mut self, enc: &mut Enc, bytes: &[u8]) {
         let mut c = SPELL_END;
-        for s in bytes.iter().map(|&b| b as usize).chain([SPELL_END]) {
-            self.row(c).encode(enc, s);
+        for (i, s) in bytes
+            .iter()
+            .map(|&b| b as usize)
+            .chain([SPELL_END])
+            .enumerate()
+        {
+            let keys = Self::keys(&bytes[..i.min(bytes.len())]);
+            self.ppm.excl.clear();
+            let k = self.ppm.encode(enc, &keys, s as u32);
+            if k >= keys.len() {
+                self.row(c).encode(enc, s);
+            }
+            self.ppm.update(&keys, k, s as u32);
             self.bump(c, s);
             c = s;
         }
@@ -692,12 +728,23 @@ impl<'a> Spell<'a> {
         let mut out = Vec::new();
         let mut c = SPELL_END;
         loop {
-            let s = self.row(c).decode(dec);
+            let keys = Self::keys(&out);
+            self.ppm.excl.clear();
+            let (s, k) = self.ppm.decode(dec, &keys);
+            let s = if s == NONE {
+                self.row(c).decode(dec)
+            } else {
+                s as usize
+            };
+            if s >= SPELL_N || dec.bad {
+                return None;
+            }
+            self.ppm.update(&keys, k, s as u32);
             self.bump(c, s);
             if s == SPELL_END {
                 return Some(out);
             }
-            if out.len() >= max || dec.bad {
+            if out.len() >= max {
                 return None;
             }
             out.push(s as u8);

@@ -8,8 +8,18 @@ use crate::{Error, Result};
 
 /// Codes texts of skills in the given order.
 pub fn encode(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
+    // Try both count policies and keep the smaller payload (one bit says which).
+    let a = encode_mode(ctx, texts, false);
+    if !ctx.unscaled {
+        return a;
+    }
+    let b = encode_mode(ctx, texts, true);
+    if b.len() < a.len() { b } else { a }
+}
+
+fn encode_mode(ctx: &CoderContext, texts: &[Vec<Skill>], deplete: bool) -> Vec<u8> {
     let mut enc = super::rc::Enc::new();
-    let mut words = WordModel::new(ctx);
+    let mut words = WordModel::with_policy(ctx, deplete);
     let mut units = texts.len();
     for text in texts {
         words.restart();
@@ -35,7 +45,7 @@ pub fn encode(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 10);
-    write_varint(&mut out, texts.len() as u64);
+    write_varint(&mut out, texts.len() as u64 * 2 + u64::from(deplete));
     out.extend_from_slice(&body);
     pad(&mut out, units);
     out
@@ -45,13 +55,14 @@ pub fn encode(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
 pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
     let corrupt = || Error::corrupt("sequence payload is corrupt (decoding failed)");
     let (n, used) = read_varint(payload).ok_or_else(corrupt)?;
+    let (n, deplete) = (n / 2, n % 2 == 1);
     let cap = max_units(payload.len());
     if n > cap as u64 {
         return Err(corrupt());
     }
     let mut units = n as usize;
     let mut dec = super::rc::Dec::new(&payload[used..]);
-    let mut words = WordModel::new(ctx);
+    let mut words = WordModel::with_policy(ctx, deplete);
     let mut texts = Vec::with_capacity((n as usize).min(payload.len() + 1));
     for _ in 0..n {
         words.restart();

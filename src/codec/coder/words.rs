@@ -40,11 +40,6 @@ pub struct WordModel<'c> {
 }
 
 impl<'c> WordModel<'c> {
-    /// Fresh statistics from the context's priors.
-    pub fn new(ctx: &'c CoderContext) -> Self {
-        Self::with_policy(ctx, false)
-    }
-
     /// Fresh statistics; with `deplete`, a codebook word's count is spent on each use
     /// (for a codebook counted on this very payload) instead of growing.
     pub fn with_policy(ctx: &'c CoderContext, deplete: bool) -> Self {
