@@ -38,6 +38,10 @@ pub struct Args {
     /// Without -m: train the embedded model on at most this many leading input bytes.
     #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES)]
     train_bytes: usize,
+    /// Without -m: the learner that trains the embedded model (`capacity:C` or
+    /// `probs:p1,p2,...`; default: the capacity `semzip train` uses).
+    #[arg(long)]
+    learner: Option<crate::peel::Learner>,
     /// Overwrite the output file if it exists.
     #[arg(short, long)]
     force: bool,
@@ -67,6 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
         train_bytes: args.train_bytes,
+        learner: args
+            .learner
+            .unwrap_or_else(|| EncodeOptions::default().learner),
     };
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
     let out_name = out.name();

@@ -24,6 +24,12 @@ use xxhash_rust::xxh3::Xxh3;
 /// Default bytes of input a model is trained on when encoding without `-m`.
 pub const DEFAULT_TRAIN_BYTES: usize = 32 << 20;
 
+/// Capacity of the learner that trains an embedded model. Higher than `semzip
+/// train`'s default: the embedded codebook only has to code this one input, and a
+/// skill escaped literally costs more than its codebook entry (asyoulik.txt at the set
+/// level: capacity 4 gives 18200 bytes, 8 gives 17672, 16 gives 17148).
+pub const SELF_TRAIN_CAPACITY: u32 = 16;
+
 /// How to encode.
 #[derive(Debug, Clone)]
 pub struct EncodeOptions {
@@ -37,6 +43,8 @@ pub struct EncodeOptions {
     pub packet_bytes: usize,
     /// Without a shared model, train on (at most) this prefix of the input.
     pub train_bytes: usize,
+    /// Without a shared model, the learner that trains the embedded one.
+    pub learner: crate::peel::Learner,
 }
 
 impl Default for EncodeOptions {
@@ -47,6 +55,8 @@ impl Default for EncodeOptions {
             texts: Segmentation::Lines,
             packet_bytes: DEFAULT_PACKET_BYTES,
             train_bytes: DEFAULT_TRAIN_BYTES,
+            learner: crate::peel::Learner::capacity(SELF_TRAIN_CAPACITY)
+                .expect("the self-training capacity is at least 1"),
         }
     }
 }
@@ -264,7 +274,7 @@ pub fn encode<W: Write + ?Sized>(
                 .take(opts.train_bytes as u64)
                 .read_to_end(&mut prefix)
                 .map_err(|e| Error::io(in_name, e))?;
-            let m = self_train(&prefix, segmentation, opts.level, in_name)?;
+            let m = self_train(&prefix, segmentation, opts, in_name)?;
             let parts = EmbeddedModel {
                 extractor: bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                     .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?,
@@ -373,10 +383,12 @@ pub fn encode<W: Write + ?Sized>(
 /// The exact level keeps stop words as skills: its codebook only primes the word
 /// model, and the most frequent words are the best primed (3-8% smaller files on
 /// alice29, asyoulik and 8 MB of both). The lossy levels use the default extractor.
-fn self_train(prefix: &[u8], seg: Segmentation, level: Level, name: &str) -> Result<Model> {
+fn self_train(prefix: &[u8], seg: Segmentation, enc: &EncodeOptions, name: &str) -> Result<Model> {
+    let level = enc.level;
     let defaults = TrainOptions::default();
     let opts = TrainOptions {
         segmentation: seg,
+        learner: enc.learner.clone(),
         holdout: 0.0,
         allow_empty: true,
         extractor: match level {
