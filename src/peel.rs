@@ -291,16 +291,7 @@ fn peel_general(
         std::mem::swap(&mut current, &mut next);
         next.clear();
     }
-    // The last round changed nothing unless the queue ran dry right after teaching.
-    if trajectory.len() >= 2 && trajectory[trajectory.len() - 1] == trajectory[trajectory.len() - 2]
-    {
-        trajectory.pop();
-    }
-    PeelOutcome {
-        learned,
-        taught_by,
-        trajectory,
-    }
+    outcome(learned, taught_by, trajectory)
 }
 
 /// Capacity 1 (or a table with only p_1): the same rounds and visit order as
@@ -358,6 +349,12 @@ fn peel_single(
         std::mem::swap(&mut current, &mut next);
         next.clear();
     }
+    outcome(learned, taught_by, trajectory)
+}
+
+/// The outcome of a run; the last round is dropped when it changed nothing (the queue
+/// only ran dry after it).
+fn outcome(learned: Vec<bool>, taught_by: Vec<u32>, mut trajectory: Vec<u64>) -> PeelOutcome {
     if trajectory.len() >= 2 && trajectory[trajectory.len() - 1] == trajectory[trajectory.len() - 2]
     {
         trajectory.pop();
