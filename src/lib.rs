@@ -15,7 +15,7 @@
 //! - [`codec`]: the `.sz` container and its three fidelity levels;
 //! - [`channel`]: modeled channels for semantic communication;
 //! - [`report`]: tables, JSON and SVG plots;
-//! - [`bench`]: rate against fidelity beside zstd, measured in one run;
+//! - [`bench`](mod@bench): rate against fidelity beside zstd, measured in one run;
 //! - [`cli`]: the command-line front end (parsing and printing only).
 #![deny(missing_docs)]
 
