@@ -13,14 +13,12 @@
 //! - [`train`]: from a corpus to a trained [`model`];
 //! - [`model`]: the codebook and its file format;
 //! - [`codec`]: the `.sz` container and its three fidelity levels;
-//! - [`channel`]: modeled channels for semantic communication;
 //! - [`report`]: tables, JSON and SVG plots;
 //! - [`bench`](mod@bench): rate against fidelity beside zstd, measured in one run;
 //! - [`cli`]: the command-line front end (parsing and printing only).
 #![deny(missing_docs)]
 
 pub mod bench;
-pub mod channel;
 pub mod cli;
 pub mod codec;
 pub mod ensemble;

@@ -1,1 +1,0 @@
-//! Modeled channels (erasure, bursts, bit errors, IRSA random access) for encoded packets.
