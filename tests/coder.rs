@@ -228,3 +228,22 @@ fn own_counts_beat_foreign_counts() {
         p_flat.len()
     );
 }
+
+proptest! {
+    /// Random bytes never cost more than one byte over their length: coding that would
+    /// expand them falls back to storing them.
+    #[test]
+    fn incompressible_bytes_are_stored_not_expanded(data in prop::collection::vec(any::<u8>(), 0..4000)) {
+        let ctx = CoderContext::new(&Codebook::default(), &[]);
+        let payload = encode_exact(&ctx, &data);
+        prop_assert!(payload.len() <= data.len() + 1, "{} > {} + 1", payload.len(), data.len());
+        prop_assert_eq!(decode_exact(&ctx, &payload).unwrap(), data);
+    }
+}
+
+#[test]
+fn unknown_exact_payload_mode_is_an_error() {
+    let ctx = CoderContext::new(&Codebook::default(), &[]);
+    assert!(decode_exact(&ctx, &[7, 1, 2, 3]).is_err());
+    assert!(decode_exact(&ctx, &[]).is_err());
+}

@@ -8,7 +8,8 @@
 //! big-endian, trailing zero bytes dropped; decoders read missing bytes as zeros,
 //! and encoders append zeros when needed so no payload decodes to more than
 //! [`MAX_EXPANSION`] units per byte):
-//! - exact: varint = 2 × byte length + count policy (1: the codebook's counts are
+//! - exact: a mode byte (0: coded as follows; 1: the bytes stored as they are, chosen
+//!   when coding would expand them), then varint = 2 × byte length + count policy (1: the codebook's counts are
 //!   this data's own, so each use spends one). Tokens: the first separator, then per word its
 //!   lower-cased form (word model: PPM over the two previous words with SEE, then the
 //!   codebook-primed unigram with exclusion, then a spelled new word), the separator
@@ -131,12 +132,27 @@ pub struct ExactStats {
 
 /// Losslessly codes any bytes at the exact level.
 pub fn encode_exact(ctx: &CoderContext, data: &[u8]) -> Vec<u8> {
-    exact::encode(ctx, data).0
+    encode_exact_stats(ctx, data).0
 }
+
+/// First byte of an exact payload: the bytes were range coded.
+const EXACT_CODED: u8 = 0;
+/// First byte of an exact payload: the bytes are stored as they are, because coding
+/// them would have made them larger (random or already compressed data).
+const EXACT_STORED: u8 = 1;
 
 /// Like [`encode_exact`], also returning codebook coverage statistics.
 pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
-    exact::encode(ctx, data)
+    let (coded, stats) = exact::encode(ctx, data);
+    let mut out = Vec::with_capacity(1 + coded.len().min(data.len()));
+    if coded.len() > data.len() {
+        out.push(EXACT_STORED);
+        out.extend_from_slice(data);
+    } else {
+        out.push(EXACT_CODED);
+        out.extend_from_slice(&coded);
+    }
+    (out, stats)
 }
 
 /// Bytes spent per part of the exact model on `data` (measurement aid).
@@ -151,7 +167,13 @@ pub fn exact_cost_breakdown(ctx: &CoderContext, data: &[u8]) -> Vec<(&'static st
 
 /// Decodes a payload of [`encode_exact`]; corrupt payloads give `Error::Corrupt`.
 pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
-    exact::decode(ctx, payload)
+    match payload.split_first() {
+        Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
+        Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
+        _ => Err(crate::Error::corrupt(
+            "exact payload is corrupt (unknown payload mode)",
+        )),
+    }
 }
 
 /// Codes texts as skill sequences (order kept). A `Known` code outside the codebook
