@@ -425,3 +425,23 @@ fn canterbury_paragraphs_train_if_present() {
     let (_, r6) = train(&[alice], &o).unwrap();
     assert!(r6.learned >= r.learned);
 }
+
+#[test]
+fn fingerprint_ignores_the_zstd_level() {
+    use semzip::model::file::{FORMAT_VERSION, MAGIC};
+    let model = Model::from_bytes(model_bytes()).unwrap();
+    let body = model.encode_body();
+    let compressed = zstd::bulk::compress(&body, 1).unwrap();
+    let mut f = Vec::new();
+    f.extend_from_slice(&MAGIC);
+    f.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    f.extend_from_slice(&0u16.to_le_bytes());
+    f.extend_from_slice(&(compressed.len() as u64).to_le_bytes());
+    f.extend_from_slice(&compressed);
+    let sum = xxhash_rust::xxh3::xxh3_64(&f);
+    f.extend_from_slice(&sum.to_le_bytes());
+    assert_ne!(&f, model_bytes());
+    let back = Model::from_bytes(&f).unwrap();
+    assert_eq!(back.fingerprint(), model.fingerprint());
+    assert_eq!(back.fingerprint(), xxhash_rust::xxh3::xxh3_64(&body));
+}
