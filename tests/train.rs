@@ -445,3 +445,19 @@ fn fingerprint_ignores_the_zstd_level() {
     assert_eq!(back.fingerprint(), model.fingerprint());
     assert_eq!(back.fingerprint(), xxhash_rust::xxh3::xxh3_64(&body));
 }
+
+/// Regression: a body whose first string length reads as 2^64 - 1 aborted the process
+/// with an allocation failure; it must be an error.
+#[test]
+fn huge_length_prefix_in_a_model_body_is_an_error_not_an_abort() {
+    let model = Model::from_bytes(model_bytes()).unwrap();
+    let body = model.encode_body();
+    // Byte 0 is the extractor's repr version (one byte); byte 1 starts its spec's length.
+    assert!(body[0] < 251 && body[1] < 251);
+    let mut bad = vec![body[0], 253];
+    bad.extend_from_slice(&u64::MAX.to_le_bytes());
+    bad.extend_from_slice(&body[2..]);
+    let framed = semzip::model::file::frame(&bad).unwrap();
+    let err = Model::from_bytes(&framed).unwrap_err().to_string();
+    assert!(err.contains("does not decode"), "{err}");
+}

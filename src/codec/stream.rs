@@ -134,9 +134,10 @@ impl FileModel {
     /// Decodes an embedded model's sections.
     pub fn from_embedded(e: &EmbeddedModel) -> Result<FileModel> {
         let (extractor, used): (Extractor, usize) =
-            bincode::serde::decode_from_slice(&e.extractor, bincode::config::standard()).map_err(
-                |err| Error::corrupt(format!("the embedded extractor does not decode: {err}")),
-            )?;
+            bincode::serde::decode_from_slice(&e.extractor, crate::model::bincode_decode_config())
+                .map_err(|err| {
+                    Error::corrupt(format!("the embedded extractor does not decode: {err}"))
+                })?;
         if used != e.extractor.len() {
             return Err(Error::corrupt("the embedded extractor has trailing bytes"));
         }

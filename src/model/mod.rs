@@ -87,6 +87,19 @@ fn bincode_config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
+/// Most memory a model body may claim while decoding: a corrupt length prefix must
+/// give an error, not an allocation of exabytes.
+pub const MAX_DECODE_BYTES: usize = 1 << 30;
+
+/// The decoding configuration: the canonical one with [`MAX_DECODE_BYTES`] as limit.
+pub fn bincode_decode_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<MAX_DECODE_BYTES>,
+> {
+    bincode::config::standard().with_limit::<MAX_DECODE_BYTES>()
+}
+
 impl Model {
     /// The canonical uncompressed body: bincode 2 (standard config) of the model.
     pub fn encode_body(&self) -> Vec<u8> {
@@ -114,7 +127,7 @@ impl Model {
     pub fn from_bytes_named(bytes: &[u8], name: &str) -> Result<Model> {
         let body = file::unframe(bytes, name)?;
         let (model, used): (Model, usize) =
-            bincode::serde::decode_from_slice(&body, bincode_config())
+            bincode::serde::decode_from_slice(&body, bincode_decode_config())
                 .map_err(|e| Error::corrupt(format!("{name}: model body does not decode: {e}")))?;
         if used != body.len() {
             return Err(Error::corrupt(format!(
