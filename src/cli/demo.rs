@@ -120,6 +120,11 @@ fn codec_part(seed: u64) -> anyhow::Result<()> {
         100.0 * report.heldout_skill_error.unwrap_or(0.0),
         100.0 * report.heldout_text_error.unwrap_or(0.0)
     );
+    println!(
+        "   Skill association graph: the giant component holds {:.1}% of the skills; {} components in all.",
+        100.0 * report.giant_fraction,
+        report.components
+    );
 
     println!("\n3. The codec on that corpus (shared model), beside zstd:");
     let mut table = Table::new(vec!["codec", "bytes", "bpc", "fidelity"]);
