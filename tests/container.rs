@@ -196,3 +196,23 @@ fn inspect_counts_extension_records_as_intact() {
     assert_eq!(info.format_version, 1);
     assert_eq!(info.packets as usize, layout(&sz).0.len());
 }
+
+#[test]
+fn payload_decoders_refuse_overlong_varints() {
+    use semzip::codec::coder::{CoderContext, decode_exact, decode_sequences, decode_sets};
+    let book = semzip::model::Codebook::new([("ka".to_string(), 3), ("lo".to_string(), 2)]);
+    let ctx = CoderContext::new(&book, &[]);
+    // `80 00` is zero written in two bytes; `00` is its one encoding.
+    let body = [0x80, 0x00, 0, 0, 0, 0];
+    assert!(decode_sets(&ctx, &body).is_err());
+    assert!(decode_sequences(&ctx, &body).is_err());
+    let mut exact = vec![0u8]; // mode 0: coded
+    exact.extend_from_slice(&body);
+    assert!(decode_exact(&ctx, &exact).is_err());
+    // The shortest form of the same number decodes.
+    assert_eq!(decode_sets(&ctx, &body[1..]).unwrap(), Vec::<Vec<_>>::new());
+    let coded = semzip::codec::coder::encode_exact(&ctx, b"ka lo ka\n");
+    assert_eq!(decode_exact(&ctx, &coded).unwrap(), b"ka lo ka\n");
+    // An unknown exact mode is refused.
+    assert!(decode_exact(&ctx, &[2, 0]).is_err());
+}
