@@ -570,7 +570,9 @@ mod tests {
         let e = Extractor::words(true).unwrap();
         assert_eq!(
             e.skills("States should NOT allow patents, nor can't they, without a vote"),
-            ["states", "not", "allow", "patents", "nor", "can't", "without", "vote"]
+            [
+                "states", "not", "allow", "patents", "nor", "can't", "without", "vote"
+            ]
         );
         for w in crate::text::MEANING_WORDS {
             assert_eq!(e.skills(w), [*w]);
