@@ -92,7 +92,10 @@ impl ClassSpec {
             (None, None) => Learner::capacity(1)?,
         };
         let share_total: f64 = f.texts.iter().map(|t| t.share).sum();
-        if f.texts.iter().any(|t| !(t.share.is_finite() && t.share >= 0.0)) || share_total <= 0.0
+        if f.texts
+            .iter()
+            .any(|t| !(t.share.is_finite() && t.share >= 0.0))
+            || share_total <= 0.0
         {
             return Err(Error::invalid(
                 "class file: text shares must be non-negative with a positive sum",

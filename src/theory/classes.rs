@@ -192,7 +192,11 @@ mod tests {
         );
         let s = density_evolution(&p);
         // The same loop and the same kernels: the same bits.
-        assert_eq!(v.unlearned[0].to_bits(), s.unlearned.to_bits(), "{v:?} {s:?}");
+        assert_eq!(
+            v.unlearned[0].to_bits(),
+            s.unlearned.to_bits(),
+            "{v:?} {s:?}"
+        );
         assert_eq!(v.rounds, s.rounds);
         assert!(
             class_de(&ClassModel {
