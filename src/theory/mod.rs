@@ -10,6 +10,7 @@
 //! - [`emergence`]: DE beside simulation over ratio sweeps (emergence, scaling).
 
 // emergence, simulate: theory-sim
+pub mod class_file;
 pub mod classes;
 pub mod de;
 pub mod emergence;
