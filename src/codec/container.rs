@@ -253,7 +253,7 @@ pub fn read_index(r: &mut impl Read, max_entries: u64) -> Result<Vec<IndexEntry>
     read_exact_or(r, &mut sum, "the packet index checksum")?;
     if u64::from_le_bytes(sum) != xxh3_64(&raw) {
         return Err(Error::corrupt(
-            "the packet index is damaged (checksum mismatch): try --salvage",
+            "the packet index is damaged (checksum mismatch)",
         ));
     }
     Ok(entries)

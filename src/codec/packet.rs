@@ -58,7 +58,7 @@ impl Packet {
         let original_bytes = get_varint_logged(r, &mut head, what)?;
         if len > MAX_PAYLOAD_BYTES {
             return Err(Error::corrupt(format!(
-                "a packet claims a {len}-byte payload (limit {MAX_PAYLOAD_BYTES}): damaged file, try --salvage"
+                "a packet claims a {len}-byte payload (limit {MAX_PAYLOAD_BYTES}): damaged file"
             )));
         }
         let mut sum = [0u8; 8];
@@ -66,7 +66,7 @@ impl Packet {
         let payload = read_len(r, len, "a packet payload")?;
         if u64::from_le_bytes(sum) != checksum(&head, &payload) {
             return Err(Error::corrupt(format!(
-                "packet of texts {first_text}.. is damaged (checksum mismatch): try --salvage"
+                "packet of texts {first_text}.. is damaged (checksum mismatch)"
             )));
         }
         let total = head.len() as u64 + 8 + len;

@@ -64,10 +64,11 @@ impl Default for EncodeOptions {
 impl EncodeOptions {
     fn validate(&self) -> Result<()> {
         if self.packet_bytes == 0 || self.packet_bytes > MAX_PACKET_BYTES {
-            return Err(Error::invalid(format!(
-                "--packet-bytes {} is out of range: use 1 to {MAX_PACKET_BYTES}",
-                self.packet_bytes
-            )));
+            return Err(Error::parameter(
+                "packet_bytes",
+                self.packet_bytes,
+                format!("out of range: use 1 to {MAX_PACKET_BYTES}"),
+            ));
         }
         Ok(())
     }
@@ -644,9 +645,10 @@ pub fn resolve_model(header: &Header, shared: Option<&Model>, name: &str) -> Res
     match &header.model {
         ModelRef::Embedded(e) => FileModel::from_embedded(e),
         ModelRef::Shared { fingerprint } => match shared {
-            None => Err(Error::invalid(format!(
-                "{name} was encoded with a shared model (fingerprint {fingerprint:016x}): pass it with -m MODEL"
-            ))),
+            None => Err(Error::MissingModel {
+                input: name.to_string(),
+                fingerprint: format!("{fingerprint:016x}"),
+            }),
             Some(m) => {
                 let have = m.fingerprint();
                 if have != *fingerprint {
@@ -815,7 +817,7 @@ impl<R: Read> Decoder<R> {
         }
         if tag != PACKET_TAG {
             return Err(Error::corrupt(format!(
-                "unexpected bytes at offset {} (neither a packet nor the index): damaged file, try --salvage",
+                "unexpected bytes at offset {} (neither a packet nor the index): damaged file",
                 self.pos
             )));
         }
@@ -841,7 +843,7 @@ impl<R: Read> Decoder<R> {
         let entries = read_index(&mut self.r, self.entries.len() as u64)?;
         if entries != self.entries {
             return Err(Error::corrupt(
-                "the packet index does not match the packets: damaged file, try --salvage",
+                "the packet index does not match the packets: damaged file",
             ));
         }
         let mut tb = [0u8; TRAILER_BYTES];
