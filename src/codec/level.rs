@@ -67,7 +67,7 @@ impl FromStr for Level {
             "sequence" => Ok(Level::Sequence),
             "set" => Ok(Level::Set),
             _ => Err(Error::invalid(format!(
-                "unknown --level '{s}': use exact, sequence or set"
+                "unknown level '{s}': use exact, sequence or set"
             ))),
         }
     }
@@ -100,7 +100,7 @@ impl FromStr for Unlearned {
             "escape" => Ok(Unlearned::Escape),
             "drop" => Ok(Unlearned::Drop),
             _ => Err(Error::invalid(format!(
-                "unknown --unlearned '{s}': use escape or drop"
+                "unknown unlearned-skill policy '{s}': use escape or drop"
             ))),
         }
     }
