@@ -85,7 +85,7 @@ fn spec_decode(words: &[u32], tables: &[Vec<u32>]) -> Option<Vec<usize>> {
     let mut got = Vec::new();
     for freqs in tables {
         let t: u32 = freqs.iter().sum();
-        if freqs.iter().any(|&f| f == t) {
+        if freqs.contains(&t) {
             got.push(freqs.iter().position(|&f| f == t)?);
             continue;
         }
@@ -194,7 +194,7 @@ proptest! {
         // The crate's decoder agrees on the symbols (certain events are not coded).
         let mut dec = DefaultRangeDecoder::from_compressed(spec.clone()).unwrap();
         for (f, s) in &seq {
-            if f.iter().any(|&x| x == f.iter().sum::<u32>()) {
+            if f.contains(&f.iter().sum::<u32>()) {
                 continue;
             }
             prop_assert_eq!(dec.decode_symbol(Find(f)).unwrap(), *s);
