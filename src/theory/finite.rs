@@ -138,7 +138,7 @@ fn probit(data: &[([f64; 2], bool)]) -> Option<[f64; 2]> {
         }
         // Solve H d = g (H is minus the Hessian: positive definite).
         let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-        if !(det.abs() > 1e-300) {
+        if det.is_nan() || det.abs() <= 1e-300 {
             return None;
         }
         let d = [
