@@ -311,7 +311,7 @@ fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
     }
     let (skills, trials) = (args.sim.skills as usize, args.sim.trials as usize);
     let ratios = parse_ratio_sweep(&args.ratio)?;
-    let bar = crate::report::bar((ratios.len() * trials) as u64, "emergence");
+    let bar = super::progress::bar((ratios.len() * trials) as u64, "emergence");
     let points = class_curve(&spec, &ratios, skills, trials, args.sim.seed, &|| {
         bar.inc(1)
     })?;
@@ -425,7 +425,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let setup = args.sim.setup()?;
     let ratios = parse_ratio_sweep(&args.ratio)?;
-    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "emergence");
+    let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "emergence");
     let curve = emergence_curve(&setup, &ratios, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let description = args.sim.describe(&setup);
