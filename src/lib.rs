@@ -26,6 +26,7 @@ pub mod error;
 pub mod graph;
 pub mod model;
 pub mod peel;
+pub mod seed;
 pub mod report;
 pub mod text;
 pub mod theory;
