@@ -370,9 +370,7 @@ fn percolation_and_hierarchy_commands() {
 
 #[test]
 fn poisson_learner_de_matches_simulation() {
-    // A noisy learner p_1 = 0.7. (Longer tables differ: peel draws afresh each time a
-    // text's novel count changes, so a text gets several chances, while DE's
-    // Σ_j P[Bin(k-1,x)=j] p_{j+1} gives one chance at the final count.)
+    // A noisy learner p_1 = 0.7 (longer tables: tests/theory_sim.rs).
     let l = Learner::probabilistic(vec![0.7], 3).unwrap();
     for r in [1.0, 2.0] {
         let p = DeParams::skill_driven(&spec("fixed:3"), r, l.clone());

@@ -15,11 +15,9 @@
 //! each with its own δ, so mixed-Poisson (Zipf) skills and the two skill classes of
 //! the hierarchy run through the same scalar iteration.
 //!
-//! For tables longer than one entry, `Σ_j P[Bin(k-1,x)=j] p_{j+1}` gives a text one
-//! chance at its final novel count. `peel` as of this writing draws afresh whenever a
-//! text's count changes (several chances), so simulation learns more than DE for
-//! e.g. `probs:0.5,0.5` (ε 0.05 vs 0.43 at `fixed:3`, R = 1); one uniform per
-//! (text, skill) compared with p_k would make the two agree for non-increasing tables.
+//! For every table, `Σ_j P[Bin(k-1,x)=j] p_{j+1}` is exactly what [`crate::peel`]
+//! simulates: one draw per (text, skill), judged at the count of the text's other
+//! skills that are unlearned without it.
 
 use crate::ensemble::{DegreeDistribution, DegreeSpec, Ensemble, Popularity, zipf_weights};
 use crate::peel::Learner;
