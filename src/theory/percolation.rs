@@ -180,12 +180,7 @@ fn rho_deriv(prep: &Prepared, r: f64, z: f64) -> f64 {
     let e = prep.at(r);
     match &prep.text {
         TextSide::Poisson => e.rho_deriv_one() * e.rho(z),
-        TextSide::Table { rho, .. } => rho
-            .iter()
-            .enumerate()
-            .skip(2)
-            .map(|(k, p)| p * (k - 1) as f64 * z.powi(k as i32 - 2))
-            .sum(),
+        TextSide::Table(d) => d.edge_gf_deriv(z),
     }
 }
 
