@@ -74,10 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "decoding");
     let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
         Err(e) if e.is_broken_pipe() => return Ok(()),
-        Err(e @ Error::Corrupt(_)) => {
-            return Err(anyhow::Error::from(e).context(format!(
-                "{in_name}: damaged (decode --salvage recovers the intact packets)"
-            )));
+        Err(Error::Corrupt(m)) if !m.contains("header") && !m.contains("not a .sz") => {
+            // The library names no flags: the way out is the CLI's to say.
+            return Err(Error::Corrupt(format!("{m}; try --salvage")).into());
         }
         other => other?,
     };

@@ -5,8 +5,8 @@ use crate::Error;
 use crate::ensemble::{DegreeSpec, Popularity};
 use crate::peel::Learner;
 use crate::theory::{
-    DeParams, EmergencePoint, emergence_point, ratio_for_target, ratio_threshold,
-    unknown_fraction_threshold,
+    DeParams, EmergencePoint, NoThreshold, describe_reasons, emergence_point, no_threshold_reason,
+    ratio_for_target, ratio_threshold, unknown_fraction_threshold,
 };
 use serde::Serialize;
 
@@ -197,8 +197,9 @@ pub struct Args {
     /// The ratio for --over unknown-fraction (implied for configurations).
     #[arg(long, value_name = "R", allow_negative_numbers = true)]
     ratio: Option<f64>,
-    /// Bisection tolerance (absolute, on R or δ).
-    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
+    /// Bisection tolerance: relative on R, absolute on δ (below 1e-13 it is clamped
+    /// to 1e-13, the resolution of the search, with a note).
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     tol: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -217,10 +218,12 @@ struct Output {
     ratio: Option<f64>,
     ratio_implied: bool,
     tolerance: f64,
+    tolerance_note: Option<String>,
     load_threshold: Option<f64>,
     ratio_threshold: Option<f64>,
     unknown_fraction_threshold: Option<f64>,
     reason: Option<String>,
+    causes: Vec<NoThreshold>,
     emergence_point: Option<EmergencePoint>,
     target_unlearned: Option<f64>,
     ratio_for_target: Option<f64>,
@@ -231,6 +234,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.tol.is_finite() && args.tol > 0.0 && args.tol < 1.0) {
         return Err(Error::invalid(format!("--tol {}: must be in (0, 1)", args.tol)).into());
     }
+    let (tol, clamped) = crate::theory::threshold::effective_tolerance(args.tol);
     let given_ratio = args.ratio.map(|r| check_ratio(r, "--ratio")).transpose()?;
     let (p, family) = args.model.params(given_ratio.unwrap_or(1.0))?;
     let implied = family == Family::Configuration;
@@ -257,29 +261,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         over,
         ratio: None,
         ratio_implied: implied,
-        tolerance: args.tol,
+        tolerance: tol,
+        tolerance_note: clamped.then(|| {
+            format!(
+                "--tol {:e} is below the resolution of the search: clamped to {tol:e}",
+                args.tol
+            )
+        }),
         load_threshold: None,
         ratio_threshold: None,
         unknown_fraction_threshold: None,
         reason: None,
+        causes: Vec::new(),
         emergence_point: None,
         target_unlearned: None,
         ratio_for_target: None,
     };
     match over {
         Over::Ratio => {
-            match ratio_threshold(&p, args.tol) {
+            match ratio_threshold(&p, tol) {
                 Some(t) => {
                     out.load_threshold = Some(t.load);
                     out.ratio_threshold = Some(t.ratio);
                 }
                 None => {
-                    out.reason = Some(no_threshold_reason(&p));
-                    let rft = ratio_for_target(&p, TARGET);
-                    let to = rft.map_or(20.0, |r| (2.0 * r).max(20.0));
-                    out.emergence_point = Some(emergence_point(&p, 0.05, to));
-                    out.target_unlearned = Some(TARGET);
-                    out.ratio_for_target = rft;
+                    let causes = no_threshold_reason(&p);
+                    out.reason = Some(describe_reasons(&causes));
+                    let learns = !causes.iter().any(|c| {
+                        matches!(
+                            c,
+                            NoThreshold::LearnerNeverTeaches | NoThreshold::NothingStarts { .. }
+                        )
+                    });
+                    out.causes = causes;
+                    if learns {
+                        let rft = ratio_for_target(&p, TARGET);
+                        let to = rft.map_or(20.0, |r| (2.0 * r).max(20.0));
+                        out.emergence_point = emergence_point(&p, 0.05, to);
+                        out.target_unlearned = Some(TARGET);
+                        out.ratio_for_target = rft;
+                    }
                 }
             }
             out.ratio = given_ratio;
@@ -295,11 +316,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     )
                 })?
             };
-            let d = unknown_fraction_threshold(&p.with_ratio(r), args.tol);
+            let d = unknown_fraction_threshold(&p.with_ratio(r), tol);
             out.ratio = Some(r);
             out.unknown_fraction_threshold = Some(d);
             if d == 0.0 {
-                out.reason = Some(no_threshold_reason(&p));
+                let mut causes = no_threshold_reason(&p.with_ratio(r));
+                causes.retain(|c| !matches!(c, NoThreshold::RatioImplied { .. }));
+                if causes.is_empty() {
+                    causes.push(NoThreshold::NotWithinSearch { max_ratio: r });
+                }
+                out.reason = Some(describe_reasons(&causes));
+                out.causes = causes;
             }
         }
     }
@@ -311,39 +338,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn no_threshold_reason(p: &DeParams) -> String {
-    use crate::theory::{SkillProfile, density_evolution};
-    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
-    if far.unlearned >= p.unknown_fraction - 1e-12 && p.unknown_fraction > 0.0 {
-        return format!(
-            "nothing is learned at any ratio: no text starts with at most {} unknown skill(s); \
-             raise the capacity, use text degrees that include small texts, or start from a \
-             foundation (--unknown-fraction < 1)",
-            p.learner.max_novel()
-        );
+/// A value with `digits` significant digits (scientific outside [1e-3, 1e9)).
+fn fmt_sig(x: f64, digits: usize) -> String {
+    let digits = digits.clamp(1, 17);
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
     }
-    match &p.skills {
-        SkillProfile::PoissonMixture(_) => {
-            "skill degrees are (mixed) Poisson: a skill in no training text is never learned, \
-             so the unlearned fraction never reaches 0"
-                .into()
-        }
-        SkillProfile::Degrees(d) if d.prob(0) > 0.0 => {
-            "some skills have degree 0 (Λ(0) > 0): they are never learned, so the unlearned \
-             fraction never reaches 0"
-                .into()
-        }
-        SkillProfile::Degrees(d) if d.prob(1) > 0.0 => {
-            "some skills have degree 1: x = δ λ(y) stays positive, so the unlearned fraction \
-             never reaches 0"
-                .into()
-        }
-        _ => "learning does not complete at any ratio searched (up to 10^6)".into(),
+    let mag = x.abs().log10().floor() as i64;
+    if (-3..9).contains(&mag) {
+        let decimals = (digits as i64 - 1 - mag).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.*e}", digits - 1)
     }
 }
 
-fn fmt_opt(v: Option<f64>) -> String {
-    v.map_or("-".into(), |x| format!("{x:.6}"))
+fn fmt_opt(v: Option<f64>, tol: f64) -> String {
+    // One digit beyond the tolerance.
+    let digits = (-tol.log10()).ceil().max(1.0) as usize + 1;
+    v.map_or("-".into(), |x| fmt_sig(x, digits.max(6)))
 }
 
 fn print_table(model: &ModelArgs, o: &Output) {
@@ -359,21 +372,24 @@ fn print_table(model: &ModelArgs, o: &Output) {
             println!(
                 "  {:<30} {}",
                 "ratio threshold R*",
-                fmt_opt(o.ratio_threshold)
+                fmt_opt(o.ratio_threshold, o.tolerance)
             );
             println!(
                 "  {:<30} {}",
                 "load threshold G* = 1/R*",
-                fmt_opt(o.load_threshold)
+                fmt_opt(o.load_threshold, o.tolerance)
             );
         }
         Over::UnknownFraction => {
             println!(
                 "  {:<30} {}",
                 "unknown-fraction threshold δ*",
-                fmt_opt(o.unknown_fraction_threshold)
+                fmt_opt(o.unknown_fraction_threshold, o.tolerance)
             );
         }
+    }
+    if let Some(note) = &o.tolerance_note {
+        println!("  note: {note}");
     }
     if let Some(reason) = &o.reason {
         println!("  no threshold: {reason}");
@@ -388,7 +404,7 @@ fn print_table(model: &ModelArgs, o: &Output) {
         println!(
             "  {:<30} {}",
             format!("ratio for ε <= {t}"),
-            fmt_opt(o.ratio_for_target)
+            fmt_opt(o.ratio_for_target, 1e-6)
         );
     }
 }

@@ -2,7 +2,8 @@
 //! own length, text count, original length and checksum, so a damaged packet costs
 //! only its own texts.
 
-use super::container::{PACKET_TAG, get_varint_logged, put_varint, read_exact_or, read_len};
+use super::container::{PACKET_TAG, get_varint_logged, read_exact_or, read_len};
+use super::varint;
 use crate::{Error, Result};
 use std::io::{self, Read, Write};
 
@@ -35,10 +36,10 @@ impl Packet {
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<u64> {
         let mut head = Vec::with_capacity(48);
         head.extend_from_slice(&PACKET_TAG);
-        put_varint(&mut head, self.payload.len() as u64);
-        put_varint(&mut head, self.texts);
-        put_varint(&mut head, self.first_text);
-        put_varint(&mut head, self.original_bytes);
+        varint::put(&mut head, self.payload.len() as u64);
+        varint::put(&mut head, self.texts);
+        varint::put(&mut head, self.first_text);
+        varint::put(&mut head, self.original_bytes);
         let sum = checksum(&head, &self.payload);
         head.extend_from_slice(&sum.to_le_bytes());
         w.write_all(&head)?;

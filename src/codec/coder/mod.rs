@@ -214,23 +214,12 @@ pub fn decode_codebook(bytes: &[u8]) -> Result<Codebook> {
     book::decode(bytes)
 }
 
-/// Appends a LEB128 varint.
-fn write_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
+/// Appends a varint (the format's one varint: `codec::varint`).
+fn write_varint(out: &mut Vec<u8>, v: u64) {
+    super::varint::put(out, v);
 }
 
-/// Reads a LEB128 varint: (value, bytes used), None when truncated or too long.
+/// Reads a varint: (value, bytes used); `None` when truncated, overlong or too large.
 fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v = 0u64;
-    for (i, &x) in b.iter().enumerate().take(10) {
-        v |= ((x & 0x7f) as u64) << (7 * i);
-        if x < 0x80 {
-            return Some((v, i + 1));
-        }
-    }
-    None
+    super::varint::get(b).ok()
 }
