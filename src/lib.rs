@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod channel;
 pub mod cli;
 pub mod codec;
 pub mod ensemble;
