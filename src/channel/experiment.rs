@@ -12,8 +12,7 @@ use super::measure::{Reference, Score};
 use super::noise::{self, Arrival};
 use super::spec::{Channel, Protect};
 use crate::codec::coder::{self, Skill};
-use crate::codec::packet::Packet;
-use crate::codec::stream::{Decoded, FileModel, SELF_TRAIN_CAPACITY, decode_payload};
+use crate::codec::stream::{FileModel, SELF_TRAIN_CAPACITY};
 use crate::codec::{Level, Unlearned};
 use crate::ensemble::seeded_rng;
 use crate::model::Model;
@@ -30,8 +29,8 @@ pub const ZSTD_LEVEL: i32 = 19;
 /// Longest text a shared model's segmentation may give before the input is judged
 /// not to fit it (and cut into lines instead).
 pub const MAX_FIT_TEXT_BYTES: usize = 16 << 10;
-/// Bytes of the checksum that ends every zstd and repair packet (xxh3-64).
-const CHECKSUM_BYTES: usize = 8;
+/// Bytes of the checksum that ends every packet on the wire (xxh3-64, low half).
+pub const CHECKSUM_BYTES: usize = 4;
 
 /// How texts are grouped into packets (messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,19 +300,23 @@ pub struct Sender {
     prefix: Vec<Score>,
     side_bits: u64,
     repair: Option<(Plan, Vec<Vec<u8>>)>,
-    dict: Option<Vec<u8>>,
+    dict: Option<Ddict>,
+}
+
+fn checksum(b: &[u8]) -> [u8; CHECKSUM_BYTES] {
+    (xxhash_rust::xxh3::xxh3_64(b) as u32).to_le_bytes()
 }
 
 fn checksummed(mut b: Vec<u8>) -> Vec<u8> {
-    let h = xxhash_rust::xxh3::xxh3_64(&b);
-    b.extend_from_slice(&h.to_le_bytes());
+    let h = checksum(&b);
+    b.extend_from_slice(&h);
     b
 }
 
 fn checked(b: &[u8]) -> Option<&[u8]> {
     let n = b.len().checked_sub(CHECKSUM_BYTES)?;
     let (body, sum) = b.split_at(n);
-    (xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() == sum).then_some(body)
+    (checksum(body) == sum).then_some(body)
 }
 
 impl Setup {
@@ -372,49 +375,39 @@ impl Setup {
                 }
             }
         };
-        let (texts_n, original) = match level {
-            Level::Exact => {
-                let b = self.message_bytes(m);
-                (
-                    b.iter().filter(|&&c| c == b'\n').count() as u64,
-                    b.len() as u64,
-                )
-            }
-            _ => (
-                texts.len() as u64,
-                texts.iter().map(|t| t.len() as u64).sum(),
-            ),
-        };
-        let p = Packet {
-            texts: texts_n,
-            first_text: m.start as u64,
-            original_bytes: original,
-            payload,
-        };
-        let mut b = Vec::new();
-        p.write_to(&mut b).expect("writing to memory cannot fail");
-        b
+        checksummed(payload)
     }
 
     /// Scores a received packet of `codec` standing for message `k`.
-    fn score_packet(&self, codec: Codec, dict: Option<&[u8]>, k: usize, wire: &[u8]) -> Score {
+    fn score_packet(&self, codec: Codec, dict: Option<&Ddict>, k: usize, wire: &[u8]) -> Score {
         let m = &self.messages[k];
         match codec {
             Codec::Semzip(level) => {
-                let Some((p, _)) = Packet::parse_at(wire) else {
+                let Some(body) = checked(wire) else {
                     return Score::default();
                 };
-                match decode_payload(level, &self.fm, &p) {
-                    Ok(Decoded::Texts(ts)) => {
-                        let mut sc = Score::default();
-                        for (i, t) in m.clone().zip(&ts) {
-                            sc += self.reference.score_skills(i, t.iter().map(String::as_str));
-                        }
-                        sc
+                let fm = &self.fm;
+                let texts = match level {
+                    Level::Exact => {
+                        return match coder::decode_exact(fm.context(), body) {
+                            Ok(b) => self.score_message_bytes(m, &b),
+                            Err(_) => Score::default(),
+                        };
                     }
-                    Ok(Decoded::Bytes(b)) => self.score_message_bytes(m, &b),
-                    Err(_) => Score::default(),
+                    Level::Set => coder::decode_sets(fm.context(), body),
+                    Level::Sequence => coder::decode_sequences(fm.context(), body),
+                };
+                let Ok(texts) = texts else {
+                    return Score::default();
+                };
+                let mut sc = Score::default();
+                for (i, t) in m.clone().zip(&texts) {
+                    let words: Vec<String> = t.iter().filter_map(|s| fm.render(s)).collect();
+                    sc += self
+                        .reference
+                        .score_skills(i, words.iter().map(String::as_str));
                 }
+                sc
             }
             Codec::ZstdPacket | Codec::ZstdDict => {
                 let Some(body) = checked(wire) else {
@@ -449,7 +442,16 @@ impl Setup {
             Codec::ZstdPacket | Codec::ZstdDict => self
                 .messages
                 .par_iter()
-                .map(|m| zstd_pack(&self.message_bytes(m), dict).map(checksummed))
+                .map_init(
+                    || zstd_compressor(dict),
+                    |z, m| match z {
+                        Ok(z) => z
+                            .compress(&self.message_bytes(m))
+                            .map(checksummed)
+                            .map_err(|e| Error::invalid(format!("zstd: {e}"))),
+                        Err(e) => Err(Error::invalid(format!("zstd: {e}"))),
+                    },
+                )
                 .collect::<Result<_>>()?,
             Codec::ZstdFrame => {
                 let all = self.message_bytes(&(0..self.texts()));
@@ -464,10 +466,11 @@ impl Setup {
                 chunks
             }
         };
+        let ddict = dict.map(Ddict::copy);
         if codec != Codec::ZstdFrame {
             intact = (0..wire.len())
                 .into_par_iter()
-                .map(|k| self.score_packet(codec, dict, k, &wire[k]))
+                .map(|k| self.score_packet(codec, ddict.as_ref(), k, &wire[k]))
                 .collect();
         }
         let repair = match protect {
@@ -498,7 +501,7 @@ impl Setup {
                 0
             },
             repair,
-            dict: dict.map(<[u8]>::to_vec),
+            dict: ddict,
         })
     }
 
@@ -585,21 +588,22 @@ fn stream_prefixes<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<u8>, Vec<
     (out, lens)
 }
 
-fn zstd_pack(data: &[u8], dict: Option<&[u8]>) -> Result<Vec<u8>> {
-    let r = match dict {
-        Some(d) => zstd::bulk::Compressor::with_dictionary(ZSTD_LEVEL, d)
-            .and_then(|mut c| c.compress(data)),
-        None => zstd::bulk::compress(data, ZSTD_LEVEL),
-    };
-    r.map_err(|e| Error::invalid(format!("zstd: {e}")))
+fn zstd_compressor(dict: Option<&[u8]>) -> std::io::Result<zstd::bulk::Compressor<'static>> {
+    match dict {
+        Some(d) => zstd::bulk::Compressor::with_dictionary(ZSTD_LEVEL, d),
+        None => zstd::bulk::Compressor::new(ZSTD_LEVEL),
+    }
 }
 
 /// Most bytes a damaged zstd packet may decode to.
 const MAX_UNPACK: usize = 16 << 20;
 
-fn zstd_unpack(data: &[u8], dict: Option<&[u8]>) -> Option<Vec<u8>> {
+/// A prepared zstd decompression dictionary.
+type Ddict = zstd::dict::DecoderDictionary<'static>;
+
+fn zstd_unpack(data: &[u8], dict: Option<&Ddict>) -> Option<Vec<u8>> {
     match dict {
-        Some(d) => zstd::bulk::Decompressor::with_dictionary(d)
+        Some(d) => zstd::bulk::Decompressor::with_prepared_dictionary(d)
             .and_then(|mut z| z.decompress(data, MAX_UNPACK))
             .ok(),
         None => zstd::bulk::decompress(data, MAX_UNPACK).ok(),
@@ -674,13 +678,8 @@ impl Sender {
                 Arrival::Intact => Some(orig),
                 Arrival::Lost => None,
                 Arrival::Damaged(b) => {
-                    let ok = match self.codec {
-                        Codec::Semzip(_) if !std::ptr::eq(orig, &[][..]) => {
-                            Packet::parse_at(b).is_some() || checked(b).is_some()
-                        }
-                        _ => checked(b).is_some(),
-                    };
-                    if ok {
+                    let _ = orig;
+                    if checked(b).is_some() {
                         t.undetected += 1.0;
                         damaged = true;
                         Some(b.as_slice())
@@ -757,7 +756,7 @@ impl Sender {
                     match s {
                         None => {}
                         Some(b) if b[..] == self.wire[k][..] => sc += self.intact[k],
-                        Some(b) => sc += setup.score_packet(codec, self.dict.as_deref(), k, b),
+                        Some(b) => sc += setup.score_packet(codec, self.dict.as_ref(), k, b),
                     }
                 }
                 sc

@@ -14,6 +14,7 @@ pub mod irsa;
 pub mod lt;
 pub mod measure;
 pub mod noise;
+pub mod packets;
 pub mod spec;
 
 pub use experiment::{Codec, Options, Packing, Report, run};

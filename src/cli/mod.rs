@@ -2,6 +2,7 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod bench;
+mod channel;
 mod corpus;
 mod decode;
 mod demo;
@@ -50,6 +51,8 @@ enum Command {
     Decode(decode::Args),
     /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
     Bench(bench::Args),
+    /// Send texts over a modeled channel: meaning recovered per bit, beside zstd.
+    Channel(channel::Args),
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 1 on
@@ -77,6 +80,7 @@ pub fn main() -> i32 {
         Command::Encode(args) => encode::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Channel(args) => channel::run(args),
     };
     match result {
         Ok(()) => 0,
