@@ -635,9 +635,35 @@ pub struct Trial {
 }
 
 impl Sender {
+    /// Number of source packets.
+    pub fn packets(&self) -> usize {
+        self.wire.len()
+    }
+
     /// Bytes of the source packets.
     pub fn source_bytes(&self) -> u64 {
         self.wire.iter().map(|w| w.len() as u64).sum()
+    }
+
+    /// Scores the source packets marked received (intact); no channel, no protection.
+    pub fn score_received(&self, received: &[bool]) -> Result<Score> {
+        if received.len() != self.wire.len() {
+            return Err(Error::invalid(
+                "the arrival mask does not match the packets",
+            ));
+        }
+        Ok(match self.codec {
+            Codec::ZstdFrame => {
+                self.prefix[received.iter().position(|&r| !r).unwrap_or(received.len())]
+            }
+            _ => {
+                let mut sc = Score::default();
+                for (k, _) in received.iter().enumerate().filter(|(_, r)| **r) {
+                    sc += self.intact[k];
+                }
+                sc
+            }
+        })
     }
 
     /// Sends every packet once over `channel` (seeded) and scores what arrives.
