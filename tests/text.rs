@@ -162,6 +162,7 @@ fn extractors_on_hand_made_strings() {
             "quick",
             "brown",
             "fox",
+            "isn't",
             "jumps",
             "2",
             "lazy",
