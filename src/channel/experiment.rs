@@ -11,12 +11,13 @@ use super::lt::{self, Plan};
 use super::measure::{Reference, Score};
 use super::noise::{self, Arrival};
 use super::spec::{Channel, Protect};
+use crate::codec::FileModel;
 use crate::codec::coder::{self, Skill};
-use crate::codec::stream::{FileModel, SELF_TRAIN_CAPACITY};
 use crate::codec::{Level, Unlearned};
 use crate::ensemble::seeded_rng;
 use crate::model::Model;
 use crate::peel::{Learner, mix64};
+use crate::pipeline::SELF_TRAIN_CAPACITY;
 use crate::text::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use crate::train::{TrainOptions, train_texts};
 use crate::{Error, Result};
@@ -179,7 +180,7 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
             let ext = bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                 .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?;
             let bits = 8 * (ext.len() + coder::encode_codebook(&m.codebook).len()) as u64;
-            (FileModel::shared(&m), bits)
+            (FileModel::embed(&m)?, bits)
         }
     };
     let reference = Reference::new(texts, &fm.extractor);
