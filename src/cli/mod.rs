@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod channel;
 mod corpus;
 mod decode;
 mod demo;
@@ -80,6 +81,8 @@ Columns: giant = fraction of skills in the association graph's giant component."
     Completions(meta::CompletionsArgs),
     /// Print the man page (roff).
     Man(meta::ManArgs),
+    /// Send texts over a modeled channel: meaning recovered per bit, beside zstd.
+    Channel(channel::Args),
 }
 
 /// Examples and the exit-code table, under the top-level help.
@@ -146,6 +149,7 @@ pub fn main() -> i32 {
             meta::completions(args, <Cli as clap::CommandFactory>::command())
         }
         Command::Man(args) => meta::man(args, <Cli as clap::CommandFactory>::command()),
+        Command::Channel(args) => channel::run(args),
     };
     // Whatever the command printed must reach stdout: a full disk is a failure.
     let flushed = std::io::Write::flush(&mut std::io::stdout())
