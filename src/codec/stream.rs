@@ -127,7 +127,7 @@ impl FileModel {
             codebook: model.codebook.clone(),
             fingerprint: model.fingerprint(),
             embedded: false,
-            ctx: CoderContext::new(&model.codebook, &model.associations),
+            ctx: CoderContext::new(&model.codebook, &model.associations).with_prime(&model.prime),
         }
     }
 
