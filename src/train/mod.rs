@@ -221,7 +221,10 @@ impl GraphBuilder {
             interner: HashMap::with_hasher(Xxh3Builder::new()),
             train_rows: RowsBuilder::new(),
             heldout_rows: RowsBuilder::new(),
-            prime: prime::PrimeSampler::new(prime::PRIME_BYTES, prime::separator(opts.segmentation)),
+            prime: prime::PrimeSampler::new(
+                prime::PRIME_BYTES,
+                prime::separator(opts.segmentation),
+            ),
         }
     }
 

@@ -113,8 +113,16 @@ mod tests {
         assert!(text.starts_with("line 0 "));
         // Later parts of the corpus are represented too.
         assert!(text.contains("line 1"));
-        assert!(text.lines().any(|l| l.starts_with("line 1") && l.len() > 40));
-        let last: u32 = text.lines().last().unwrap()[5..].split(' ').next().unwrap().parse().unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("line 1") && l.len() > 40)
+        );
+        let last: u32 = text.lines().last().unwrap()[5..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(last > 10_000, "{last}");
     }
 }

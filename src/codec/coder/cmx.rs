@@ -12,7 +12,7 @@ use super::cm::{squash, stretch_table};
 use super::models::mix;
 
 /// Hashed context inputs.
-const ORDERS: usize = 8;
+const ORDERS: usize = 10;
 /// Mixer inputs: the contexts, the match model (two), a bias.
 const INPUTS: usize = ORDERS + 3;
 /// Entries of a slot: a check tag, then the 15 nodes of a nibble's binary tree.
@@ -34,7 +34,7 @@ const RATE: [i32; 16] = {
 };
 
 /// Most counts a node keeps (its slowest rate is 1 / (LIMIT + 1.5)).
-const LIMIT: u16 = 14;
+const LIMIT: u16 = 12;
 
 /// Fixed tables shared by every model (stretch, squash).
 struct Tables {
@@ -106,7 +106,12 @@ pub struct Cm {
     st: [i32; INPUTS],
     w: Vec<i32>,
     wset: usize,
+    w2: Vec<i32>,
+    wset2: usize,
     pmix: i32,
+    pmix1: i32,
+    pmix2: i32,
+    apm3: Apm,
     apm1: Apm,
     apm2: Apm,
     /// Bytes seen (the prime, then the data).
@@ -145,7 +150,12 @@ impl Cm {
             st: [0; INPUTS],
             w: vec![(1 << 16) / 4; INPUTS * 256 * 4],
             wset: 0,
+            w2: vec![(1 << 16) / 4; INPUTS * 8 * 8 * 2],
+            wset2: 0,
             pmix: 2048,
+            pmix1: 2048,
+            pmix2: 2048,
+            apm3: Apm::new(1 << 16, 7),
             apm1: Apm::new(256, 7),
             apm2: Apm::new(1 << 16, 7),
             hist: Vec::new(),
@@ -232,9 +242,11 @@ impl Cm {
             mix(c4 & 0xffff, 3),
             mix(c4 & 0xff_ffff, 4),
             mix(c4 & 0xffff_ffff, 5),
-            mix(c4 & 0xffff_ffff_ffff, 6),
-            mix(mix(self.word, self.word1), 7 + (c1 << 8)),
-            mix(mix(above, self.col.min(80)), 8 + (c1 << 12)),
+            mix(c4 & 0xff_ffff_ffff, 6),
+            mix(c4 & 0xffff_ffff_ffff, 7),
+            mix(mix(self.word, self.word1), 8 + (c1 << 8)),
+            mix(self.word, 9 + (c1 << 8)),
+            mix(mix(above, self.col.min(80)), 10 + (c1 << 12)),
         ];
         let _ = self.word2;
         for i in 0..ORDERS {
@@ -275,18 +287,36 @@ impl Cm {
             3
         };
         self.wset = (mset * 256 + self.c0 as usize) * INPUTS;
+        // Second weight set: by how many of the orders 2-7 have seen this node
+        // (how deep a PPM would go) and the bit position.
+        let nidx = nibble_node(self.c0, self.bitpos);
+        let mut seen = 0;
+        for i in 2..8 {
+            seen += usize::from(self.t[self.base[i] + nidx] & 15 != 0);
+        }
+        self.wset2 =
+            ((seen.min(7) * 8 + self.bitpos as usize) * 2 + usize::from(mset > 0)) * INPUTS;
         let w = &self.w[self.wset..self.wset + INPUTS];
+        let w2 = &self.w2[self.wset2..self.wset2 + INPUTS];
         let mut dot: i64 = 0;
+        let mut dot2: i64 = 0;
         for i in 0..INPUTS {
             dot += w[i] as i64 * self.st[i] as i64;
+            dot2 += w2[i] as i64 * self.st[i] as i64;
         }
-        let p = sq(tb, (dot >> 16) as i32).clamp(1, 4095);
+        let d1 = ((dot >> 16) as i32).clamp(-2047, 2047);
+        let d2 = ((dot2 >> 16) as i32).clamp(-2047, 2047);
+        self.pmix1 = sq(tb, d1).clamp(1, 4095);
+        self.pmix2 = sq(tb, d2).clamp(1, 4095);
+        let p = sq(tb, (d1 + d2) >> 1).clamp(1, 4095);
         self.pmix = p;
         let c1 = (self.c4 & 0xff) as usize;
         let p1 = self.apm1.p(tb, p, self.c0 as usize);
         let h2 = ((self.c0 as usize) | (c1 << 8)) & 0xffff;
         let p2 = self.apm2.p(tb, p, h2);
-        ((2 * p + p1 + p2 * 1 + 2) >> 2).clamp(1, 4095) as u32
+        let h3 = (mix(self.c4 & 0xffff, self.c0 as u64) as usize) & 0xffff;
+        let p3 = self.apm3.p(tb, p, h3);
+        ((2 * p + p1 + 2 * p2 + 3 * p3 + 4) >> 3).clamp(1, 4095) as u32
     }
 
     /// Learns the coded bit and moves to the next decision.
@@ -301,13 +331,19 @@ impl Cm {
             let np = (p + (((target - p) * RATE[n as usize]) >> 16)).clamp(1, 4095);
             *e = ((np as u16) << 4) | (n + u16::from(n < LIMIT));
         }
-        let err = ((bit as i32) << 12) - self.pmix;
+        let err = ((bit as i32) << 12) - self.pmix1;
         let w = &mut self.w[self.wset..self.wset + INPUTS];
         for i in 0..INPUTS {
-            w[i] += (self.st[i] * err * 3) >> 10;
+            w[i] += (self.st[i] * err) >> 11;
+        }
+        let err = ((bit as i32) << 12) - self.pmix2;
+        let w = &mut self.w2[self.wset2..self.wset2 + INPUTS];
+        for i in 0..INPUTS {
+            w[i] += (self.st[i] * err) >> 11;
         }
         self.apm1.update(bit);
         self.apm2.update(bit);
+        self.apm3.update(bit);
         if self.mlen > 0 && self.mok {
             let e = &mut self.msm[self.msm_i];
             let target = if bit == 1 { 65535 } else { 0 };

@@ -130,7 +130,10 @@ impl CoderContext {
         }
         let found = {
             let cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
-            cache.iter().find(|(k, _)| *k == sizes).map(|(_, s)| s.clone())
+            cache
+                .iter()
+                .find(|(k, _)| *k == sizes)
+                .map(|(_, s)| s.clone())
         };
         let state = match found {
             Some(s) => s,
