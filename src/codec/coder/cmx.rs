@@ -112,6 +112,7 @@ pub struct Cm {
     pmix1: i32,
     pmix2: i32,
     apm3: Apm,
+    apm_mask: usize,
     apm1: Apm,
     apm2: Apm,
     /// Bytes seen (the prime, then the data).
@@ -135,8 +136,8 @@ pub struct Cm {
 }
 
 impl Cm {
-    /// A fresh state with 2^`slot_bits` slots and a match index of 2^`match_bits`.
-    pub fn new(slot_bits: u32, match_bits: u32) -> Self {
+    /// A fresh state of the given sizes ([`Cm::sizes_for`]).
+    pub fn new((slot_bits, match_bits, apm_bits): (u32, u32, u32)) -> Self {
         let slots = 1usize << slot_bits;
         let mut t = vec![2048u16 << 4; slots * SLOT];
         for s in 0..slots {
@@ -155,9 +156,10 @@ impl Cm {
             pmix: 2048,
             pmix1: 2048,
             pmix2: 2048,
-            apm3: Apm::new(1 << 16, 7),
+            apm3: Apm::new(1 << apm_bits, 7),
             apm1: Apm::new(256, 7),
-            apm2: Apm::new(1 << 16, 7),
+            apm2: Apm::new(1 << apm_bits, 7),
+            apm_mask: (1 << apm_bits) - 1,
             hist: Vec::new(),
             mtab: vec![0; 1 << match_bits],
             mptr: 0,
@@ -180,10 +182,13 @@ impl Cm {
     }
 
     /// Table sizes for coding `n` bytes (prime included): bounded memory per packet.
-    pub fn sizes_for(n: usize) -> (u32, u32) {
-        let slot_bits = ((n.max(1) * 4).next_power_of_two().ilog2()).clamp(12, 20);
-        let match_bits = ((n.max(1)).next_power_of_two().ilog2()).clamp(10, 22);
-        (slot_bits, match_bits)
+    pub fn sizes_for(n: usize) -> (u32, u32, u32) {
+        let lg = n.max(1).next_power_of_two().ilog2();
+        (
+            (lg + 2).clamp(10, 20),
+            lg.clamp(10, 22),
+            (lg + 2).clamp(10, 16),
+        )
     }
 
     /// Learns from `text` as if it had been coded (priming).
@@ -312,9 +317,9 @@ impl Cm {
         self.pmix = p;
         let c1 = (self.c4 & 0xff) as usize;
         let p1 = self.apm1.p(tb, p, self.c0 as usize);
-        let h2 = ((self.c0 as usize) | (c1 << 8)) & 0xffff;
+        let h2 = ((self.c0 as usize) | (c1 << 8)) & self.apm_mask;
         let p2 = self.apm2.p(tb, p, h2);
-        let h3 = (mix(self.c4 & 0xffff, self.c0 as u64) as usize) & 0xffff;
+        let h3 = (mix(self.c4 & 0xffff, self.c0 as u64) as usize) & self.apm_mask;
         let p3 = self.apm3.p(tb, p, h3);
         ((2 * p + p1 + 2 * p2 + 3 * p3 + 4) >> 3).clamp(1, 4095) as u32
     }
@@ -481,8 +486,7 @@ mod tests {
     use super::*;
 
     fn round_trip(prime: &[u8], data: &[u8]) -> usize {
-        let (sb, mb) = Cm::sizes_for(prime.len() + data.len());
-        let mut st = Cm::new(sb, mb);
+        let mut st = Cm::new(Cm::sizes_for(prime.len() + data.len()));
         st.prime(prime);
         let coded = encode(st.clone(), data);
         assert_eq!(decode(st, &coded, data.len()), data);
@@ -509,12 +513,12 @@ mod tests {
             return;
         };
         let data = std::fs::read(path).unwrap();
-        let (sb, mb) = Cm::sizes_for(data.len());
+        let sz = Cm::sizes_for(data.len());
         let t = std::time::Instant::now();
-        let coded = encode(Cm::new(sb, mb), &data);
+        let coded = encode(Cm::new(sz), &data);
         let te = t.elapsed();
         let t = std::time::Instant::now();
-        let back = decode(Cm::new(sb, mb), &coded, data.len());
+        let back = decode(Cm::new(sz), &coded, data.len());
         let td = t.elapsed();
         assert!(back == data);
         println!(

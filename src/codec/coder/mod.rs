@@ -70,7 +70,7 @@ pub struct CoderContext {
     /// Text the exact level's context-mixing models learn from before each packet.
     prime: Vec<u8>,
     /// Primed states by table sizes, built once and cloned per packet.
-    primed: std::sync::Mutex<Vec<((u32, u32), std::sync::Arc<cmx::Cm>)>>,
+    primed: std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<cmx::Cm>)>>,
 }
 
 impl CoderContext {
@@ -126,7 +126,7 @@ impl CoderContext {
     fn exact_state(&self, n: usize) -> cmx::Cm {
         let sizes = cmx::Cm::sizes_for(self.prime.len() + n);
         if self.prime.is_empty() {
-            return cmx::Cm::new(sizes.0, sizes.1);
+            return cmx::Cm::new(sizes);
         }
         let found = {
             let cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,7 +138,7 @@ impl CoderContext {
         let state = match found {
             Some(s) => s,
             None => {
-                let mut s = cmx::Cm::new(sizes.0, sizes.1);
+                let mut s = cmx::Cm::new(sizes);
                 s.prime(&self.prime);
                 let s = std::sync::Arc::new(s);
                 let mut cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
