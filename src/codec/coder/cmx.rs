@@ -27,7 +27,7 @@ const RATE: [i32; 16] = {
     let mut r = [0i32; 16];
     let mut i = 0;
     while i < 16 {
-        r[i] = (65536 * 2 / (2 * i as i32 + 3)) as i32;
+        r[i] = 65536 * 2 / (2 * i as i32 + 3);
         i += 1;
     }
     r
@@ -185,8 +185,8 @@ impl Cm {
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
         let lg = n.max(1).next_power_of_two().ilog2();
         (
-            (lg + 2).clamp(10, 20),
-            lg.clamp(10, 22),
+            (lg + 2).clamp(10, 22),
+            lg.clamp(10, 24),
             (lg + 2).clamp(10, 16),
         )
     }
@@ -338,13 +338,13 @@ impl Cm {
         }
         let err = ((bit as i32) << 12) - self.pmix1;
         let w = &mut self.w[self.wset..self.wset + INPUTS];
-        for i in 0..INPUTS {
-            w[i] += (self.st[i] * err) >> 11;
+        for (w, &st) in w.iter_mut().zip(&self.st) {
+            *w += (st * err) >> 11;
         }
         let err = ((bit as i32) << 12) - self.pmix2;
         let w = &mut self.w2[self.wset2..self.wset2 + INPUTS];
-        for i in 0..INPUTS {
-            w[i] += (self.st[i] * err) >> 11;
+        for (w, &st) in w.iter_mut().zip(&self.st) {
+            *w += (st * err) >> 11;
         }
         self.apm1.update(bit);
         self.apm2.update(bit);

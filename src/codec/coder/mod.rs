@@ -47,6 +47,9 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
+/// A primed state of the exact level's models, by the table sizes it was built for.
+type PrimedState = ((u32, u32, u32), std::sync::Arc<cmx::Cm>);
+
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
 
@@ -70,7 +73,7 @@ pub struct CoderContext {
     /// Text the exact level's context-mixing models learn from before each packet.
     prime: Vec<u8>,
     /// Primed states by table sizes, built once and cloned per packet.
-    primed: std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<cmx::Cm>)>>,
+    primed: std::sync::Mutex<Vec<PrimedState>>,
 }
 
 impl CoderContext {
