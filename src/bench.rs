@@ -4,9 +4,10 @@
 pub mod peers;
 
 use crate::Error;
-use crate::codec::stream::{Decoded, Decoder, EncodeOptions, encode};
+use crate::codec::{Decoded, Decoder, EncodeOptions};
 use crate::codec::{Level, Unlearned};
 use crate::model::Model;
+use crate::pipeline::{EmbedOptions, encode};
 use crate::text::extract::Extractor;
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use serde::Serialize;
@@ -97,7 +98,15 @@ pub fn bench_file(
         for _ in 0..runs {
             sz.clear();
             let t0 = Instant::now();
-            let s = encode(&data[..], &name, &mut sz, "<memory>", model, &opts)?;
+            let s = encode(
+                &data[..],
+                &name,
+                &mut sz,
+                "<memory>",
+                model,
+                &opts,
+                &EmbedOptions::default(),
+            )?;
             enc_times.push(t0.elapsed().as_secs_f64());
             stats = Some(s);
         }
@@ -350,10 +359,11 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
     let mut sizes = Vec::new();
     'files: for f in files {
         if f.is_dir() {
-            return Err(Error::invalid(format!(
-                "--dict-corpus {}: is a directory; give the corpus files",
-                f.display()
-            )));
+            return Err(Error::parameter(
+                "dict_corpus",
+                f.display(),
+                "is a directory: give the corpus files",
+            ));
         }
         let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
         for t in Segmenter::new(&data[..], seg, DEFAULT_MAX_TEXT_BYTES) {
@@ -367,8 +377,8 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
         }
     }
     zstd::dict::from_continuous(&sample, &sizes, DICT_BYTES).map_err(|e| {
-        Error::invalid(format!(
-            "cannot train a zstd dictionary on --dict-corpus ({} texts): {e}",
+        Error::Zstd(format!(
+            "cannot train a dictionary on the dictionary corpus ({} texts): {e}",
             sizes.len()
         ))
     })

@@ -1,11 +1,12 @@
 //! `semzip encode`: a file (or stdin) to a `.sz` file (or stdout).
 
+use super::progress::ProgressReader;
 use crate::Error;
-use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std, open_input};
+use crate::codec::io::{AtomicOutput, display_name, input_len, is_std, open_input};
 use crate::codec::packet::DEFAULT_PACKET_BYTES;
-use crate::codec::stream::DEFAULT_TRAIN_BYTES;
-use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned, encode};
+use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned};
 use crate::model::Model;
+use crate::pipeline::{DEFAULT_TRAIN_BYTES, EmbedOptions, encode};
 use crate::text::segment::Segmentation;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -70,16 +71,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         unlearned: args.unlearned,
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
+    };
+    let embed = EmbedOptions {
         train_bytes: args.train_bytes,
         learner: args
             .learner
-            .unwrap_or_else(|| EncodeOptions::default().learner),
+            .unwrap_or_else(|| EmbedOptions::default().learner),
     };
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
+    let out_name = out.name().to_string();
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "encoding");
-    let stats = match encode(input, &in_name, &mut out, &out_name, model.as_ref(), &opts) {
-        Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
+    let stats = match encode(
+        input,
+        &in_name,
+        &mut out,
+        &out_name,
+        model.as_ref(),
+        &opts,
+        &embed,
+    ) {
+        Err(e) if e.is_broken_pipe() => return Ok(()),
         other => other?,
     };
     out.commit()?;

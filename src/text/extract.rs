@@ -8,7 +8,8 @@
 //! symbols, `_`, `-`, whitespace) separates words and is dropped; digits count as
 //! words (`3.14` gives `3` and `14`). The word kinds use no model: their skills are
 //! the pre-tokenizer's output (`words-nostop` then drops the stop words of
-//! [`STOP_WORDS`], a copy of which is saved with the extractor).
+//! [`STOP_WORDS`], a copy of which is saved with the extractor; negations and
+//! the other [`MEANING_WORDS`](crate::text::MEANING_WORDS) are kept as skills).
 //! `bpe:VOCAB` learns a BPE model (tokenizers' `BpeTrainer`, no unknown token:
 //! characters never seen in training give no skill) over those same words, and its
 //! skills are the BPE tokens. `tokenizer:FILE.json` runs any Hugging Face tokenizer
@@ -562,6 +563,20 @@ mod tests {
                 .pipeline_json()
                 .contains("because")
         );
+    }
+
+    #[test]
+    fn nostop_keeps_words_that_change_meaning() {
+        let e = Extractor::words(true).unwrap();
+        assert_eq!(
+            e.skills("States should NOT allow patents, nor can't they, without a vote"),
+            [
+                "states", "not", "allow", "patents", "nor", "can't", "without", "vote"
+            ]
+        );
+        for w in crate::text::MEANING_WORDS {
+            assert_eq!(e.skills(w), [*w]);
+        }
     }
 
     #[test]

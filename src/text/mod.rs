@@ -14,5 +14,5 @@ pub mod synth;
 
 pub use extract::{Extractor, ExtractorSpec};
 pub use segment::{DEFAULT_MAX_TEXT_BYTES, SegmentStats, Segmentation, Segmenter};
-pub use stopwords::{STOP_WORDS, is_stop_word};
+pub use stopwords::{MEANING_WORDS, STOP_WORDS, is_stop_word};
 pub use synth::{SynthCorpus, SynthSpec, skill_name, synthesize, write_synth};

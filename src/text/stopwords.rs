@@ -2,6 +2,46 @@
 //! skills: the `words-nostop` extractor drops them and the synthetic language
 //! inserts them between skills. The list is our own (sorted, lower case, straight
 //! apostrophes), written for this project.
+//!
+//! Function words that change what a text means are NOT stop words: they are kept
+//! as skills ([`MEANING_WORDS`]: negations, `without`, the `n't` contractions).
+//! Dropping them would decode "states should not allow patents" as "states allow
+//! patents" and still score it perfect.
+
+/// Function words kept as skills because they change meaning (negation and
+/// exclusion), sorted; never in [`STOP_WORDS`].
+pub const MEANING_WORDS: &[&str] = &[
+    "ain't",
+    "aren't",
+    "can't",
+    "cannot",
+    "couldn't",
+    "didn't",
+    "doesn't",
+    "don't",
+    "hadn't",
+    "hasn't",
+    "haven't",
+    "isn't",
+    "mightn't",
+    "mustn't",
+    "neither",
+    "never",
+    "no",
+    "nobody",
+    "none",
+    "nor",
+    "not",
+    "nothing",
+    "nowhere",
+    "shan't",
+    "shouldn't",
+    "wasn't",
+    "weren't",
+    "without",
+    "won't",
+    "wouldn't",
+];
 
 /// Our English stop words, sorted (byte order) so lookups can bisect.
 pub const STOP_WORDS: &[&str] = &[
@@ -23,7 +63,6 @@ pub const STOP_WORDS: &[&str] = &[
     "another",
     "any",
     "are",
-    "aren't",
     "around",
     "as",
     "at",
@@ -38,17 +77,11 @@ pub const STOP_WORDS: &[&str] = &[
     "but",
     "by",
     "can",
-    "can't",
-    "cannot",
     "could",
-    "couldn't",
     "did",
-    "didn't",
     "do",
     "does",
-    "doesn't",
     "doing",
-    "don't",
     "down",
     "during",
     "each",
@@ -82,7 +115,6 @@ pub const STOP_WORDS: &[&str] = &[
     "in",
     "into",
     "is",
-    "isn't",
     "it",
     "it's",
     "its",
@@ -101,11 +133,6 @@ pub const STOP_WORDS: &[&str] = &[
     "must",
     "my",
     "myself",
-    "neither",
-    "never",
-    "no",
-    "nor",
-    "not",
     "now",
     "of",
     "off",
@@ -161,7 +188,6 @@ pub const STOP_WORDS: &[&str] = &[
     "us",
     "very",
     "was",
-    "wasn't",
     "we",
     "were",
     "what",
@@ -177,8 +203,6 @@ pub const STOP_WORDS: &[&str] = &[
     "will",
     "with",
     "within",
-    "without",
-    "won't",
     "would",
     "yet",
     "you",
@@ -207,6 +231,19 @@ mod tests {
                 "{w}"
             );
         }
+    }
+
+    #[test]
+    fn meaning_words_are_never_stop_words() {
+        assert!(MEANING_WORDS.windows(2).all(|w| w[0] < w[1]), "not sorted");
+        for w in MEANING_WORDS {
+            assert!(
+                !is_stop_word(w),
+                "{w} changes meaning: it must stay a skill"
+            );
+        }
+        // Every n't contraction is a negation.
+        assert!(STOP_WORDS.iter().all(|w| !w.ends_with("n't")));
     }
 
     #[test]
