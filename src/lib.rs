@@ -34,6 +34,7 @@ pub mod output;
 pub mod peel;
 pub mod pipeline;
 pub mod progress;
+pub mod seed;
 pub mod report;
 pub mod text;
 pub mod theory;

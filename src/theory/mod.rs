@@ -11,9 +11,11 @@
 //! - [`sweep`]: the one parser of ratio sweeps.
 
 // emergence, simulate: theory-sim
+pub mod class_file;
 pub mod classes;
 pub mod de;
 pub mod emergence;
+pub mod finite;
 pub mod hierarchy;
 pub(crate) mod kernel;
 pub mod law;
