@@ -202,7 +202,7 @@ fn run_finite(args: &Args) -> anyhow::Result<()> {
             ))),
         })
         .collect::<Result<Vec<_>>>()?;
-    let bar = crate::report::bar(
+    let bar = super::progress::bar(
         (ratios.len() * sizes.len() * setup.trials) as u64,
         "finite length",
     );
