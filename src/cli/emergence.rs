@@ -425,6 +425,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let setup = args.sim.setup()?;
     let ratios = parse_ratio_sweep(&args.ratio)?;
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
+    }
     let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "emergence");
     let curve = emergence_curve(&setup, &ratios, &|| bar.inc(1))?;
     bar.finish_and_clear();

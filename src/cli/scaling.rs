@@ -56,6 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into());
         }
     };
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
+    }
     let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "scaling");
     let curve = scaling_curve(&setup, &ratios, None, &|| bar.inc(1))?;
     bar.finish_and_clear();

@@ -17,6 +17,10 @@
 //!
 //! The learner's kernel `Σ_j P[·= j] (1 - p_{j+1})` lives in `theory::kernel`; the
 //! degree laws' generating functions in [`DegreeDistribution`] (one home each).
+//!
+//! For every table, `Σ_j P[Bin(k-1,x)=j] p_{j+1}` is exactly what [`crate::peel`]
+//! simulates: one draw per (text, skill), judged at the count of the text's other
+//! skills that are unlearned without it.
 
 use super::kernel::Kernel;
 use crate::ensemble::{DegreeDistribution, DegreeSpec, Ensemble, Popularity, zipf_weights};
