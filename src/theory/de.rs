@@ -32,7 +32,9 @@ use serde::{Serialize, Serializer};
 pub const MAX_ROUNDS: usize = 100_000;
 /// Convergence: |x_{l+1} - x_l| below this ends the iteration.
 pub const CONVERGENCE: f64 = 1e-13;
-/// An edge-unlearned probability x below this counts as "learning completes" (x = 0).
+/// The stated floor: an edge-unlearned probability x below this, once the fixed-point
+/// check confirms that DE heads to 0 from it, is reported as exactly x = 0 (and ε as
+/// its exact limit), never as the residue of a stopped iteration such as 1e-50.
 pub const COMPLETE: f64 = 1e-10;
 /// Relative width of the bins that compress a Poisson mixture (means within 0.5%
 /// share one bin at their average: the error is second order, below 1e-6 relative).
@@ -443,8 +445,12 @@ impl Prepared {
     /// fixed-point check of [`Engine::heads_to_zero`] over the whole of (0, x_0], with
     /// no iteration (so no slow passage near the threshold can mislead it).
     pub fn completes(&self, r: f64, delta: f64) -> bool {
-        let prep = self.with_delta(delta);
-        let e = prep.at(r);
+        self.with_delta(delta).completes_as_is(r)
+    }
+
+    /// [`Self::completes`] with each component's own δ.
+    pub fn completes_as_is(&self, r: f64) -> bool {
+        let e = self.at(r);
         let x0 = e.start();
         x0 <= 0.0 || e.heads_to_zero(x0)
     }

@@ -11,9 +11,7 @@
 //! δ = ε_f (fine-tuning from the foundation) or δ = 1 (training from scratch), domain
 //! skills with δ = 1. The saving is how much less domain data the foundation needs.
 
-use super::de::{
-    COMPLETE, Comp, DeParams, MAX_ROUNDS, Prepared, TextSide, density_evolution, table,
-};
+use super::de::{Comp, DeParams, MAX_ROUNDS, Prepared, TextSide, density_evolution, table};
 use super::kernel::Kernel;
 use super::threshold::smallest_ratio;
 use crate::ensemble::DegreeSpec;
@@ -164,11 +162,8 @@ impl Hierarchy {
         let prep = self.domain_prep(general_unknown);
         let a = self.general_per_domain;
         if self.has_threshold() {
-            smallest_ratio(
-                |r| run_domain(&prep, a, r, true).edge_unlearned < COMPLETE,
-                1e-5,
-                false,
-            )
+            // The engine's ratio is texts per skill of either class.
+            smallest_ratio(|r| prep.completes_as_is(r / (1.0 + a)), 1e-7, true)
         } else {
             let floor = self.domain_degrees.distribution().prob(0);
             smallest_ratio(

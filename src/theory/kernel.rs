@@ -107,8 +107,24 @@ impl Kernel {
             // p_{j+1} for j in [a - 1, b - 1].
             s += (1.0 - p) * range_sum(d, a - 1, b - 1);
         }
-        s + range_sum(d, self.len, usize::MAX)
+        s + upper_tail(d, self.len)
     }
+}
+
+/// `P[J >= a]`: by its complement when the mode lies above `a` (a short sum of
+/// falling terms instead of O(√mean) terms around the mode; the result is then
+/// above 1/2, so the subtraction loses nothing).
+fn upper_tail(d: &dyn Pmf, a: usize) -> f64 {
+    if a == 0 {
+        return 1.0;
+    }
+    if a <= d.mode() {
+        let below = range_sum(d, 0, a - 1);
+        if below <= 0.5 {
+            return 1.0 - below;
+        }
+    }
+    range_sum(d, a, usize::MAX)
 }
 
 /// A unimodal pmf on 0..=max.

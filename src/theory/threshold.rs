@@ -7,7 +7,7 @@
 //! value), checked by `Engine::heads_to_zero` in the DE engine. Searches are bisections
 //! to a relative tolerance on R, ending at f64 resolution at the latest.
 
-use super::de::{DeParams, Prepared, density_evolution};
+use super::de::{DeParams, Prepared};
 use serde::Serialize;
 use std::fmt;
 
@@ -325,8 +325,16 @@ pub fn no_threshold_reason(p: &DeParams) -> Vec<NoThreshold> {
     if p1 < 1.0 {
         why.push(NoThreshold::FirstProbBelowOne { p1 });
     }
-    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
-    if p.unknown_fraction > 0.0 && far.unlearned >= p.unknown_fraction * (1.0 - 1e-12) {
+    // With every skill unknown, a text of degree k starts learning with p_k: nothing
+    // starts when p_k = 0 for every text degree (Poisson texts have all degrees).
+    let starts = match &prep.text {
+        super::de::TextSide::Table(d) if d.poisson_mean().is_none() => d
+            .terms()
+            .iter()
+            .any(|&(k, _)| prep.kernel.p(k as usize) > 0.0),
+        _ => true,
+    };
+    if p.unknown_fraction >= 1.0 && !starts {
         why.push(NoThreshold::NothingStarts {
             max_novel: p.learner.max_novel(),
         });
