@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod channel;
 pub mod codec;
 pub mod ensemble;
 pub mod error;
