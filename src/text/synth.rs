@@ -8,12 +8,10 @@
 //! full stop ends the text. Pseudo-words are never stop words, so the
 //! `words-nostop` extractor recovers exactly the true skill set of every text.
 
-use crate::ensemble::{DegreeSpec, MAX_NODES, Popularity, SeededRng, seeded_rng, zipf_weights};
+use crate::ensemble::{DegreeSpec, MAX_NODES, Popularity, SeededRng, SkillPicker, seeded_rng};
 use crate::text::stopwords::STOP_WORDS;
 use crate::{Error, Result};
 use rand::Rng;
-use rand::distr::Distribution;
-use rand::distr::weighted::WeightedIndex;
 use rand::seq::SliceRandom;
 use std::io::Write;
 
@@ -78,22 +76,15 @@ pub fn skill_name(i: u32) -> String {
     s
 }
 
-/// Picks skills for a text.
-enum Picker {
-    Uniform(u32),
-    Weighted(WeightedIndex<f64>),
-}
-
 /// Draws texts one at a time (the same sequence for the same spec).
 struct Generator {
     rng: SeededRng,
     degrees: crate::ensemble::DegreeDistribution,
-    picker: Picker,
+    /// The text-driven ensemble's own skill sampler.
+    picker: SkillPicker,
     n: usize,
     glue: bool,
     order: Vec<u32>,
-    /// Membership of the text being drawn, for large degrees.
-    chosen: std::collections::HashSet<u32>,
 }
 
 impl Generator {
@@ -122,14 +113,8 @@ impl Generator {
                  use at most {MAX_ZIPF_SKILLS} skills, or uniform popularity"
             )));
         }
-        let picker = match spec.popularity {
-            Popularity::Uniform => Picker::Uniform(n as u32),
-            Popularity::Zipf(s) => {
-                Picker::Weighted(WeightedIndex::new(zipf_weights(n, s)).map_err(|e| {
-                    Error::invalid(format!("synthetic corpus: zipf:{s} over {n} skills: {e}"))
-                })?)
-            }
-        };
+        let picker = SkillPicker::new(n, spec.popularity)
+            .map_err(|e| Error::invalid(format!("synthetic corpus: {e}")))?;
         Ok(Generator {
             rng: seeded_rng(spec.seed),
             degrees,
@@ -137,45 +122,13 @@ impl Generator {
             n,
             glue: spec.glue,
             order: Vec::new(),
-            chosen: std::collections::HashSet::new(),
         })
-    }
-
-    fn draw(&mut self) -> u32 {
-        match &self.picker {
-            Picker::Uniform(n) => self.rng.random_range(0..*n),
-            Picker::Weighted(w) => w.sample(&mut self.rng) as u32,
-        }
     }
 
     /// Writes the next text into `line` and its sorted skill ids into `truth`.
     fn next_text(&mut self, line: &mut String, truth: &mut Vec<u32>) {
         let k = (self.degrees.sample(&mut self.rng) as usize).clamp(1, self.n);
-        truth.clear();
-        // Rejection picks distinct skills; a capped number of tries keeps heavy
-        // Zipf tails with k near N from looping: the rest are the most popular left.
-        // Small texts check membership by scanning, large ones with a set.
-        let large = k > 32;
-        self.chosen.clear();
-        let mut tries = 0usize;
-        let mut next = 0u32;
-        while truth.len() < k {
-            let s = if tries < 64 * k + 64 {
-                tries += 1;
-                self.draw()
-            } else {
-                next += 1;
-                next - 1
-            };
-            let fresh = if large {
-                self.chosen.insert(s)
-            } else {
-                !truth.contains(&s)
-            };
-            if fresh {
-                truth.push(s);
-            }
-        }
+        self.picker.pick(k, &mut self.rng, truth);
         self.order.clear();
         self.order.extend_from_slice(truth);
         self.order.shuffle(&mut self.rng);
