@@ -356,10 +356,11 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
     let mut sizes = Vec::new();
     'files: for f in files {
         if f.is_dir() {
-            return Err(Error::invalid(format!(
-                "--dict-corpus {}: is a directory; give the corpus files",
-                f.display()
-            )));
+            return Err(Error::parameter(
+                "dict_corpus",
+                f.display(),
+                "is a directory: give the corpus files",
+            ));
         }
         let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
         for t in Segmenter::new(&data[..], seg, DEFAULT_MAX_TEXT_BYTES) {
@@ -373,8 +374,8 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
         }
     }
     zstd::dict::from_continuous(&sample, &sizes, DICT_BYTES).map_err(|e| {
-        Error::invalid(format!(
-            "cannot train a zstd dictionary on --dict-corpus ({} texts): {e}",
+        Error::Zstd(format!(
+            "cannot train a dictionary on the dictionary corpus ({} texts): {e}",
             sizes.len()
         ))
     })

@@ -1,7 +1,8 @@
 //! `semzip decode` (also `semzip -d`): a `.sz` file (or stdin) back to text.
 
+use super::progress::ProgressReader;
 use crate::Error;
-use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std};
+use crate::codec::io::{AtomicOutput, display_name, input_len, is_std};
 use crate::codec::{decode, salvage};
 use crate::model::Model;
 use std::ffi::OsString;
@@ -38,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut input = crate::codec::io::open_input(args.input.as_deref())?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
+    let out_name = out.name().to_string();
     if args.salvage {
         let mut data = Vec::new();
         input
@@ -55,22 +56,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 l.offset, l.first_text
             );
         }
+        let summary = format!(
+            "{in_name}: salvaged {} packets, {} texts, {} damaged stretches",
+            rep.packets,
+            rep.texts,
+            rep.lost.len()
+        );
+        if !rep.lost.is_empty() {
+            // Data was lost: a distinct exit code, whatever -q says.
+            return Err(super::Incomplete(format!("{summary}: the output is incomplete")).into());
+        }
         if !args.quiet {
-            eprintln!(
-                "semzip: {in_name}: salvaged {} packets, {} texts, {} damaged stretches",
-                rep.packets,
-                rep.texts,
-                rep.lost.len()
-            );
+            eprintln!("semzip: {summary}");
         }
         return Ok(());
     }
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "decoding");
     let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
-        Err(e) if is_broken_pipe(&e) => return Ok(()),
-        Err(Error::Corrupt(m)) if !m.contains("header") && !m.contains("not a .sz") => {
-            // The library names no flags: the way out is the CLI's to say.
-            return Err(Error::Corrupt(format!("{m}; try --salvage")).into());
+        Err(e) if e.is_broken_pipe() => return Ok(()),
+        Err(e @ Error::Corrupt(_)) => {
+            return Err(anyhow::Error::from(e).context(format!(
+                "{in_name}: damaged (decode --salvage recovers the intact packets)"
+            )));
         }
         other => other?,
     };
@@ -94,10 +101,4 @@ pub fn rewrite_argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         *first = OsString::from("decode");
     }
     v
-}
-
-/// True when the error is a closed stdout pipe (e.g. `semzip -d x.sz | head`): the
-/// reader chose to stop, which is not a failure.
-pub(crate) fn is_broken_pipe(e: &Error) -> bool {
-    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -1,7 +1,8 @@
 //! `semzip encode`: a file (or stdin) to a `.sz` file (or stdout).
 
+use super::progress::ProgressReader;
 use crate::Error;
-use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std, open_input};
+use crate::codec::io::{AtomicOutput, display_name, input_len, is_std, open_input};
 use crate::codec::packet::DEFAULT_PACKET_BYTES;
 use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned};
 use crate::model::Model;
@@ -78,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|| EmbedOptions::default().learner),
     };
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
+    let out_name = out.name().to_string();
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "encoding");
     let stats = match encode(
         input,
@@ -89,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &opts,
         &embed,
     ) {
-        Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
+        Err(e) if e.is_broken_pipe() => return Ok(()),
         other => other?,
     };
     out.commit()?;

@@ -10,6 +10,7 @@ mod encode;
 mod hierarchy;
 mod inspect;
 mod percolation;
+mod progress;
 mod scaling;
 mod threshold;
 mod train;
@@ -52,14 +53,27 @@ enum Command {
     Bench(bench::Args),
 }
 
-/// Runs the command line and returns the process exit code: 0 on success, 1 on
-/// failure, 2 on a usage error.
+/// Exit code of a successful run.
+pub const EXIT_OK: i32 = 0;
+/// Exit code of a failure: bad data, an I/O error, nothing learned.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code of a usage error: a bad flag or value, an output that exists.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code of `decode --salvage` when the output is incomplete (texts were lost).
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+/// Runs the command line and returns the process exit code (see [`EXIT_OK`] and
+/// the constants beside it).
 pub fn main() -> i32 {
     install_panic_hook();
+    if let Err(e) = semzip::output::install_signal_cleanup() {
+        eprintln!("semzip: {e}");
+        return EXIT_FAILURE;
+    }
     let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
             return code;
         }
@@ -78,31 +92,96 @@ pub fn main() -> i32 {
         Command::Decode(args) => decode::run(args),
         Command::Bench(args) => bench::run(args),
     };
-    match result {
-        Ok(()) => 0,
+    // Whatever the command printed must reach stdout: a full disk is a failure.
+    let flushed = std::io::Write::flush(&mut std::io::stdout())
+        .map_err(|e| anyhow::Error::from(semzip::Error::writing("<stdout>", e)));
+    match result.and(flushed) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.downcast_ref::<Incomplete>().is_some() => {
+            eprintln!("semzip: {e}");
+            EXIT_INCOMPLETE
+        }
+        Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => report_error(&e),
+    }
+}
+
+/// A run that finished but whose output misses data (`decode --salvage`).
+#[derive(Debug)]
+pub struct Incomplete(pub String);
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Incomplete {}
+
+/// True when a reader closed our stdout (`semzip ... | head`): it chose to stop.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<semzip::Error>()
+            .is_some_and(|e| e.is_broken_pipe())
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The command-line flag of a library parameter name (`packet_bytes` is
+/// `--packet-bytes`).
+pub fn flag_for(name: &str) -> String {
+    match name {
+        "model" => "-m/--model".to_string(),
+        "output" => "-o/--output".to_string(),
+        _ => format!("--{}", name.replace('_', "-")),
+    }
+}
+
+/// A library error in the command line's words: flags instead of parameter
+/// names, and the flag that would help.
+pub fn render(e: &semzip::Error) -> String {
+    use semzip::Error as E;
+    match e {
+        E::InvalidParameter {
+            name,
+            value,
+            reason,
+        } => format!("invalid {} '{value}': {reason}", flag_for(name)),
+        E::Exists { path } => {
+            format!("{} already exists: use -f to overwrite it", path.display())
+        }
+        E::MissingModel { .. } => format!("{e} with -m MODEL"),
+        E::NothingLearned { .. } => format!(
+            "{e}; use more texts, a larger --capacity, or --allow-empty to write an empty model"
+        ),
+        _ => e.to_string(),
     }
 }
 
 /// Prints an error as one line (with its causes) and picks the exit code.
 fn report_error(e: &anyhow::Error) -> i32 {
-    let mut line = format!("semzip: {e}");
-    for cause in e.chain().skip(1) {
+    let mut line = "semzip".to_string();
+    for cause in e.chain() {
+        let text = match cause.downcast_ref::<semzip::Error>() {
+            Some(err) => render(err),
+            None => cause.to_string(),
+        };
         // Library errors often quote their source already: say each thing once.
-        let cause = cause.to_string();
-        if !line.contains(&cause) {
-            line.push_str(&format!(": {cause}"));
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
         }
     }
     eprintln!("{line}");
-    match e.downcast_ref::<crate::Error>() {
-        Some(err) => err.exit_code(),
-        None => 1,
-    }
+    e.chain()
+        .find_map(|c| c.downcast_ref::<semzip::Error>())
+        .map_or(EXIT_FAILURE, |err| err.exit_code())
 }
 
 /// Replaces Rust's panic message and backtrace by one line. A closed stdout (as in
-/// `semzip inspect MODEL | head`) ends the process quietly, as it does for cat.
+/// `semzip inspect MODEL | head`) ends the process quietly, as it does for cat; a
+/// stdout that cannot be written (a full disk) is a write error, not a bug.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let msg = info
@@ -114,7 +193,14 @@ fn install_panic_hook() {
         if msg.contains("Broken pipe") {
             std::process::exit(141);
         }
+        if let Some(why) = msg.strip_prefix("failed printing to stdout: ") {
+            let why = why.split(" (os error").next().unwrap_or(why);
+            eprintln!("semzip: cannot write <stdout>: {why}");
+            semzip::output::remove_registered_temps();
+            std::process::exit(EXIT_FAILURE);
+        }
         eprintln!("semzip: internal error: {msg} (please report this as a bug)");
+        semzip::output::remove_registered_temps();
         std::process::exit(101);
     }));
 }

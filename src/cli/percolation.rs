@@ -2,7 +2,7 @@
 //! text needs both), its predicted giant component and branching condition, and,
 //! with --simulate, the giant component measured on sampled graphs.
 
-use super::threshold::{Family, ModelArgs, check_ratio};
+use super::threshold::{Family, ModelArgs};
 use crate::Error;
 use crate::ensemble::{DegreeSpec, Ensemble};
 use crate::peel::{peel, random_known};
@@ -58,32 +58,9 @@ struct Output {
     percolation_point: Option<f64>,
 }
 
-/// Parses `R` or `FROM:TO:STEP` into the list of ratios.
+/// Parses `R`, `a,b,c` or `FROM:TO:STEP` into the list of ratios.
 pub fn parse_ratios(spec: &str) -> crate::Result<Vec<f64>> {
-    let bad = |why: &str| Error::invalid(format!("--ratio '{spec}': {why}"));
-    let nums: Vec<f64> = spec
-        .split(':')
-        .map(|t| t.trim().parse::<f64>().map_err(|_| bad("not a number")))
-        .collect::<crate::Result<_>>()?;
-    match nums.as_slice() {
-        [r] => Ok(vec![check_ratio(*r, "--ratio")?]),
-        [from, to, step] => {
-            check_ratio(*from, "--ratio")?;
-            check_ratio(*to, "--ratio")?;
-            if from > to {
-                return Err(bad("FROM is above TO"));
-            }
-            if !(step.is_finite() && *step > 0.0) {
-                return Err(bad("STEP must be positive"));
-            }
-            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if n > 10_000 {
-                return Err(bad("more than 10000 points: raise STEP"));
-            }
-            Ok((0..n).map(|i| from + step * i as f64).collect())
-        }
-        _ => Err(bad("expected R or FROM:TO:STEP")),
-    }
+    crate::theory::sweep::parse_ratios(spec, "ratio")
 }
 
 /// The ensemble the model flags describe, with `n` skills at ratio `r`.

@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into());
         }
     };
-    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "scaling");
+    let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "scaling");
     let curve = scaling_curve(&setup, &ratios, None, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let description = args.sim.describe(&setup);

@@ -5,7 +5,7 @@ use crate::peel::Learner;
 use crate::report::{Plot, Series, Table, to_json_pretty};
 use crate::text::extract::ExtractorSpec;
 use crate::text::segment::Segmentation;
-use crate::train::{DEFAULT_CAPACITY, TrainOptions, TrainReport, train};
+use crate::train::{DEFAULT_CAPACITY, TrainOptions, TrainReport, train_with_progress};
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -101,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scaling_points: args.scaling_points,
         allow_empty: args.allow_empty,
     };
-    let (model, report) = train(&args.corpora, &opts)?;
+    let (model, report) = train_with_progress(&args.corpora, &opts, &super::progress::Bar::new())?;
     model.save(&args.output, args.force)?;
     if let Some(dir) = &args.plot {
         plots(&report, dir)?;

@@ -20,77 +20,21 @@ use crate::{Error, Result};
 use serde::Serialize;
 
 /// Largest ratio a sweep may contain.
-pub const MAX_SWEEP_RATIO: f64 = 1e5;
+pub const MAX_SWEEP_RATIO: f64 = super::sweep::MAX_RATIO;
 /// Most points a sweep may contain.
-pub const MAX_SWEEP_POINTS: usize = 10_000;
+pub const MAX_SWEEP_POINTS: usize = super::sweep::MAX_POINTS;
 /// Tolerance of the threshold search reported beside a curve.
 pub const THRESHOLD_TOL: f64 = 1e-4;
 
-fn check_ratio(r: f64, flag: &str) -> Result<f64> {
-    if !r.is_finite() || r <= 0.0 || r > MAX_SWEEP_RATIO {
-        return Err(Error::invalid(format!(
-            "{flag}: ratio {r} is out of range (texts per skill must be in (0, {MAX_SWEEP_RATIO}])"
-        )));
-    }
-    Ok(r)
-}
-
-/// Parses `FROM:TO:STEP` into the ratios FROM, FROM+STEP, ... up to TO (inclusive,
-/// within rounding). Errors name `--ratio` and say what is wrong.
+/// Parses `FROM:TO:STEP` (or any form [`super::sweep::parse_ratios`] takes) into
+/// ratios; errors name the parameter `ratio`.
 pub fn parse_ratio_sweep(spec: &str) -> Result<Vec<f64>> {
-    let bad = |why: String| Error::invalid(format!("--ratio '{spec}': {why}"));
-    let parts: Vec<&str> = spec.split(':').collect();
-    if parts.len() != 3 {
-        return Err(bad("expected FROM:TO:STEP, e.g. 0.8:1.6:0.05".into()));
-    }
-    let num = |s: &str, what: &str| -> Result<f64> {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| bad(format!("{what} '{s}' is not a number")))
-    };
-    let (from, to, step) = (
-        num(parts[0], "FROM")?,
-        num(parts[1], "TO")?,
-        num(parts[2], "STEP")?,
-    );
-    check_ratio(from, "--ratio")?;
-    check_ratio(to, "--ratio")?;
-    if from > to {
-        return Err(bad(format!("FROM {from} is above TO {to}")));
-    }
-    if !step.is_finite() || step <= 0.0 {
-        return Err(bad(format!("STEP must be positive, got {step}")));
-    }
-    let span = (to - from) / step;
-    if span + 1.0 > MAX_SWEEP_POINTS as f64 {
-        return Err(bad(format!(
-            "more than {MAX_SWEEP_POINTS} points: raise STEP"
-        )));
-    }
-    let count = (span + 1e-9).floor() as usize + 1;
-    // Rounded so that 0.1 steps print as 1.2, not 1.2000000000000002.
-    Ok((0..count)
-        .map(|i| ((from + i as f64 * step) * 1e12).round() / 1e12)
-        .collect())
+    super::sweep::parse_ratios(spec, "ratio")
 }
 
 /// Parses a comma-separated list of ratios `a,b,c` (any order, each in range).
 pub fn parse_ratio_list(spec: &str) -> Result<Vec<f64>> {
-    let ratios =
-        spec.split(',')
-            .map(|s| {
-                let r = s.trim().parse::<f64>().map_err(|_| {
-                    Error::invalid(format!("--ratios '{spec}': '{s}' is not a number"))
-                })?;
-                check_ratio(r, "--ratios")
-            })
-            .collect::<Result<Vec<_>>>()?;
-    if ratios.len() > MAX_SWEEP_POINTS {
-        return Err(Error::invalid(format!(
-            "--ratios: more than {MAX_SWEEP_POINTS} ratios"
-        )));
-    }
-    Ok(ratios)
+    super::sweep::parse_ratios(spec, "ratios")
 }
 
 /// One ratio of an emergence curve.

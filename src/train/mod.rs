@@ -76,10 +76,11 @@ impl Default for TrainOptions {
 impl TrainOptions {
     fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.holdout) {
-            return Err(Error::invalid(format!(
-                "--holdout {} is outside [0, 1): hold out a fraction of the texts, e.g. 0.1",
-                self.holdout
-            )));
+            return Err(Error::parameter(
+                "holdout",
+                self.holdout,
+                "outside [0, 1): hold out a fraction of the texts, e.g. 0.1",
+            ));
         }
         if self.scaling_points < 6 {
             return Err(Error::invalid(format!(
@@ -111,7 +112,7 @@ fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
     if theirs != ours {
         return Err(Error::invalid(format!(
             "the foundation model uses extractor '{theirs}' but '{ours}' was asked; \
-             fine-tuning keeps the foundation's extractor (pass --extractor {theirs} or omit it)"
+             fine-tuning keeps the foundation's extractor (ask for {theirs} or for none)"
         )));
     }
     Ok(Some(f.extractor.clone()))
@@ -119,6 +120,15 @@ fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
 
 /// Trains a model on corpus files (directories expand to their files).
 pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainReport)> {
+    train_with_progress(corpora, opts, &crate::progress::Silent)
+}
+
+/// [`train`], reporting the corpus bytes read to `progress`.
+pub fn train_with_progress(
+    corpora: &[PathBuf],
+    opts: &TrainOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Model, TrainReport)> {
     opts.validate()?;
     let start = Instant::now();
     let files = corpus::expand_corpora(corpora)?;
@@ -147,13 +157,14 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
-    let bar = crate::report::bar(total, "training");
+    progress.start(total, "training");
     let stats = corpus::for_each_text(&files, opts.segmentation, |t| {
-        bar.inc(t.len() as u64 + 1);
+        progress.advance(t.len() as u64 + 1);
         builder.push(t)
-    })?;
+    });
+    progress.finish();
+    let stats = stats?;
     builder.flush()?;
-    bar.finish_and_clear();
     finish(builder, extractor, names, stats, opts, start)
 }
 
@@ -357,11 +368,10 @@ fn finish(
     let n = graph.num_skills();
     let learner = opts.learner.clone().with_seed(opts.seed);
     if graph.num_texts() == 0 && !opts.allow_empty {
-        return Err(Error::corrupt(format!(
-            "{}: the corpus holds no texts to train on (empty, or all held out); \
-             pass --allow-empty to write an empty model anyway",
-            corpus_label(&names_in)
-        )));
+        return Err(Error::NothingLearned {
+            corpus: corpus_label(&names_in),
+            reason: "the corpus holds no texts to train on: empty, or all held out".into(),
+        });
     }
 
     // Foundation skills present here start known (K0).
@@ -389,11 +399,10 @@ fn finish(
                 learner.max_novel()
             )
         };
-        return Err(Error::corrupt(format!(
-            "{}: nothing could be learned ({why}); use more texts, a larger --capacity, \
-             or --allow-empty",
-            corpus_label(&names_in)
-        )));
+        return Err(Error::NothingLearned {
+            corpus: corpus_label(&names_in),
+            reason: why,
+        });
     }
 
     let foundation = match (&opts.foundation, &known) {
