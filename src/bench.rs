@@ -1,6 +1,8 @@
 //! Rate against fidelity, measured: semzip at each level beside zstd on the same
 //! bytes in the same run, every semzip row decoded and checked (`semzip bench`).
 
+pub mod peers;
+
 use crate::Error;
 use crate::codec::{Decoded, Decoder, EncodeOptions};
 use crate::codec::{Level, Unlearned};
@@ -186,6 +188,7 @@ pub fn bench_file(
     if let Some(d) = dict {
         rows.push(zstd_row(&data, &name, 19, Some(d), runs)?);
     }
+    rows.extend(peers::external_rows(&data, &name, runs));
     Ok(rows)
 }
 

@@ -35,7 +35,7 @@ impl FileModel {
             fingerprint: model.fingerprint(),
             embedded: false,
             sections: None,
-            ctx: CoderContext::new(&model.codebook, &model.associations),
+            ctx: CoderContext::new(&model.codebook, &model.associations).with_prime(&model.prime),
         }
     }
 

@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The 8 bytes every model file starts with.
 pub const MAGIC: [u8; 8] = *b"SZMODEL\0";
 /// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the body: magic, version, flags, body length.
 pub const HEADER_LEN: usize = 8 + 2 + 2 + 8;
 /// Bytes after the body: the xxh3-64 checksum.
@@ -80,6 +80,13 @@ pub fn read_header(bytes: &[u8], name: &str) -> Result<Header> {
     if version == 0 {
         return Err(Error::corrupt(format!(
             "{name}: model format version 0 does not exist (corrupt header)"
+        )));
+    }
+    if version < FORMAT_VERSION {
+        return Err(Error::corrupt(format!(
+            "{name}: model format version {version} is no longer read (this semzip reads \
+             version {FORMAT_VERSION}, whose models carry the exact level's priors); \
+             retrain the model with this semzip"
         )));
     }
     if version > FORMAT_VERSION {

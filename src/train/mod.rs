@@ -7,6 +7,7 @@
 //! peeling engine; the learned skills with their counts form the codebook.
 
 pub mod corpus;
+pub mod prime;
 mod stats;
 
 pub use stats::{FoundationReport, ScalingPoint, TrainReport};
@@ -216,6 +217,7 @@ struct GraphBuilder {
     interner: HashMap<Box<str>, u32, Xxh3Builder>,
     train_rows: RowsBuilder,
     heldout_rows: RowsBuilder,
+    prime: prime::PrimeSampler,
 }
 
 impl GraphBuilder {
@@ -230,12 +232,19 @@ impl GraphBuilder {
             interner: HashMap::with_hasher(Xxh3Builder::new()),
             train_rows: RowsBuilder::new(),
             heldout_rows: RowsBuilder::new(),
+            prime: prime::PrimeSampler::new(
+                prime::PRIME_BYTES,
+                prime::separator(opts.segmentation),
+            ),
         }
     }
 
     fn push(&mut self, text: String) -> Result<()> {
-        self.pending_heldout
-            .push(is_heldout(self.next_index, self.seed, self.holdout));
+        let held = is_heldout(self.next_index, self.seed, self.holdout);
+        if !held {
+            self.prime.push(&text);
+        }
+        self.pending_heldout.push(held);
         self.next_index += 1;
         self.pending.push(text);
         if self.pending.len() >= BATCH_TEXTS {
@@ -355,7 +364,7 @@ fn ratio_or_none(num: u64, den: u64) -> Option<f64> {
 
 /// Peels, builds the codebook and the model, measures the report.
 fn finish(
-    builder: GraphBuilder,
+    mut builder: GraphBuilder,
     extractor: Extractor,
     names_in: Vec<String>,
     segment: SegmentStats,
@@ -363,6 +372,7 @@ fn finish(
     start: Instant,
 ) -> Result<(Model, TrainReport)> {
     let heldout_texts = builder.heldout_rows.rows() as u64;
+    let prime = std::mem::replace(&mut builder.prime, prime::PrimeSampler::new(0, b"")).finish();
     let trained = compact(builder)?;
     let graph = &trained.graph;
     let n = graph.num_skills();
@@ -483,6 +493,7 @@ fn finish(
         learner: learner.to_string(),
         training,
         associations,
+        prime,
     };
     let seconds = start.elapsed().as_secs_f64();
     let report = TrainReport {
