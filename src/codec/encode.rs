@@ -474,6 +474,7 @@ mod tests {
             learner: "capacity:1".into(),
             training: Default::default(),
             associations: Vec::new(),
+            prime: Vec::new(),
         }
     }
 
