@@ -41,7 +41,9 @@ pub enum Error {
     },
     /// A `.sz` file needs the shared model it was encoded with, and none was given
     /// (a usage error).
-    #[error("{input} was encoded with a shared model (fingerprint {fingerprint}): give that model")]
+    #[error(
+        "{input} was encoded with a shared model (fingerprint {fingerprint}): give that model to decode it"
+    )]
     MissingModel {
         /// The input concerned.
         input: String,

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod channel;
 pub mod codec;
 pub mod ensemble;
 pub mod error;
@@ -34,6 +35,7 @@ pub mod output;
 pub mod peel;
 pub mod pipeline;
 pub mod progress;
+pub mod seed;
 pub mod report;
 pub mod text;
 pub mod theory;

@@ -517,7 +517,7 @@ fn cli_full_disk_is_one_error_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("in.txt"), synthetic_text(200, 80, 8)).unwrap();
     let o = bin()
-        .args(["encode", "in.txt"])
+        .args(["encode", "-c", "in.txt"])
         .current_dir(dir.path())
         .stdout(Stdio::from(full))
         .output()

@@ -54,6 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.runs == 0 {
         return Err(Error::invalid("--runs must be at least 1").into());
     }
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
+    }
     if !args.dict_corpus.is_empty() && args.model.is_none() {
         return Err(Error::invalid(
             "--dict-corpus needs -m MODEL: the dictionary row is the peer of a shared model",
@@ -172,13 +175,6 @@ fn short_name(f: &str) -> String {
 
 /// Writes `rate-fidelity-<file>.svg`: skill F1 against bits per char.
 fn plot_file(dir: &Path, file: &Path, rows: &[BenchRow]) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        return Err(Error::invalid(format!(
-            "--plot {}: folder does not exist; create it first",
-            dir.display()
-        ))
-        .into());
-    }
     let stem = short_name(&file.display().to_string());
     let pts = |pred: &dyn Fn(&BenchRow) -> bool| -> Vec<(f64, f64)> {
         rows.iter()

@@ -1,7 +1,9 @@
 //! The command-line front end: each command parses its flags into plain settings,
 //! calls the library and prints the result. Nothing in the library depends on it.
 
+mod args;
 mod bench;
+mod channel;
 mod corpus;
 mod decode;
 mod demo;
@@ -9,9 +11,11 @@ mod emergence;
 mod encode;
 mod hierarchy;
 mod inspect;
+mod meta;
 mod percolation;
 mod progress;
 mod scaling;
+mod stdio;
 mod threshold;
 mod train;
 
@@ -19,7 +23,7 @@ use clap::{Parser, Subcommand};
 
 /// Semantic compression by skills learned through peeling.
 #[derive(Debug, Parser)]
-#[command(name = "semzip", version, about, long_about = None)]
+#[command(name = "semzip", version, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,30 +32,75 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the whole pipeline on built-in data, in seconds.
+    #[command(after_help = "Example:\n  semzip demo --seed 2")]
     Demo(demo::Args),
     /// Density-evolution thresholds: the ratio R* or the unknown fraction δ*.
+    #[command(after_help = "Examples:
+  semzip threshold --skill-degrees 'poly:0.5x^2+0.28x^3+0.22x^8'
+  semzip threshold --skill-degrees fixed:3 --text-degrees fixed:6 --over unknown-fraction")]
     Threshold(threshold::Args),
     /// The skill association graph: predicted and measured giant component.
+    #[command(after_help = "Example:
+  semzip percolation --skill-degrees fixed:3 --ratio 0.2:1:0.1 --skills 10000 --simulate
+
+Columns: giant = fraction of skills in the association graph's giant component.")]
     Percolation(percolation::Args),
     /// Foundation and fine-tuning: domain data needed with and without a foundation.
+    #[command(
+        after_help = "Example:\n  semzip hierarchy --foundation-ratio 1,2,4 --general-per-domain 3"
+    )]
     Hierarchy(hierarchy::Args),
     /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
+    #[command(after_help = "Example:
+  semzip emergence --skills 100000 --ratio 0.9:1.3:0.02 --skill-degrees fixed:3 --trials 5 --plot plots")]
     Emergence(emergence::Args),
     /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
+    #[command(after_help = "Example:
+  semzip scaling --skills 100000 --text-degrees fixed:2 --popularity zipf:2 --ratios 1,2,4,8 --trials 2")]
     Scaling(scaling::Args),
-    /// Corpus tools: `corpus synth` writes the synthetic language.
+    /// Corpus tools: `corpus synth` writes the synthetic language, `corpus stats` counts.
     Corpus(corpus::Args),
     /// Learn a model (skills by peeling) from corpus files.
+    #[command(after_help = "Examples:
+  semzip train $(bash corpora/fetch.sh) --texts fortunes -o fortunes.szm
+  semzip corpus synth --skills 200 --count 2000 | semzip train - -o synth.szm")]
     Train(train::Args),
     /// Describe a model or .sz file: header, fingerprint, stats.
+    #[command(
+        after_help = "Examples:\n  semzip inspect fortunes.szm --top 20\n  semzip inspect notes.txt.sz --json"
+    )]
     Inspect(inspect::Args),
     /// Compress a file to .sz at a fidelity level (exact, sequence, set).
     Encode(encode::Args),
     /// Decompress a .sz file (also `semzip -d`).
     Decode(decode::Args),
     /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
+    #[command(after_help = "Example:\n  semzip bench book.txt --texts paragraphs --plot plots")]
     Bench(bench::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(meta::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(meta::ManArgs),
+    /// Send texts over a modeled channel: meaning recovered per bit, beside zstd.
+    Channel(channel::Args),
 }
+
+/// Examples and the exit-code table, under the top-level help.
+const AFTER_HELP: &str = "\
+Examples:
+  semzip notes.txt              compress to notes.txt.sz (as `semzip encode`)
+  semzip -d notes.txt.sz        decompress to notes.txt (as `semzip decode`)
+  semzip -c notes.txt > n.sz    compress to stdout
+  semzip demo                   the whole pipeline on built-in data
+  semzip corpus --help          corpus synth and corpus stats
+
+Exit codes:
+  0  success
+  1  failure: unreadable or damaged input, an I/O error, nothing learned
+  2  usage error: a bad flag or value, an output that exists (use -f)
+  3  decode --salvage: the output is incomplete (texts were lost)";
+
+pub use args::check_plot_dir;
 
 /// Exit code of a successful run.
 pub const EXIT_OK: i32 = 0;
@@ -70,7 +119,12 @@ pub fn main() -> i32 {
         eprintln!("semzip: {e}");
         return EXIT_FAILURE;
     }
-    let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os())) {
+    let commands: Vec<String> = <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()])
+        .collect();
+    let cli = match Cli::try_parse_from(decode::rewrite_argv(std::env::args_os(), &commands)) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -91,6 +145,11 @@ pub fn main() -> i32 {
         Command::Encode(args) => encode::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Completions(args) => {
+            meta::completions(args, <Cli as clap::CommandFactory>::command())
+        }
+        Command::Man(args) => meta::man(args, <Cli as clap::CommandFactory>::command()),
+        Command::Channel(args) => channel::run(args),
     };
     // Whatever the command printed must reach stdout: a full disk is a failure.
     let flushed = std::io::Write::flush(&mut std::io::stdout())

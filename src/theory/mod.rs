@@ -15,6 +15,7 @@ pub mod class_file;
 pub mod classes;
 pub mod de;
 pub mod emergence;
+pub mod finite;
 pub mod hierarchy;
 pub(crate) mod kernel;
 pub mod law;
