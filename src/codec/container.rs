@@ -12,8 +12,9 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
-/// The format version this code writes and the newest it reads.
-pub const VERSION: u16 = 1;
+/// The format version this code writes and the newest it reads (version 1 files,
+/// whose payloads version 2 still decodes, are read too).
+pub const VERSION: u16 = 2;
 /// The last four bytes of every complete `.sz` file.
 pub const END_MAGIC: [u8; 4] = *b"SZND";
 /// Tag opening a packet record.
@@ -162,7 +163,7 @@ impl Header {
         let version = u16::from_le_bytes([fixed[4], fixed[5]]);
         if version == 0 || version > VERSION {
             return Err(Error::corrupt(format!(
-                ".sz format version {version} is not supported (this semzip reads version {VERSION}): upgrade semzip"
+                ".sz format version {version} is not supported (this semzip reads versions 1 to {VERSION}): upgrade semzip"
             )));
         }
         let flags = u16::from_le_bytes([fixed[6], fixed[7]]);
@@ -577,9 +578,9 @@ mod tests {
         bad[7] |= 0x80;
         assert!(Header::read_from(&mut &bad[..]).is_err());
         let mut newer = b.clone();
-        newer[4] = 2;
+        newer[4] = (VERSION + 1) as u8;
         let e = Header::read_from(&mut &newer[..]).unwrap_err().to_string();
-        assert!(e.contains("version 2"), "{e}");
+        assert!(e.contains(&format!("version {}", VERSION + 1)), "{e}");
         let mut magic = b;
         magic[0] = b'X';
         assert!(Header::read_from(&mut &magic[..]).is_err());

@@ -194,7 +194,7 @@ mod tests {
                 .contains("checksum")
         );
         let mut newer = f.clone();
-        newer[8] = FORMAT_VERSION as u8 + 1;
+        newer[8] = (FORMAT_VERSION + 1) as u8;
         assert!(
             unframe(&newer, "m")
                 .unwrap_err()

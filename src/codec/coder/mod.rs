@@ -176,19 +176,34 @@ const EXACT_STORED: u8 = 1;
 /// First byte of an exact payload: the bytes were coded by context mixing.
 const EXACT_CM: u8 = 2;
 
+/// Packets up to this size are also coded by the word model, and the smaller
+/// payload kept: a small packet without priors is where its codebook-primed
+/// word statistics can beat context mixing (and it costs little time there).
+const TRY_WORDS_BELOW: usize = 64 * 1024;
+
 /// Like [`encode_exact`], also returning codebook coverage statistics.
 pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
-    let stats = exact::word_stats(ctx, data);
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
     coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
     exact::pad(&mut coded, data.len());
+    let mut mode = EXACT_CM;
+    let mut stats = None;
+    if data.len() <= TRY_WORDS_BELOW && !ctx.book.is_empty() {
+        let (words, st) = exact::encode(ctx, data);
+        stats = Some(st);
+        if words.len() < coded.len() {
+            coded = words;
+            mode = EXACT_CODED;
+        }
+    }
+    let stats = stats.unwrap_or_else(|| exact::word_stats(ctx, data));
     let mut out = Vec::with_capacity(1 + coded.len().min(data.len()));
     if coded.len() >= data.len() {
         out.push(EXACT_STORED);
         out.extend_from_slice(data);
     } else {
-        out.push(EXACT_CM);
+        out.push(mode);
         out.extend_from_slice(&coded);
     }
     (out, stats)
