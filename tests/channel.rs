@@ -404,3 +404,47 @@ fn irsa_channel_loss_in_the_experiment_sits_beside_de() {
         p.packets_lost
     );
 }
+
+#[test]
+fn encode_puts_n_texts_in_each_packet() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = tmp_file(&dir, "t.txt", synthetic_text(100, 50, 13).as_bytes());
+    for n in [1usize, 7] {
+        let sz = dir.path().join(format!("t{n}.sz"));
+        let out = semzip()
+            .arg("encode")
+            .arg(&f)
+            .args(["--level", "set", "--packet-texts", &n.to_string(), "-o"])
+            .arg(&sz)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let info = semzip()
+            .arg("inspect")
+            .arg(&sz)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+        assert_eq!(
+            v["packets"].as_u64().unwrap(),
+            100u64.div_ceil(n as u64),
+            "{v}"
+        );
+        let back = semzip().arg("decode").arg(&sz).output().unwrap();
+        assert!(back.status.success());
+        assert_eq!(String::from_utf8_lossy(&back.stdout).lines().count(), 100);
+    }
+    let out = semzip()
+        .arg("encode")
+        .arg(&f)
+        .args(["--level", "set", "--packet-texts", "0", "-o"])
+        .arg(dir.path().join("z.sz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
