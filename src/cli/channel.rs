@@ -142,7 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in &warnings {
         eprintln!("semzip: warning: {w}");
     }
-    let bar = crate::report::bar((channels.len() * args.trials) as u64, "channel trials");
+    let bar = super::progress::bar((channels.len() * args.trials) as u64, "channel trials");
     let report = experiment::run(&setup, &opts, &|d, _| bar.set_position(d))?;
     bar.finish_and_clear();
     if let Some(dir) = &args.plot {
@@ -302,7 +302,7 @@ fn run_packets(
     if n == 0 {
         return Err(Error::invalid("--packets must be at least 1").into());
     }
-    let bar = crate::report::bar((channels.len() * args.trials) as u64, "channel trials");
+    let bar = super::progress::bar((channels.len() * args.trials) as u64, "channel trials");
     let pts = packets::sweep(channels, protect, n, args.trials, args.seed, &|d, _| {
         bar.set_position(d)
     })?;
