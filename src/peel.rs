@@ -442,7 +442,9 @@ fn peel_extrinsic(
         })
         .collect();
     let mut queued = vec![false; t_count];
-    let mut current: Vec<u32> = (0..t_count as u32).filter(|&t| c[t as usize] <= l).collect();
+    let mut current: Vec<u32> = (0..t_count as u32)
+        .filter(|&t| c[t as usize] <= l)
+        .collect();
     let mut next: Vec<u32> = Vec::new();
     let mut trajectory = vec![count];
     while !current.is_empty() {
@@ -538,9 +540,11 @@ fn peel_flooding(
             let row = graph.skills_of(t);
             // m(s→t) = 0: not known, and no text but t taught s last round.
             alone.clear();
-            alone.extend(row.iter().enumerate().map(|(i, &s)| {
-                !known[s as usize] && teachers[s as usize] == teach[e0 + i] as u32
-            }));
+            alone.extend(
+                row.iter().enumerate().map(|(i, &s)| {
+                    !known[s as usize] && teachers[s as usize] == teach[e0 + i] as u32
+                }),
+            );
             let c = alone.iter().filter(|&&a| a).count();
             for (i, &s) in row.iter().enumerate() {
                 let j = c - alone[i] as usize;
@@ -696,7 +700,11 @@ mod tests {
             .iter()
             .map(|&x| if x { KNOWN_BEFORE } else { NEVER_LEARNED })
             .collect();
-        (known.to_vec(), tb, known.iter().filter(|&&x| x).count() as u64)
+        (
+            known.to_vec(),
+            tb,
+            known.iter().filter(|&&x| x).count() as u64,
+        )
     }
 
     #[test]

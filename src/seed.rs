@@ -70,7 +70,9 @@ pub fn uniform(seed: u64, key: u64) -> f64 {
 /// such as a (text, skill) edge).
 #[inline]
 pub fn uniform2(seed: u64, a: u64, b: u64) -> f64 {
-    unit(mix64(seed ^ mix64(a ^ mix64(b.wrapping_add(0xA076_1D64_78BD_642F)))))
+    unit(mix64(
+        seed ^ mix64(a ^ mix64(b.wrapping_add(0xA076_1D64_78BD_642F))),
+    ))
 }
 
 /// True with probability `p`, as a pure function of `(seed, key)`.

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use semzip::codec::Level;
 use semzip::codec::coder::{CoderContext, decode_exact, encode_exact};
 use semzip::codec::{EncodeOptions, decode};
-use semzip::pipeline::{EmbedOptions, encode};
 use semzip::model::{Codebook, Model};
+use semzip::pipeline::{EmbedOptions, encode};
 use semzip::text::segment::Segmentation;
 use semzip::train::{TrainOptions, train_texts};
 use std::sync::OnceLock;
@@ -172,7 +172,16 @@ fn repeats_across_packet_boundaries_and_one_byte_packets_round_trip() {
             ..EncodeOptions::default()
         };
         let mut sz = Vec::new();
-        encode(input, "in", &mut sz, "out", m, &opts, &EmbedOptions::default()).unwrap();
+        encode(
+            input,
+            "in",
+            &mut sz,
+            "out",
+            m,
+            &opts,
+            &EmbedOptions::default(),
+        )
+        .unwrap();
         let mut back = Vec::new();
         decode(&sz[..], "in.sz", &mut back, "out", m).unwrap();
         assert!(back == input, "packet bytes {packet_bytes}");
@@ -188,7 +197,16 @@ fn random_bytes_do_not_expand() {
         ..EncodeOptions::default()
     };
     let mut sz = Vec::new();
-    encode(&data[..], "in", &mut sz, "out", None, &opts, &EmbedOptions::default()).unwrap();
+    encode(
+        &data[..],
+        "in",
+        &mut sz,
+        "out",
+        None,
+        &opts,
+        &EmbedOptions::default(),
+    )
+    .unwrap();
     // 0.1% plus the container's header, index and trailer (a few hundred bytes).
     assert!(
         sz.len() <= data.len() + data.len() / 1000 + 512,

@@ -393,8 +393,8 @@ fn poisson_learner_tables_match_density_evolution() {
             let p = DeParams::skill_driven(&spec.parse().unwrap(), r, learner.clone());
             let de = density_evolution(&p).unlearned;
             let g = skill_driven(100_000, spec).with_ratio(r).sample(4).unwrap();
-            let sim = semzip::peel::peel(&g, &learner.clone().with_seed(9), None)
-                .unlearned_fraction();
+            let sim =
+                semzip::peel::peel(&g, &learner.clone().with_seed(9), None).unlearned_fraction();
             assert!(
                 (de - sim).abs() < 0.01,
                 "{table} {spec} R = {r}: DE {de} sim {sim}"
@@ -421,7 +421,10 @@ fn multi_entry_poisson_learner_matches_density_evolution() {
             .unlearned_fraction();
         // Learned fraction ~ Binomial over 2·10^5 skills: 5 standard deviations.
         let sd = (de * (1.0 - de) / 200_000.0).sqrt();
-        assert!((de - sim).abs() < 5.0 * sd + 1e-3, "R = {r}: DE {de} sim {sim}");
+        assert!(
+            (de - sim).abs() < 5.0 * sd + 1e-3,
+            "R = {r}: DE {de} sim {sim}"
+        );
     }
 }
 

@@ -181,9 +181,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!();
     for p in &out.points {
-        let opt = |v: Option<f64>, prec: usize| {
-            v.map_or("-".to_string(), |v| format!("{v:.prec$}"))
-        };
+        let opt =
+            |v: Option<f64>, prec: usize| v.map_or("-".to_string(), |v| format!("{v:.prec$}"));
         print!(
             "{:>10.4} {:>12.6} {:>10.4} {:>12.6} {:>8} {:>10}",
             p.ratio,
@@ -200,13 +199,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if ratios.len() > 1 {
         match out.percolation_point {
-            Some(r) => println!(
-                "independent-site approximation: condition crosses 1 at R = {r:.5}"
-            ),
+            Some(r) => {
+                println!("independent-site approximation: condition crosses 1 at R = {r:.5}")
+            }
             None => println!("independent-site approximation: no crossing in this range"),
         }
         match out.correlated_percolation_point {
-            Some(r) => println!("percolation point (exact recursion, radius crosses 1): R = {r:.5}"),
+            Some(r) => {
+                println!("percolation point (exact recursion, radius crosses 1): R = {r:.5}")
+            }
             None if base.learner.probs() == [1.0] => {
                 println!("percolation point: the radius does not cross 1 in this range")
             }

@@ -241,7 +241,11 @@ pub fn correlated_giant(p: &DeParams) -> Option<CorrelatedPercolation> {
         - e.node_sum(|c, r| c.delta * (c.node_gf(y, r) - c.node_gf(gamma, r)));
     let radius = radius_at(&prep, r, y);
     Some(CorrelatedPercolation {
-        giant_fraction: if radius > 1.0 { giant.clamp(0.0, 1.0) } else { 0.0 },
+        giant_fraction: if radius > 1.0 {
+            giant.clamp(0.0, 1.0)
+        } else {
+            0.0
+        },
         spectral_radius: radius,
         percolates: radius > 1.0,
         unlearned: de.unlearned,
