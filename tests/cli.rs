@@ -346,3 +346,106 @@ fn completions_man_and_help_tables() {
         .collect();
     assert!(missing.is_empty(), "--help without an example: {missing:?}");
 }
+
+// Item 6: huge capacities are sized by what the data can use, not allocated.
+#[test]
+fn huge_capacities_neither_abort_nor_allocate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    corpus(d, "c.txt");
+    let o = run(
+        &["train", "c.txt", "-o", "m.szm", "--capacity", "4294967295"],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &["encode", "c.txt", "--learner", "capacity:4294967295", "-q"],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("c.txt.sz").is_file());
+    let o = run(
+        &[
+            "threshold",
+            "--skill-degrees",
+            "fixed:3",
+            "--capacity",
+            "4294967295",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("GB"), "{}", stderr(&o));
+}
+
+// Item 8: flags that the chosen mode would ignore are refused.
+#[test]
+fn inapplicable_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    corpus(d, "c.txt");
+    let o = run(&["train", "c.txt", "-o", "m.szm"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        &["encode", "c.txt", "-c", "--unlearned", "drop"][..],
+        &["encode", "c.txt", "-c", "--texts", "paragraphs"][..],
+        &[
+            "encode",
+            "c.txt",
+            "-c",
+            "-m",
+            "m.szm",
+            "--learner",
+            "capacity:2",
+        ][..],
+        &[
+            "encode",
+            "c.txt",
+            "-c",
+            "-m",
+            "m.szm",
+            "--train-bytes",
+            "100",
+        ][..],
+    ] {
+        let o = run(args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?} accepted");
+        assert!(o.stdout.is_empty(), "{args:?} wrote data");
+    }
+    let o = run(
+        &[
+            "encode",
+            "c.txt",
+            "-c",
+            "--level",
+            "set",
+            "--unlearned",
+            "drop",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+// Item 12: odd inputs get a note, not silence or nonsense.
+#[test]
+fn odd_inputs_get_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut bin = vec![0u8; 2000];
+    bin.extend_from_slice(b"tail");
+    std::fs::write(d.join("bin.dat"), &bin).unwrap();
+    let o = run(&["encode", "bin.dat", "-o", "bin.sz"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("binary"), "{}", stderr(&o));
+    let o = run(&["-d", "-c", "bin.sz"], d);
+    assert_eq!(o.stdout, bin, "binary data round-trips");
+    std::fs::write(d.join("t.txt"), "short text\n").unwrap();
+    let o = run(&["encode", "t.txt", "-c", "--packet-bytes", "1"], d);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("--packet-bytes 1"), "{}", stderr(&o));
+    std::fs::write(d.join("empty.txt"), "").unwrap();
+    let o = run(&["encode", "empty.txt"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("0.000 bpc"), "{}", stderr(&o));
+}

@@ -42,6 +42,44 @@ pub fn set_threads(threads: usize) -> crate::Result<()> {
         .map_err(|e| Error::internal(format!("cannot start {threads} worker threads: {e}")))
 }
 
+/// No text of a corpus holds more skills than bytes, and the segmenter cuts texts at
+/// this many bytes: a learner of larger capacity learns exactly what this one does.
+pub const CORPUS_CAPACITY_LIMIT: u32 = crate::text::DEFAULT_MAX_TEXT_BYTES as u32;
+
+/// Largest capacity the theory commands accept: its table would take more memory
+/// than a model of any degree profile here can use.
+pub const THEORY_CAPACITY_LIMIT: u32 = 1 << 24;
+
+/// The learner of capacity `c` for training on a corpus, sized by what a text can
+/// hold (so `--capacity 4294967295` neither aborts nor changes the result).
+pub fn corpus_capacity(c: u32) -> crate::Result<crate::peel::Learner> {
+    crate::peel::Learner::capacity(c.min(CORPUS_CAPACITY_LIMIT))
+}
+
+/// A learner spec (`capacity:C` or `probs:...`) for training on a corpus, with the
+/// capacity sized as [`corpus_capacity`] does.
+pub fn corpus_learner(spec: &str) -> crate::Result<crate::peel::Learner> {
+    let s = spec.trim();
+    let bare = s.strip_prefix("capacity:").unwrap_or(s);
+    match bare.parse::<u64>() {
+        Ok(c) if c > u64::from(CORPUS_CAPACITY_LIMIT) => corpus_capacity(CORPUS_CAPACITY_LIMIT),
+        _ => s.parse(),
+    }
+}
+
+/// The learner of capacity `c` for the theory commands: refused above
+/// [`THEORY_CAPACITY_LIMIT`], saying how much memory its table would take.
+pub fn theory_capacity(c: u32) -> crate::Result<crate::peel::Learner> {
+    if c > THEORY_CAPACITY_LIMIT {
+        return Err(Error::invalid(format!(
+            "{c}: its table would take {:.1} GB; use at most {THEORY_CAPACITY_LIMIT} \
+             (a capacity above the largest text degree changes nothing)",
+            f64::from(c) * 8.0 / 1e9
+        )));
+    }
+    crate::peel::Learner::capacity(c)
+}
+
 /// The one rule of `--plot DIR`, applied before any work: the folder is created
 /// (with its parents) when missing; a file in its place is refused.
 pub fn check_plot_dir(dir: &Path) -> crate::Result<()> {

@@ -37,9 +37,10 @@ pub struct Args {
     /// Fidelity: exact (every byte), sequence (skills in order) or set (skill sets).
     #[arg(long, default_value = "exact")]
     level: Level,
-    /// Skills outside the codebook at the lossy levels: escape (send literally) or drop.
-    #[arg(long, default_value = "escape")]
-    unlearned: Unlearned,
+    /// Skills outside the codebook at the lossy levels: escape (send literally) or drop
+    /// [default: escape].
+    #[arg(long, value_name = "POLICY")]
+    unlearned: Option<Unlearned>,
     /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes
     /// (default: as the -m model was trained, else lines).
     #[arg(long)]
@@ -52,11 +53,11 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     packet_texts: Option<usize>,
     /// Without -m: train the embedded model on at most this many leading input bytes.
-    #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES)]
+    #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES, conflicts_with = "model")]
     train_bytes: usize,
     /// Without -m: the learner that trains the embedded model (`capacity:C` or
     /// `probs:p1,p2,...`; default: the capacity `semzip train` uses).
-    #[arg(long)]
+    #[arg(long, value_parser = |s: &str| super::args::corpus_learner(s), conflicts_with = "model")]
     learner: Option<crate::peel::Learner>,
     /// Print the summary as JSON (on stderr, since stdout may hold the output).
     #[arg(long)]
@@ -66,6 +67,7 @@ pub struct Args {
 /// Runs `semzip encode` on each input in turn.
 pub fn run(args: Args) -> anyhow::Result<()> {
     args.common.apply_threads()?;
+    refuse_inapplicable(&args)?;
     let inputs = super::args::inputs_or_stdin(&args.inputs);
     let outputs = super::args::outputs(&inputs, args.output.as_deref(), args.to_stdout, |p| {
         Ok(super::args::with_suffix(p, ".sz"))
@@ -89,11 +91,14 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
     super::stdio::check_stdout(is_std(output))?;
     super::stdio::check_stdin(is_std(input))?;
     let in_path = input;
+    if !quiet {
+        notes(args, in_path);
+    }
     let input = open_input(input)?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
     let opts = EncodeOptions {
         level: args.level,
-        unlearned: args.unlearned,
+        unlearned: args.unlearned.unwrap_or(Unlearned::Escape),
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
         packet_texts: args.packet_texts,
@@ -129,6 +134,45 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
     Ok(())
 }
 
+/// Refuses flags that the chosen level would silently ignore.
+fn refuse_inapplicable(args: &Args) -> crate::Result<()> {
+    if args.level == Level::Exact {
+        for (given, flag) in [
+            (args.unlearned.is_some(), "--unlearned"),
+            (args.texts.is_some(), "--texts"),
+        ] {
+            if given {
+                return Err(Error::invalid(format!(
+                    "{flag} applies to the lossy levels (--level sequence or set), not to --level exact"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Notes on odd inputs: binary data (kept exactly, but no skills to learn) and
+/// packets so small that framing outweighs them.
+fn notes(args: &Args, input: Option<&Path>) {
+    if let Some(p) = input
+        && let Err(e) = crate::train::corpus::check_text(p)
+        && !matches!(e, Error::Io { .. })
+    {
+        let e = e.to_string();
+        let what = e.split("; give").next().unwrap_or(&e);
+        eprintln!("semzip: note: {what}; the exact level keeps every byte, but learns little");
+    }
+    if args.packet_bytes < MIN_SENSIBLE_PACKET_BYTES {
+        eprintln!(
+            "semzip: warning: --packet-bytes {}: packets this small cost more in framing than they hold",
+            args.packet_bytes
+        );
+    }
+}
+
+/// Below this, per-packet framing dominates the output.
+const MIN_SENSIBLE_PACKET_BYTES: usize = 256;
+
 /// The one-line summary printed on stderr.
 fn summary(input: &str, output: &str, s: &EncodeStats) -> String {
     let what = if s.level == "exact" {
@@ -136,9 +180,15 @@ fn summary(input: &str, output: &str, s: &EncodeStats) -> String {
     } else {
         "skills"
     };
+    // An empty input has no rate per character.
+    let bpc = if s.bytes_in == 0 {
+        "empty input".to_string()
+    } else {
+        format!("{:.3} bpc", s.bpc)
+    };
     let mut line = format!(
-        "{input} -> {output}: {} -> {} bytes ({:.3} bpc), level {}, {} packets, {} texts, {} {what}, {} escaped",
-        s.bytes_in, s.bytes_out, s.bpc, s.level, s.packets, s.texts, s.skills, s.escapes
+        "{input} -> {output}: {} -> {} bytes ({bpc}), level {}, {} packets, {} texts, {} {what}, {} escaped",
+        s.bytes_in, s.bytes_out, s.level, s.packets, s.texts, s.skills, s.escapes
     );
     if s.dropped > 0 {
         line.push_str(&format!(", {} dropped", s.dropped));

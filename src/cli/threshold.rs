@@ -70,7 +70,8 @@ impl ModelArgs {
                 let c = u32::try_from(*c).map_err(|_| {
                     Error::invalid(format!("--capacity {c}: expected a whole number >= 1"))
                 })?;
-                Learner::capacity(c).map_err(|e| Error::invalid(format!("--capacity: {e}")))
+                super::args::theory_capacity(c)
+                    .map_err(|e| Error::invalid(format!("--capacity: {e}")))
             }
             (None, Some(spec)) => spec.parse(),
             (None, None) => Learner::capacity(1),

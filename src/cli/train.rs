@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "learner")]
     capacity: Option<u32>,
     /// Learner as a spec: capacity:C or probs:p1,p2,...
-    #[arg(long)]
+    #[arg(long, value_parser = |s: &str| super::args::corpus_learner(s))]
     learner: Option<Learner>,
     /// A model whose skills start known (fine-tuning).
     #[arg(long)]
@@ -70,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let learner = match (args.learner, args.capacity) {
         (Some(l), _) => l,
-        (None, Some(c)) => Learner::capacity(c)?,
+        (None, Some(c)) => super::args::corpus_capacity(c)?,
         (None, None) => Learner::capacity(DEFAULT_CAPACITY)?,
     };
     let foundation = match &args.foundation {

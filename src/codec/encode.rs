@@ -482,6 +482,7 @@ mod tests {
             learner: "capacity:1".into(),
             training: Default::default(),
             associations: Vec::new(),
+            prime: Vec::new(),
         }
     }
 
