@@ -395,7 +395,7 @@ fn irsa_channel_loss_in_the_experiment_sits_beside_de() {
     opts.channel = "irsa:1.0,fixed:3".parse::<Channel>().unwrap();
     opts.levels = vec![semzip::codec::Level::Set];
     opts.zstd = false;
-    let rep = experiment::run(&setup, &opts, &|_, _| {}).unwrap();
+    let rep = experiment::run(&setup, &opts, &semzip::progress::Silent).unwrap();
     let p = &rep.points[0];
     let pred = p.predicted_packets_lost.unwrap();
     assert!(
@@ -403,4 +403,55 @@ fn irsa_channel_loss_in_the_experiment_sits_beside_de() {
         "lost {} predicted {pred}",
         p.packets_lost
     );
+}
+
+#[test]
+fn encode_puts_n_texts_in_each_packet() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = tmp_file(&dir, "t.txt", synthetic_text(100, 50, 13).as_bytes());
+    for n in [1usize, 7] {
+        let sz = dir.path().join(format!("t{n}.sz"));
+        let out = semzip()
+            .arg("encode")
+            .arg(&f)
+            .args(["--level", "set", "--packet-texts", &n.to_string(), "-o"])
+            .arg(&sz)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let info = semzip()
+            .arg("inspect")
+            .arg(&sz)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+        assert_eq!(
+            v["packets"].as_u64().unwrap(),
+            100u64.div_ceil(n as u64),
+            "{v}"
+        );
+        let dec = dir.path().join(format!("t{n}.out"));
+        let back = semzip()
+            .arg("decode")
+            .arg(&sz)
+            .arg("-o")
+            .arg(&dec)
+            .output()
+            .unwrap();
+        assert!(back.status.success());
+        assert_eq!(std::fs::read_to_string(&dec).unwrap().lines().count(), 100);
+    }
+    let out = semzip()
+        .arg("encode")
+        .arg(&f)
+        .args(["--level", "set", "--packet-texts", "0", "-o"])
+        .arg(dir.path().join("z.sz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -18,6 +18,7 @@ use crate::ensemble::seeded_rng;
 use crate::model::Model;
 use crate::peel::{Learner, mix64};
 use crate::pipeline::SELF_TRAIN_CAPACITY;
+use crate::progress::Progress;
 use crate::text::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use crate::train::{TrainOptions, train_texts};
 use crate::{Error, Result};
@@ -878,8 +879,8 @@ pub fn codecs(opts: &Options) -> Vec<Codec> {
     c
 }
 
-/// Runs the experiment; `progress(done, total)` is called after each trial.
-pub fn run(setup: &Setup, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Report> {
+/// Runs the experiment, reporting each finished trial to `progress`.
+pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Report> {
     if opts.trials == 0 {
         return Err(Error::invalid("trials must be at least 1"));
     }
@@ -905,9 +906,8 @@ pub fn run(setup: &Setup, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) 
     let jobs: Vec<(usize, usize)> = (0..channels.len())
         .flat_map(|p| (0..opts.trials).map(move |t| (p, t)))
         .collect();
-    let total = jobs.len() as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let results: Vec<Vec<Trial>> = jobs
+    progress.start(jobs.len() as u64, "channel trials");
+    let results: Result<Vec<Vec<Trial>>> = jobs
         .par_iter()
         .map(|&(p, t)| {
             // The same channel draw for every codec of a trial.
@@ -916,11 +916,12 @@ pub fn run(setup: &Setup, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) 
                 .iter()
                 .map(|s| s.trial(setup, &channels[p], seed))
                 .collect::<Result<Vec<_>>>();
-            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(d, total);
+            progress.advance(1);
             r
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    progress.finish();
+    let results = results?;
     let r = &setup.reference;
     let mut points = Vec::new();
     for (p, ch) in channels.iter().enumerate() {

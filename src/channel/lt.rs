@@ -185,10 +185,10 @@ impl Plan {
                 }
                 let mut acc = payload.to_vec();
                 for &m in self.members(t as usize) {
-                    if m as usize != s {
-                        if let Some(f) = &framed[m as usize] {
-                            xor_into(&mut acc, f);
-                        }
+                    if m as usize != s
+                        && let Some(f) = &framed[m as usize]
+                    {
+                        xor_into(&mut acc, f);
                     }
                 }
                 if let Some(bytes) = unframe_source(&acc) {

@@ -7,6 +7,7 @@ use super::noise::{self, Arrival};
 use super::spec::{Channel, Protect};
 use crate::ensemble::seeded_rng;
 use crate::peel::mix64;
+use crate::progress::Progress;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -83,14 +84,14 @@ pub fn predicted(channel: &Channel, protect: Protect, n: usize) -> Option<f64> {
     }
 }
 
-/// Runs `trials` seeded trials at each channel; `progress(done, total)` after each.
+/// Runs `trials` seeded trials at each channel, reporting each to `progress`.
 pub fn sweep(
     channels: &[Channel],
     protect: Protect,
     n: usize,
     trials: usize,
     seed: u64,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &dyn Progress,
 ) -> Result<Vec<LossPoint>> {
     if trials == 0 {
         return Err(Error::invalid("trials must be at least 1"));
@@ -98,20 +99,18 @@ pub fn sweep(
     let jobs: Vec<(usize, usize)> = (0..channels.len())
         .flat_map(|p| (0..trials).map(move |t| (p, t)))
         .collect();
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let total = jobs.len() as u64;
-    let losses: Vec<f64> = jobs
+    progress.start(jobs.len() as u64, "channel trials");
+    let losses: Result<Vec<f64>> = jobs
         .par_iter()
         .map(|&(p, t)| {
             let s = mix64(seed ^ mix64(((p as u64) << 32) | t as u64));
             let r = trial(&channels[p], protect, n, s);
-            progress(
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                total,
-            );
+            progress.advance(1);
             r
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    progress.finish();
+    let losses = losses?;
     Ok(channels
         .iter()
         .enumerate()

@@ -142,9 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in &warnings {
         eprintln!("semzip: warning: {w}");
     }
-    let bar = super::progress::bar((channels.len() * args.trials) as u64, "channel trials");
-    let report = experiment::run(&setup, &opts, &|d, _| bar.set_position(d))?;
-    bar.finish_and_clear();
+    let report = experiment::run(&setup, &opts, &super::progress::Bar::new())?;
     if let Some(dir) = &args.plot {
         plot_points(dir, &report.points)?;
     }
@@ -302,11 +300,14 @@ fn run_packets(
     if n == 0 {
         return Err(Error::invalid("--packets must be at least 1").into());
     }
-    let bar = super::progress::bar((channels.len() * args.trials) as u64, "channel trials");
-    let pts = packets::sweep(channels, protect, n, args.trials, args.seed, &|d, _| {
-        bar.set_position(d)
-    })?;
-    bar.finish_and_clear();
+    let pts = packets::sweep(
+        channels,
+        protect,
+        n,
+        args.trials,
+        args.seed,
+        &super::progress::Bar::new(),
+    )?;
     if let Some(dir) = &args.plot {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let sim: Vec<(f64, f64)> = pts.iter().map(|p| (p.param, p.loss)).collect();
@@ -380,7 +381,7 @@ pub(crate) fn demo_part(model: &Model, input: &[u8], seed: u64) -> anyhow::Resul
         ..Options::default()
     };
     let setup = experiment::prepare(&inputs, Some(model), &opts)?;
-    let report = experiment::run(&setup, &opts, &|_, _| {})?;
+    let report = experiment::run(&setup, &opts, &semzip::progress::Silent)?;
     println!(
         "\n4. Semantic communication: {} texts, one per packet, over erasure:P ({} trials), measured against the originals:",
         report.texts, opts.trials

@@ -48,6 +48,10 @@ pub struct Args {
     /// Bytes of input per packet (independent unit; smaller loses less on damage).
     #[arg(long, default_value_t = DEFAULT_PACKET_BYTES)]
     packet_bytes: usize,
+    /// Lossy levels: at most N texts per packet (1: every text its own message, as a
+    /// channel carries them).
+    #[arg(long, value_name = "N")]
+    packet_texts: Option<usize>,
     /// Without -m: train the embedded model on at most this many leading input bytes.
     #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES, conflicts_with = "model")]
     train_bytes: usize,
@@ -97,6 +101,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         unlearned: args.unlearned.unwrap_or(Unlearned::Escape),
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
+        packet_texts: args.packet_texts,
     };
     let embed = EmbedOptions {
         train_bytes: args.train_bytes,

@@ -27,6 +27,9 @@ pub struct EncodeOptions {
     pub texts: Segmentation,
     /// Bytes of input per packet (a packet closes once its texts reach this size).
     pub packet_bytes: usize,
+    /// Lossy levels: a packet also closes once it holds this many texts (`None`: by
+    /// bytes only). One text per packet makes every text its own message.
+    pub packet_texts: Option<usize>,
 }
 
 impl Default for EncodeOptions {
@@ -36,6 +39,7 @@ impl Default for EncodeOptions {
             unlearned: Unlearned::Escape,
             texts: Segmentation::Lines,
             packet_bytes: DEFAULT_PACKET_BYTES,
+            packet_texts: None,
         }
     }
 }
@@ -58,6 +62,9 @@ impl EncodeOptions {
                 self.packet_bytes,
                 format!("out of range: use 1 to {MAX_PACKET_BYTES}"),
             ));
+        }
+        if self.packet_texts == Some(0) {
+            return Err(Error::invalid("packet_texts must be at least 1"));
         }
         Ok(())
     }
@@ -431,7 +438,8 @@ fn encode_text_packets(
         })?;
         bytes += text.len() as u64;
         texts.push(text);
-        if bytes >= opts.packet_bytes as u64 {
+        if bytes >= opts.packet_bytes as u64 || opts.packet_texts.is_some_and(|n| texts.len() >= n)
+        {
             let n = texts.len() as u64;
             jobs.push(Job::Texts {
                 texts: std::mem::take(&mut texts),
