@@ -28,6 +28,19 @@ pub struct Args {
     /// Skills outside the codebook at the lossy levels: escape (send literally) or drop.
     #[arg(long, default_value = "escape")]
     unlearned: Unlearned,
+    /// Lossy levels: keep this fraction F in (0, 1] of each text's skills, the most
+    /// informative ones (see README, "The dial").
+    #[arg(
+        long,
+        value_name = "F",
+        conflicts_with = "bpc",
+        allow_negative_numbers = true
+    )]
+    keep: Option<f64>,
+    /// Lossy levels: the largest keep fraction whose output costs at most X bits per
+    /// input character (the input is read into memory to search for it).
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    bpc: Option<f64>,
     /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes
     /// (default: as the -m model was trained, else lines).
     #[arg(long)]
@@ -63,6 +76,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
+    let dial = match args.keep {
+        Some(f) => Some(
+            crate::fidelity::Dial::unranked(f)
+                .map_err(|e| Error::invalid(format!("--keep: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(x) = args.bpc {
+        crate::fidelity::check_bpc(x).map_err(|e| Error::invalid(format!("--bpc: {e}")))?;
+    }
+    if (dial.is_some() || args.bpc.is_some()) && !args.level.is_lossy() {
+        return Err(Error::invalid(
+            "--keep and --bpc need a lossy level: add --level set or --level sequence",
+        )
+        .into());
+    }
     let input = open_input(args.input.as_deref())?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
     let opts = EncodeOptions {
@@ -73,8 +102,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         train_bytes: args.train_bytes,
         learner: args
             .learner
+            .clone()
             .unwrap_or_else(|| EncodeOptions::default().learner),
+        dial,
     };
+    if let Some(target) = args.bpc {
+        return encode_to_rate(&args, input, &in_name, model.as_ref(), &opts, target);
+    }
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
     let out_name = out.name();
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "encoding");
@@ -87,6 +121,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{}", serde_json::to_string(&stats)?);
     } else if !args.quiet {
         eprintln!("{}", summary(&in_name, &out_name, &stats));
+    }
+    Ok(())
+}
+
+/// `--bpc`: reads the input, searches the keep fraction, writes the best file.
+fn encode_to_rate(
+    args: &Args,
+    mut input: Box<dyn std::io::BufRead>,
+    in_name: &str,
+    model: Option<&Model>,
+    opts: &EncodeOptions,
+    target: f64,
+) -> anyhow::Result<()> {
+    let mut data = Vec::new();
+    input
+        .read_to_end(&mut data)
+        .map_err(|e| Error::io(in_name, e))?;
+    let found = crate::fidelity::dial::encode_at_rate(&data, in_name, model, opts, target)?;
+    let (bytes, stats) = found.output;
+    let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
+    let out_name = out.name();
+    std::io::Write::write_all(&mut out, &bytes).map_err(|e| Error::io(&out_name, e))?;
+    out.commit()?;
+    if args.json {
+        eprintln!("{}", serde_json::to_string(&stats)?);
+    } else if !args.quiet {
+        eprintln!(
+            "{}, keep {:.4}",
+            summary(in_name, &out_name, &stats),
+            found.keep
+        );
     }
     Ok(())
 }

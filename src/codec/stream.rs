@@ -45,6 +45,8 @@ pub struct EncodeOptions {
     pub train_bytes: usize,
     /// Without a shared model, the learner that trains the embedded one.
     pub learner: crate::peel::Learner,
+    /// Lossy levels: keep only part of each text's skills (`None`: all of them).
+    pub dial: Option<crate::fidelity::Dial>,
 }
 
 impl Default for EncodeOptions {
@@ -57,6 +59,7 @@ impl Default for EncodeOptions {
             train_bytes: DEFAULT_TRAIN_BYTES,
             learner: crate::peel::Learner::capacity(SELF_TRAIN_CAPACITY)
                 .expect("the self-training capacity is at least 1"),
+            dial: None,
         }
     }
 }
@@ -263,6 +266,17 @@ pub fn encode<W: Write + ?Sized>(
     };
     // Without a model, the prefix read for training is replayed before the rest.
     let mut prefix = Vec::new();
+    // The dial (lossy levels only), ranked by the shared model's counts.
+    let mut opts = opts.clone();
+    if !opts.level.is_lossy() || opts.dial.as_ref().is_some_and(|d| d.keeps_all()) {
+        opts.dial = None;
+    }
+    if let (Some(m), Some(d)) = (model, &opts.dial)
+        && !d.is_ranked()
+    {
+        opts.dial = Some(d.ranked_by_codebook(&m.codebook));
+    }
+    let opts = &mut opts;
     let (fm, model_ref) = match model {
         Some(m) => (
             FileModel::shared(m),
@@ -275,7 +289,13 @@ pub fn encode<W: Write + ?Sized>(
                 .take(opts.train_bytes as u64)
                 .read_to_end(&mut prefix)
                 .map_err(|e| Error::io(in_name, e))?;
-            let m = self_train(&prefix, segmentation, opts, in_name)?;
+            let mut m = self_train(&prefix, segmentation, opts, in_name)?;
+            if let Some(d) = &opts.dial {
+                let (d, restricted) =
+                    crate::fidelity::dial::for_embedded(d, &m, &prefix, segmentation);
+                m = restricted;
+                opts.dial = Some(d);
+            }
             let parts = EmbeddedModel {
                 extractor: bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                     .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?,
@@ -459,6 +479,10 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Packet, Count
                 let skills = match opts.level {
                     Level::Set => fm.extractor.skill_set(text),
                     _ => fm.extractor.skills(text),
+                };
+                let skills = match &opts.dial {
+                    Some(d) => d.apply(skills),
+                    None => skills,
                 };
                 let mut coded = Vec::with_capacity(skills.len());
                 for s in skills {
