@@ -2,6 +2,7 @@
 //! calls the library and prints the result. Nothing in the library depends on it.
 
 mod bench;
+mod bench_curve;
 mod corpus;
 mod decode;
 mod demo;

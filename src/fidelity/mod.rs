@@ -3,8 +3,10 @@
 //!
 //! - [`measures`]: skill precision/recall/F1, information-weighted recall, texts
 //!   understood, order-aware scores, and scores from an independent extractor;
-//! - [`dial`]: which skills go first when fewer bits are wanted (`--keep`, `--bpc`).
+//! - [`dial`]: which skills go first when fewer bits are wanted (`--keep`, `--bpc`);
+//! - [`curve`]: the dial swept, beside lossy peers at the same rates (`bench --curve`).
 
+pub mod curve;
 pub mod dial;
 pub mod measures;
 
