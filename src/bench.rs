@@ -2,9 +2,10 @@
 //! bytes in the same run, every semzip row decoded and checked (`semzip bench`).
 
 use crate::Error;
-use crate::codec::stream::{Decoded, Decoder, EncodeOptions, encode};
+use crate::codec::{Decoded, Decoder, EncodeOptions};
 use crate::codec::{Level, Unlearned};
 use crate::model::Model;
+use crate::pipeline::{EmbedOptions, encode};
 use crate::text::extract::Extractor;
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use serde::Serialize;
@@ -95,7 +96,15 @@ pub fn bench_file(
         for _ in 0..runs {
             sz.clear();
             let t0 = Instant::now();
-            let s = encode(&data[..], &name, &mut sz, "<memory>", model, &opts)?;
+            let s = encode(
+                &data[..],
+                &name,
+                &mut sz,
+                "<memory>",
+                model,
+                &opts,
+                &EmbedOptions::default(),
+            )?;
             enc_times.push(t0.elapsed().as_secs_f64());
             stats = Some(s);
         }

@@ -14,6 +14,7 @@
 //! - [`model`]: the codebook and its file format;
 //! - [`codec`]: the `.sz` container and its three fidelity levels;
 //! - [`fidelity`]: fidelity measures and the rate-fidelity dial;
+//! - [`pipeline`]: what spans layers (encoding with a model trained on the input);
 //! - [`report`]: tables, JSON and SVG plots;
 //! - [`bench`](mod@bench): rate against fidelity beside zstd, measured in one run;
 //! - [`cli`]: the command-line front end (parsing and printing only).
@@ -28,6 +29,7 @@ pub mod fidelity;
 pub mod graph;
 pub mod model;
 pub mod peel;
+pub mod pipeline;
 pub mod report;
 pub mod text;
 pub mod theory;

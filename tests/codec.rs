@@ -3,9 +3,10 @@
 
 use proptest::prelude::*;
 use semzip::codec::container::{PACKET_TAG, TRAILER_BYTES};
-use semzip::codec::stream::{Decoded, Decoder, EncodeOptions, decode, encode, salvage};
+use semzip::codec::{Decoded, Decoder, EncodeOptions, decode, salvage};
 use semzip::codec::{Level, Unlearned, inspect_sz};
 use semzip::model::Model;
+use semzip::pipeline::{EmbedOptions, encode};
 use semzip::text::segment::Segmentation;
 use semzip::train::{TrainOptions, train_texts};
 use std::path::{Path, PathBuf};
@@ -69,7 +70,16 @@ fn options(level: Level, unlearned: Unlearned, packet_bytes: usize) -> EncodeOpt
 
 fn enc(data: &[u8], model: Option<&Model>, opts: &EncodeOptions) -> Vec<u8> {
     let mut out = Vec::new();
-    encode(data, "input", &mut out, "output", model, opts).expect("encoding never fails");
+    encode(
+        data,
+        "input",
+        &mut out,
+        "output",
+        model,
+        opts,
+        &EmbedOptions::default(),
+    )
+    .expect("encoding never fails");
     out
 }
 
@@ -149,7 +159,7 @@ fn shared_model_round_trips_and_checks_the_fingerprint() {
     );
     assert_eq!(dec(&sz, Some(m)).unwrap(), data.as_bytes());
     let missing = dec(&sz, None).unwrap_err().to_string();
-    assert!(missing.contains("-m"), "{missing}");
+    assert!(missing.contains("shared model"), "{missing}");
     let other = train_model(&synthetic_text(800, 300, 99));
     assert_ne!(other.fingerprint(), m.fingerprint());
     let wrong = dec(&sz, Some(&other)).unwrap_err().to_string();
@@ -177,7 +187,16 @@ fn lossy_levels_keep_each_texts_skills() {
         for level in [Level::Sequence, Level::Set] {
             let opts = options(level, unlearned, 1500);
             let mut out = Vec::new();
-            let stats = encode(data.as_bytes(), "in", &mut out, "out", Some(m), &opts).unwrap();
+            let stats = encode(
+                data.as_bytes(),
+                "in",
+                &mut out,
+                "out",
+                Some(m),
+                &opts,
+                &EmbedOptions::default(),
+            )
+            .unwrap();
             let got = decoded_texts(&out, Some(m));
             assert_eq!(got.len(), texts.len());
             for (t, g) in texts.iter().zip(&got) {

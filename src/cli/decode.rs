@@ -68,6 +68,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "decoding");
     let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
         Err(e) if is_broken_pipe(&e) => return Ok(()),
+        Err(Error::Corrupt(m)) if !m.contains("header") && !m.contains("not a .sz") => {
+            // The library names no flags: the way out is the CLI's to say.
+            return Err(Error::Corrupt(format!("{m}; try --salvage")).into());
+        }
         other => other?,
     };
     out.commit()?;

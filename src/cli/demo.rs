@@ -139,7 +139,7 @@ fn codec_part(seed: u64) -> anyhow::Result<()> {
             "demo input",
             &mut sz,
             "demo output",
-            Some(&model),
+            &codec::FileModel::shared(&model),
             &opts,
         )?;
         let mut back = Vec::new();

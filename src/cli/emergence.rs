@@ -168,6 +168,142 @@ pub struct Args {
     /// Write emergence.svg into this directory.
     #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
+    /// A multi-class model (JSON, or TOML when the name ends in .toml): per-class DE
+    /// beside simulation; the sweep's R is the total texts per skill.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["skill_degrees", "text_degrees", "popularity", "capacity", "learner", "unknown_fraction"])]
+    classes: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct ClassOutput<'a> {
+    classes: &'a crate::theory::class_file::ClassSpec,
+    skills: usize,
+    trials: usize,
+    seed: u64,
+    points: &'a [crate::theory::class_file::ClassPoint],
+    landmarks: &'a [crate::theory::class_file::ClassLandmark],
+}
+
+/// Target ε for the per-class landmarks.
+const CLASS_TARGET: f64 = 1e-3;
+
+/// `emergence --classes FILE`.
+fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
+    use crate::theory::class_file::{ClassSpec, class_curve, class_landmarks};
+    let spec = ClassSpec::read(path)?;
+    if args.sim.skills <= 0 || args.sim.skills > u32::MAX as i64 {
+        return Err(Error::invalid(format!(
+            "--skills {}: must be between 1 and {}",
+            args.sim.skills,
+            u32::MAX
+        ))
+        .into());
+    }
+    let limit = crate::theory::simulate::MAX_TRIALS as i64;
+    if args.sim.trials <= 0 || args.sim.trials > limit {
+        return Err(Error::invalid(format!(
+            "--trials {}: must be between 1 and {limit}",
+            args.sim.trials
+        ))
+        .into());
+    }
+    let (skills, trials) = (args.sim.skills as usize, args.sim.trials as usize);
+    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let bar = crate::report::bar((ratios.len() * trials) as u64, "emergence");
+    let points = class_curve(&spec, &ratios, skills, trials, args.sim.seed, &|| {
+        bar.inc(1)
+    })?;
+    bar.finish_and_clear();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
+    let landmarks = class_landmarks(&spec, lo, hi, CLASS_TARGET)?;
+    if let Some(dir) = &args.plot {
+        let file = plot_path(dir, "emergence.svg")?;
+        let mut plot = Plot::new(format!(
+            "Emergence per skill class: {}, N = {skills}, {}",
+            path.file_name()
+                .map_or("classes".into(), |f| f.to_string_lossy()),
+            spec.model.learner
+        ))
+        .x_label("R (texts per skill)")
+        .y_label("unlearned fraction");
+        let fine = crate::theory::emergence::fine_ratios(lo, hi, 200, false);
+        let de: Vec<Vec<f64>> = fine
+            .iter()
+            .map(|&r| spec.de(r).map(|d| d.unlearned))
+            .collect::<Result<_>>()?;
+        for (i, name) in spec.skill_names.iter().enumerate() {
+            plot = plot
+                .series(Series::line(
+                    format!("DE {name}"),
+                    fine.iter().zip(&de).map(|(&r, e)| (r, e[i])).collect(),
+                ))
+                .series(
+                    Series::points(
+                        format!("sim {name}"),
+                        points
+                            .iter()
+                            .map(|p| (p.ratio, p.sim_unlearned[i]))
+                            .collect(),
+                    )
+                    .with_y_errors(points.iter().map(|p| p.sim_std[i]).collect()),
+                );
+        }
+        plot.save(&file)?;
+        eprintln!("wrote {}", file.display());
+    }
+    if args.json {
+        let out = ClassOutput {
+            classes: &spec,
+            skills,
+            trials,
+            seed: args.sim.seed,
+            points: &points,
+            landmarks: &landmarks,
+        };
+        println!("{}", to_json_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "Emergence per skill class: {} (learner {}), N = {skills}, {trials} trial(s), seed {}",
+        path.display(),
+        spec.model.learner,
+        args.sim.seed
+    );
+    let mut head = vec!["ratio".to_string()];
+    for name in &spec.skill_names {
+        head.push(format!("DE ε {name}"));
+        head.push(format!("sim ε {name}"));
+        head.push("± std".into());
+    }
+    head.push("DE ε all".into());
+    head.push("sim ε all".into());
+    let mut t = Table::new(head);
+    for p in &points {
+        let mut row = vec![number(p.ratio)];
+        for i in 0..spec.skill_names.len() {
+            row.push(number(p.de_unlearned[i]));
+            row.push(number(p.sim_unlearned[i]));
+            row.push(number(p.sim_std[i]));
+        }
+        row.push(number(p.de_total));
+        row.push(number(p.sim_total));
+        t.row(row);
+    }
+    print!("{t}");
+    for l in &landmarks {
+        let opt = |v: Option<f64>| v.map_or("-".to_string(), number);
+        println!(
+            "class {}: emergence point R = {} (dε/dR = {}), R for ε <= {} = {}",
+            l.class,
+            opt(l.emergence_point),
+            opt(l.emergence_slope),
+            l.target,
+            opt(l.ratio_for_target)
+        );
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -179,6 +315,9 @@ struct Output<'a> {
 
 /// Runs `semzip emergence`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.classes {
+        return run_classes(path, &args);
+    }
     let setup = args.sim.setup()?;
     let ratios = parse_ratio_sweep(&args.ratio)?;
     let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "emergence");

@@ -3,9 +3,9 @@
 use crate::Error;
 use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std, open_input};
 use crate::codec::packet::DEFAULT_PACKET_BYTES;
-use crate::codec::stream::DEFAULT_TRAIN_BYTES;
-use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned, encode};
+use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned};
 use crate::model::Model;
+use crate::pipeline::{DEFAULT_TRAIN_BYTES, EmbedOptions, encode};
 use crate::text::segment::Segmentation;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -99,20 +99,38 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         unlearned: args.unlearned,
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
+        dial,
+    };
+    let embed = EmbedOptions {
         train_bytes: args.train_bytes,
         learner: args
             .learner
             .clone()
-            .unwrap_or_else(|| EncodeOptions::default().learner),
-        dial,
+            .unwrap_or_else(|| EmbedOptions::default().learner),
     };
     if let Some(target) = args.bpc {
-        return encode_to_rate(&args, input, &in_name, model.as_ref(), &opts, target);
+        return encode_to_rate(
+            &args,
+            input,
+            &in_name,
+            model.as_ref(),
+            &opts,
+            &embed,
+            target,
+        );
     }
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
     let out_name = out.name();
     let input = ProgressReader::new(input, input_len(args.input.as_deref()), "encoding");
-    let stats = match encode(input, &in_name, &mut out, &out_name, model.as_ref(), &opts) {
+    let stats = match encode(
+        input,
+        &in_name,
+        &mut out,
+        &out_name,
+        model.as_ref(),
+        &opts,
+        &embed,
+    ) {
         Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
         other => other?,
     };
@@ -132,13 +150,14 @@ fn encode_to_rate(
     in_name: &str,
     model: Option<&Model>,
     opts: &EncodeOptions,
+    embed: &EmbedOptions,
     target: f64,
 ) -> anyhow::Result<()> {
     let mut data = Vec::new();
     input
         .read_to_end(&mut data)
         .map_err(|e| Error::io(in_name, e))?;
-    let found = crate::fidelity::dial::encode_at_rate(&data, in_name, model, opts, target)?;
+    let found = crate::fidelity::dial::encode_at_rate(&data, in_name, model, opts, embed, target)?;
     let (bytes, stats) = found.output;
     let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
     let out_name = out.name();

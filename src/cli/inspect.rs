@@ -3,10 +3,10 @@
 //! Each file kind has one branch: read the magic, dispatch to that kind's
 //! describer. Models are handled here; `.sz` files get their own branch.
 
-use crate::model::{Model, file as model_file};
+use crate::model::file as model_file;
+use crate::model::info::ModelInfo;
 use crate::report::{Table, to_json_pretty};
 use crate::{Error, Result};
-use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -60,35 +60,6 @@ fn read_magic(path: &Path) -> Result<Vec<u8>> {
     Ok(head)
 }
 
-/// What `inspect` shows about a model (its `--json` output).
-#[derive(Debug, Serialize)]
-pub struct ModelInfo {
-    /// Always `"model"`.
-    pub kind: &'static str,
-    /// The file inspected.
-    pub file: String,
-    /// File size in bytes.
-    pub file_bytes: u64,
-    /// Format version from the header.
-    pub format_version: u16,
-    /// Fingerprint, 16 hex digits.
-    pub fingerprint: String,
-    /// Extractor spec.
-    pub extractor: String,
-    /// Learner spec.
-    pub learner: String,
-    /// Learner capacity.
-    pub capacity: u32,
-    /// Skills in the codebook.
-    pub codebook_skills: u64,
-    /// Associations stored.
-    pub associations: u64,
-    /// The most frequent learned skills with their training counts.
-    pub top_skills: Vec<(String, u64)>,
-    /// How the model was trained.
-    pub training: crate::model::TrainingSummary,
-}
-
 /// The corpus list, shortened when long.
 fn corpora_line(c: &[String]) -> String {
     match c {
@@ -100,33 +71,7 @@ fn corpora_line(c: &[String]) -> String {
 }
 
 fn inspect_model(args: &Args) -> anyhow::Result<()> {
-    let path = &args.file;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let name = path.display().to_string();
-    let header = model_file::read_header(&bytes, &name)?;
-    let model = Model::from_bytes_named(&bytes, &name)?;
-    let top = args.top.min(model.codebook.len());
-    let info = ModelInfo {
-        kind: "model",
-        file: name,
-        file_bytes: bytes.len() as u64,
-        format_version: header.version,
-        fingerprint: format!("{:016x}", model.fingerprint()),
-        extractor: model.extractor.spec(),
-        learner: model.learner.clone(),
-        capacity: model.capacity,
-        codebook_skills: model.codebook.len() as u64,
-        associations: model.associations.len() as u64,
-        top_skills: (0..top as u32)
-            .map(|i| {
-                (
-                    model.codebook.skill(i).unwrap_or_default().to_string(),
-                    model.codebook.count(i),
-                )
-            })
-            .collect(),
-        training: model.training.clone(),
-    };
+    let info = ModelInfo::from_path(&args.file, args.top)?;
     if args.json {
         println!("{}", to_json_pretty(&info)?);
         return Ok(());

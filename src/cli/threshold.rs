@@ -5,8 +5,8 @@ use crate::Error;
 use crate::ensemble::{DegreeSpec, Popularity};
 use crate::peel::Learner;
 use crate::theory::{
-    DeParams, EmergencePoint, emergence_point, ratio_for_target, ratio_threshold,
-    unknown_fraction_threshold,
+    DeParams, EmergencePoint, NoThreshold, describe_reasons, emergence_point, no_threshold_reason,
+    ratio_for_target, ratio_threshold, unknown_fraction_threshold,
 };
 use serde::Serialize;
 
@@ -197,12 +197,81 @@ pub struct Args {
     /// The ratio for --over unknown-fraction (implied for configurations).
     #[arg(long, value_name = "R", allow_negative_numbers = true)]
     ratio: Option<f64>,
-    /// Bisection tolerance (absolute, on R or δ).
-    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
+    /// Bisection tolerance: relative on R, absolute on δ (below 1e-13 it is clamped
+    /// to 1e-13, the resolution of the search, with a note).
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     tol: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// A multi-class model (JSON, or TOML when the name ends in .toml): per-class
+    /// emergence points and ratios for a target ε instead of one threshold.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["skill_degrees", "text_degrees", "popularity", "over"])]
+    classes: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClassOutput<'a> {
+    classes: &'a crate::theory::class_file::ClassSpec,
+    target_unlearned: f64,
+    landmarks: Vec<crate::theory::class_file::ClassLandmark>,
+}
+
+/// `threshold --classes FILE`: per-class landmarks.
+fn run_classes(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use crate::theory::class_file::{ClassSpec, class_landmarks};
+    let spec = ClassSpec::read(path)?;
+    let first = class_landmarks(&spec, 0.05, 20.0, TARGET)?;
+    let reach = first
+        .iter()
+        .filter_map(|l| l.ratio_for_target)
+        .fold(20.0f64, |a, r| a.max(2.0 * r));
+    let landmarks = if reach > 20.0 {
+        class_landmarks(&spec, 0.05, reach, TARGET)?
+    } else {
+        first
+    };
+    if json {
+        let out = ClassOutput {
+            classes: &spec,
+            target_unlearned: TARGET,
+            landmarks,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "Density evolution, {} skill classes and {} text classes from {} (learner {})",
+        spec.skill_names.len(),
+        spec.text_names.len(),
+        path.display(),
+        spec.model.learner
+    );
+    let mut t = crate::report::Table::new([
+        "skill class".to_string(),
+        "share".into(),
+        "unknown δ".into(),
+        "emergence R".into(),
+        "dε/dR".into(),
+        format!("R for ε <= {TARGET}"),
+    ]);
+    let num = |v: Option<f64>| v.map_or("-".to_string(), crate::report::table::number);
+    for (i, l) in landmarks.iter().enumerate() {
+        t.row([
+            l.class.clone(),
+            crate::report::table::number(spec.model.skill_shares[i]),
+            crate::report::table::number(spec.model.unknown[i]),
+            num(l.emergence_point),
+            num(l.emergence_slope),
+            num(l.ratio_for_target),
+        ]);
+    }
+    print!("{t}");
+    println!(
+        "No class has a threshold R* (ε = 0): Poisson skill degrees leave a share of \
+         every class in no text; the emergence point is where a class's ε falls fastest."
+    );
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -217,10 +286,12 @@ struct Output {
     ratio: Option<f64>,
     ratio_implied: bool,
     tolerance: f64,
+    tolerance_note: Option<String>,
     load_threshold: Option<f64>,
     ratio_threshold: Option<f64>,
     unknown_fraction_threshold: Option<f64>,
     reason: Option<String>,
+    causes: Vec<NoThreshold>,
     emergence_point: Option<EmergencePoint>,
     target_unlearned: Option<f64>,
     ratio_for_target: Option<f64>,
@@ -230,6 +301,10 @@ struct Output {
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.tol.is_finite() && args.tol > 0.0 && args.tol < 1.0) {
         return Err(Error::invalid(format!("--tol {}: must be in (0, 1)", args.tol)).into());
+    }
+    let (tol, clamped) = crate::theory::threshold::effective_tolerance(args.tol);
+    if let Some(path) = &args.classes {
+        return run_classes(path, args.json);
     }
     let given_ratio = args.ratio.map(|r| check_ratio(r, "--ratio")).transpose()?;
     let (p, family) = args.model.params(given_ratio.unwrap_or(1.0))?;
@@ -257,29 +332,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         over,
         ratio: None,
         ratio_implied: implied,
-        tolerance: args.tol,
+        tolerance: tol,
+        tolerance_note: clamped.then(|| {
+            format!(
+                "--tol {:e} is below the resolution of the search: clamped to {tol:e}",
+                args.tol
+            )
+        }),
         load_threshold: None,
         ratio_threshold: None,
         unknown_fraction_threshold: None,
         reason: None,
+        causes: Vec::new(),
         emergence_point: None,
         target_unlearned: None,
         ratio_for_target: None,
     };
     match over {
         Over::Ratio => {
-            match ratio_threshold(&p, args.tol) {
+            match ratio_threshold(&p, tol) {
                 Some(t) => {
                     out.load_threshold = Some(t.load);
                     out.ratio_threshold = Some(t.ratio);
                 }
                 None => {
-                    out.reason = Some(no_threshold_reason(&p));
-                    let rft = ratio_for_target(&p, TARGET);
-                    let to = rft.map_or(20.0, |r| (2.0 * r).max(20.0));
-                    out.emergence_point = Some(emergence_point(&p, 0.05, to));
-                    out.target_unlearned = Some(TARGET);
-                    out.ratio_for_target = rft;
+                    let causes = no_threshold_reason(&p);
+                    out.reason = Some(describe_reasons(&causes));
+                    let learns = !causes.iter().any(|c| {
+                        matches!(
+                            c,
+                            NoThreshold::LearnerNeverTeaches | NoThreshold::NothingStarts { .. }
+                        )
+                    });
+                    out.causes = causes;
+                    if learns {
+                        let rft = ratio_for_target(&p, TARGET);
+                        let to = rft.map_or(20.0, |r| (2.0 * r).max(20.0));
+                        out.emergence_point = emergence_point(&p, 0.05, to);
+                        out.target_unlearned = Some(TARGET);
+                        out.ratio_for_target = rft;
+                    }
                 }
             }
             out.ratio = given_ratio;
@@ -295,11 +387,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     )
                 })?
             };
-            let d = unknown_fraction_threshold(&p.with_ratio(r), args.tol);
+            let d = unknown_fraction_threshold(&p.with_ratio(r), tol);
             out.ratio = Some(r);
             out.unknown_fraction_threshold = Some(d);
             if d == 0.0 {
-                out.reason = Some(no_threshold_reason(&p));
+                let mut causes = no_threshold_reason(&p.with_ratio(r));
+                causes.retain(|c| !matches!(c, NoThreshold::RatioImplied { .. }));
+                if causes.is_empty() {
+                    causes.push(NoThreshold::NotWithinSearch { max_ratio: r });
+                }
+                out.reason = Some(describe_reasons(&causes));
+                out.causes = causes;
             }
         }
     }
@@ -311,39 +409,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn no_threshold_reason(p: &DeParams) -> String {
-    use crate::theory::{SkillProfile, density_evolution};
-    let far = density_evolution(&p.with_ratio(p.effective_ratio().max(1.0) * 1e3));
-    if far.unlearned >= p.unknown_fraction - 1e-12 && p.unknown_fraction > 0.0 {
-        return format!(
-            "nothing is learned at any ratio: no text starts with at most {} unknown skill(s); \
-             raise the capacity, use text degrees that include small texts, or start from a \
-             foundation (--unknown-fraction < 1)",
-            p.learner.max_novel()
-        );
+/// A value with `digits` significant digits (scientific outside [1e-3, 1e9)).
+fn fmt_sig(x: f64, digits: usize) -> String {
+    let digits = digits.clamp(1, 17);
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
     }
-    match &p.skills {
-        SkillProfile::PoissonMixture(_) => {
-            "skill degrees are (mixed) Poisson: a skill in no training text is never learned, \
-             so the unlearned fraction never reaches 0"
-                .into()
-        }
-        SkillProfile::Degrees(d) if d.prob(0) > 0.0 => {
-            "some skills have degree 0 (Λ(0) > 0): they are never learned, so the unlearned \
-             fraction never reaches 0"
-                .into()
-        }
-        SkillProfile::Degrees(d) if d.prob(1) > 0.0 => {
-            "some skills have degree 1: x = δ λ(y) stays positive, so the unlearned fraction \
-             never reaches 0"
-                .into()
-        }
-        _ => "learning does not complete at any ratio searched (up to 10^6)".into(),
+    let mag = x.abs().log10().floor() as i64;
+    if (-3..9).contains(&mag) {
+        let decimals = (digits as i64 - 1 - mag).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.*e}", digits - 1)
     }
 }
 
-fn fmt_opt(v: Option<f64>) -> String {
-    v.map_or("-".into(), |x| format!("{x:.6}"))
+fn fmt_opt(v: Option<f64>, tol: f64) -> String {
+    // One digit beyond the tolerance.
+    let digits = (-tol.log10()).ceil().max(1.0) as usize + 1;
+    v.map_or("-".into(), |x| fmt_sig(x, digits.max(6)))
 }
 
 fn print_table(model: &ModelArgs, o: &Output) {
@@ -359,21 +443,24 @@ fn print_table(model: &ModelArgs, o: &Output) {
             println!(
                 "  {:<30} {}",
                 "ratio threshold R*",
-                fmt_opt(o.ratio_threshold)
+                fmt_opt(o.ratio_threshold, o.tolerance)
             );
             println!(
                 "  {:<30} {}",
                 "load threshold G* = 1/R*",
-                fmt_opt(o.load_threshold)
+                fmt_opt(o.load_threshold, o.tolerance)
             );
         }
         Over::UnknownFraction => {
             println!(
                 "  {:<30} {}",
                 "unknown-fraction threshold δ*",
-                fmt_opt(o.unknown_fraction_threshold)
+                fmt_opt(o.unknown_fraction_threshold, o.tolerance)
             );
         }
+    }
+    if let Some(note) = &o.tolerance_note {
+        println!("  note: {note}");
     }
     if let Some(reason) = &o.reason {
         println!("  no threshold: {reason}");
@@ -388,7 +475,7 @@ fn print_table(model: &ModelArgs, o: &Output) {
         println!(
             "  {:<30} {}",
             format!("ratio for ε <= {t}"),
-            fmt_opt(o.ratio_for_target)
+            fmt_opt(o.ratio_for_target, 1e-6)
         );
     }
 }

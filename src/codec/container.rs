@@ -5,9 +5,10 @@
 //! (lengths are read through `Read::take`, so a lying length field costs nothing).
 
 use super::level::{Level, Unlearned};
+use super::varint;
 use crate::{Error, Result};
 use std::io::{self, Read, Write};
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
@@ -19,6 +20,8 @@ pub const END_MAGIC: [u8; 4] = *b"SZND";
 pub const PACKET_TAG: [u8; 2] = *b"PK";
 /// Tag opening the packet index record.
 pub const INDEX_TAG: [u8; 2] = *b"IX";
+/// Largest body of an extension record a reader accepts.
+pub const MAX_EXTENSION_BYTES: u64 = 64 << 20;
 /// Size of the fixed trailer at the end of the file.
 pub const TRAILER_BYTES: usize = 52;
 /// Largest header section (extractor, codebook, associations, metadata) a reader accepts.
@@ -74,6 +77,8 @@ impl EmbeddedModel {
 /// The `.sz` header: what every packet's payload is and which model decodes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The format version: read from the file, or [`VERSION`] for a header to write.
+    pub version: u16,
     /// The fidelity level of every packet.
     pub level: Level,
     /// What the encoder did with skills outside the codebook (lossy levels).
@@ -87,11 +92,35 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header of the version this code writes.
+    pub fn new(
+        level: Level,
+        unlearned: Unlearned,
+        texts: TextsCode,
+        model: ModelRef,
+        metadata: Vec<u8>,
+    ) -> Header {
+        Header {
+            version: VERSION,
+            level,
+            unlearned,
+            texts,
+            model,
+            metadata,
+        }
+    }
+
     /// The header's bytes, checksum included.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        if self.version == 0 || self.version > VERSION {
+            return Err(Error::invalid(format!(
+                "cannot write .sz format version {} (this code writes versions 1 to {VERSION})",
+                self.version
+            )));
+        }
         let mut b = Vec::new();
         b.extend_from_slice(&MAGIC);
-        b.extend_from_slice(&VERSION.to_le_bytes());
+        b.extend_from_slice(&self.version.to_le_bytes());
         let mut flags = self.level.code();
         if self.unlearned == Unlearned::Drop {
             flags |= FLAG_DROP;
@@ -190,6 +219,7 @@ impl Header {
         let len = raw.len() as u64 + 8;
         Ok((
             Header {
+                version,
                 level,
                 unlearned,
                 texts,
@@ -214,11 +244,11 @@ pub struct IndexEntry {
 pub fn write_index(w: &mut impl Write, entries: &[IndexEntry]) -> io::Result<u64> {
     let mut b = Vec::with_capacity(16 + entries.len() * 6);
     b.extend_from_slice(&INDEX_TAG);
-    put_varint(&mut b, entries.len() as u64);
+    varint::put(&mut b, entries.len() as u64);
     let (mut off, mut first) = (0u64, 0u64);
     for e in entries {
-        put_varint(&mut b, e.offset.wrapping_sub(off));
-        put_varint(&mut b, e.first_text.wrapping_sub(first));
+        varint::put(&mut b, e.offset.wrapping_sub(off));
+        varint::put(&mut b, e.first_text.wrapping_sub(first));
         off = e.offset;
         first = e.first_text;
     }
@@ -253,7 +283,7 @@ pub fn read_index(r: &mut impl Read, max_entries: u64) -> Result<Vec<IndexEntry>
     read_exact_or(r, &mut sum, "the packet index checksum")?;
     if u64::from_le_bytes(sum) != xxh3_64(&raw) {
         return Err(Error::corrupt(
-            "the packet index is damaged (checksum mismatch): try --salvage",
+            "the packet index is damaged (checksum mismatch)",
         ));
     }
     Ok(entries)
@@ -326,6 +356,64 @@ impl Trailer {
     }
 }
 
+/// True for the tag of an extension record, which readers that do not know it skip:
+/// its first byte is a lower-case ASCII letter (docs/FORMAT.md, "Extension records").
+pub fn is_extension_tag(tag: [u8; 2]) -> bool {
+    tag[0].is_ascii_lowercase()
+}
+
+/// Writes an extension record: tag, varint body length, xxh3 checksum, body.
+///
+/// Returns the record's length in bytes.
+pub fn write_extension(w: &mut impl Write, tag: [u8; 2], body: &[u8]) -> Result<u64> {
+    if !is_extension_tag(tag) || body.len() as u64 > MAX_EXTENSION_BYTES {
+        return Err(Error::invalid(format!(
+            "an extension record needs a tag starting with a-z and at most {MAX_EXTENSION_BYTES} bytes"
+        )));
+    }
+    let mut head = tag.to_vec();
+    varint::put(&mut head, body.len() as u64);
+    let mut h = Xxh3::new();
+    h.update(&head);
+    h.update(body);
+    head.extend_from_slice(&h.digest().to_le_bytes());
+    w.write_all(&head)
+        .and_then(|_| w.write_all(body))
+        .map_err(|e| Error::corrupt(format!("cannot write an extension record: {e}")))?;
+    Ok((head.len() + body.len()) as u64)
+}
+
+/// Reads past an extension record whose tag was already consumed, checking its
+/// checksum without holding its body. Returns the record's length, tag included.
+pub(crate) fn skip_extension(r: &mut impl Read, tag: [u8; 2]) -> Result<u64> {
+    let what = "an extension record";
+    let mut head = tag.to_vec();
+    let len = get_varint_logged(r, &mut head, what)?;
+    if len > MAX_EXTENSION_BYTES {
+        return Err(Error::corrupt(format!(
+            "{what} claims {len} bytes (limit {MAX_EXTENSION_BYTES})"
+        )));
+    }
+    let mut sum = [0u8; 8];
+    read_exact_or(r, &mut sum, what)?;
+    let mut h = Xxh3::new();
+    h.update(&head);
+    let mut left = len;
+    let mut buf = [0u8; 8192];
+    while left > 0 {
+        let k = left.min(buf.len() as u64) as usize;
+        read_exact_or(r, &mut buf[..k], what)?;
+        h.update(&buf[..k]);
+        left -= k as u64;
+    }
+    if h.digest() != u64::from_le_bytes(sum) {
+        return Err(Error::corrupt(format!(
+            "{what} is damaged (checksum mismatch)"
+        )));
+    }
+    Ok(head.len() as u64 + 8 + len)
+}
+
 /// Appends a section: u32 LE length then the bytes.
 fn push_section(b: &mut Vec<u8>, s: &[u8]) -> Result<()> {
     if s.len() as u64 > MAX_SECTION_BYTES {
@@ -381,35 +469,21 @@ pub(crate) fn read_exact_or(r: &mut impl Read, buf: &mut [u8], what: &str) -> Re
     })
 }
 
-/// Appends `v` as an unsigned LEB128 varint (7 bits a byte, low first).
-pub fn put_varint(b: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        b.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    b.push(v as u8);
-}
-
-/// Reads a LEB128 varint, appending its bytes to `raw`; rejects overlong encodings.
+/// Reads one varint from a stream, appending its bytes to `raw` (for a checksum);
+/// the strictness is [`varint::get`]'s.
 pub(crate) fn get_varint_logged(r: &mut impl Read, raw: &mut Vec<u8>, what: &str) -> Result<u64> {
-    let mut v = 0u64;
-    for i in 0..10 {
+    let start = raw.len();
+    for _ in 0..varint::MAX_VARINT_BYTES {
         let mut byte = [0u8; 1];
         read_exact_or(r, &mut byte, what)?;
         raw.push(byte[0]);
-        let payload = (byte[0] & 0x7f) as u64;
-        if i == 9 && byte[0] > 1 {
+        if byte[0] & 0x80 == 0 {
             break;
         }
-        v |= payload << (7 * i);
-        if byte[0] & 0x80 == 0 {
-            if i > 0 && byte[0] == 0 {
-                return Err(Error::corrupt(format!("overlong number in {what}")));
-            }
-            return Ok(v);
-        }
     }
-    Err(Error::corrupt(format!("number too large in {what}")))
+    varint::get(&raw[start..])
+        .map(|(v, _)| v)
+        .map_err(|e| Error::corrupt(format!("{} in {what}", e.describe())))
 }
 
 /// The associations section: count, then (a, b, count) triples, all varints.
@@ -418,11 +492,11 @@ fn encode_associations(a: &[(u32, u32, u32)]) -> Vec<u8> {
     if a.is_empty() {
         return b;
     }
-    put_varint(&mut b, a.len() as u64);
+    varint::put(&mut b, a.len() as u64);
     for &(x, y, c) in a {
-        put_varint(&mut b, x as u64);
-        put_varint(&mut b, y as u64);
-        put_varint(&mut b, c as u64);
+        varint::put(&mut b, x as u64);
+        varint::put(&mut b, y as u64);
+        varint::put(&mut b, c as u64);
     }
     b
 }
@@ -461,6 +535,7 @@ mod tests {
 
     fn embedded() -> Header {
         Header {
+            version: VERSION,
             level: Level::Set,
             unlearned: Unlearned::Drop,
             texts: TextsCode(2),
@@ -478,6 +553,7 @@ mod tests {
         for h in [
             embedded(),
             Header {
+                version: VERSION,
                 level: Level::Exact,
                 unlearned: Unlearned::Escape,
                 texts: TextsCode(0),
@@ -543,7 +619,7 @@ mod tests {
         #[test]
         fn varints_round_trip(v in any::<u64>()) {
             let mut b = Vec::new();
-            put_varint(&mut b, v);
+            varint::put(&mut b, v);
             let mut raw = Vec::new();
             prop_assert_eq!(get_varint_logged(&mut &b[..], &mut raw, "x").unwrap(), v);
             prop_assert_eq!(raw, b);

@@ -2,7 +2,8 @@
 //! own length, text count, original length and checksum, so a damaged packet costs
 //! only its own texts.
 
-use super::container::{PACKET_TAG, get_varint_logged, put_varint, read_exact_or, read_len};
+use super::container::{PACKET_TAG, get_varint_logged, read_exact_or, read_len};
+use super::varint;
 use crate::{Error, Result};
 use std::io::{self, Read, Write};
 
@@ -35,10 +36,10 @@ impl Packet {
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<u64> {
         let mut head = Vec::with_capacity(48);
         head.extend_from_slice(&PACKET_TAG);
-        put_varint(&mut head, self.payload.len() as u64);
-        put_varint(&mut head, self.texts);
-        put_varint(&mut head, self.first_text);
-        put_varint(&mut head, self.original_bytes);
+        varint::put(&mut head, self.payload.len() as u64);
+        varint::put(&mut head, self.texts);
+        varint::put(&mut head, self.first_text);
+        varint::put(&mut head, self.original_bytes);
         let sum = checksum(&head, &self.payload);
         head.extend_from_slice(&sum.to_le_bytes());
         w.write_all(&head)?;
@@ -58,7 +59,7 @@ impl Packet {
         let original_bytes = get_varint_logged(r, &mut head, what)?;
         if len > MAX_PAYLOAD_BYTES {
             return Err(Error::corrupt(format!(
-                "a packet claims a {len}-byte payload (limit {MAX_PAYLOAD_BYTES}): damaged file, try --salvage"
+                "a packet claims a {len}-byte payload (limit {MAX_PAYLOAD_BYTES}): damaged file"
             )));
         }
         let mut sum = [0u8; 8];
@@ -66,7 +67,7 @@ impl Packet {
         let payload = read_len(r, len, "a packet payload")?;
         if u64::from_le_bytes(sum) != checksum(&head, &payload) {
             return Err(Error::corrupt(format!(
-                "packet of texts {first_text}.. is damaged (checksum mismatch): try --salvage"
+                "packet of texts {first_text}.. is damaged (checksum mismatch)"
             )));
         }
         let total = head.len() as u64 + 8 + len;

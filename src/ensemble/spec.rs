@@ -180,20 +180,9 @@ impl DegreeSpec {
     /// The node-perspective distribution this spec describes.
     pub fn distribution(&self) -> DegreeDistribution {
         match self {
-            DegreeSpec::Fixed(k) => {
-                let mut pmf = vec![0.0; *k as usize + 1];
-                pmf[*k as usize] = 1.0;
-                DegreeDistribution::from_pmf(pmf)
-            }
+            DegreeSpec::Fixed(k) => DegreeDistribution::from_terms(vec![(*k, 1.0)]),
             DegreeSpec::Poisson(mean) => DegreeDistribution::poisson(*mean),
-            DegreeSpec::Poly(terms) => {
-                let max = terms.last().map_or(0, |&(k, _)| k) as usize;
-                let mut pmf = vec![0.0; max + 1];
-                for &(k, c) in terms {
-                    pmf[k as usize] = c;
-                }
-                DegreeDistribution::from_pmf(pmf)
-            }
+            DegreeSpec::Poly(terms) => DegreeDistribution::from_terms(terms.clone()),
         }
     }
 
@@ -248,33 +237,67 @@ impl fmt::Display for Popularity {
     }
 }
 
-/// A node-perspective degree distribution `Λ(x) = Σ Λ_k x^k` as a probability table,
-/// with its edge perspective and a sampler.
+/// A node-perspective degree distribution `Λ(x) = Σ Λ_k x^k`, stored sparsely (only
+/// the degrees with positive probability), with its generating functions and a
+/// sampler. Poisson degrees keep their closed form, so the cost of evaluating a
+/// distribution does not grow with its largest degree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DegreeDistribution {
-    pmf: Vec<f64>,
+    /// (k, Λ_k) with Λ_k > 0, sorted by k.
+    terms: Vec<(u32, f64)>,
     cdf: Vec<f64>,
+    mean: f64,
+    /// Some(mean) for Poisson degrees: generating functions in closed form.
+    poisson: Option<f64>,
 }
+
+/// Above this many terms the sampler bisects the CDF instead of scanning it.
+const LINEAR_SCAN: usize = 32;
 
 impl DegreeDistribution {
     /// From node-perspective probabilities (entry k is `Λ_k`), renormalized to sum 1.
-    pub fn from_pmf(mut pmf: Vec<f64>) -> Self {
-        let total: f64 = pmf.iter().sum();
+    pub fn from_pmf(pmf: Vec<f64>) -> Self {
+        let terms = pmf
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(k, &p)| (k as u32, p))
+            .collect();
+        Self::from_terms(terms)
+    }
+
+    /// From (degree, probability) pairs (any order, zero probabilities dropped),
+    /// renormalized to sum 1. Repeated degrees add up.
+    pub fn from_terms(mut terms: Vec<(u32, f64)>) -> Self {
+        terms.retain(|t| t.1 > 0.0 && t.1.is_finite());
+        terms.sort_by_key(|t| t.0);
+        terms.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                true
+            } else {
+                false
+            }
+        });
+        let total: f64 = terms.iter().map(|t| t.1).sum();
         if total > 0.0 {
-            for p in &mut pmf {
-                *p /= total;
+            for t in &mut terms {
+                t.1 /= total;
             }
         }
-        while pmf.len() > 1 && pmf.last() == Some(&0.0) {
-            pmf.pop();
-        }
-        let mut cdf = Vec::with_capacity(pmf.len());
+        let mut cdf = Vec::with_capacity(terms.len());
         let mut acc = 0.0;
-        for &p in &pmf {
-            acc += p;
+        for t in &terms {
+            acc += t.1;
             cdf.push(acc);
         }
-        DegreeDistribution { pmf, cdf }
+        let mean = terms.iter().map(|&(k, p)| k as f64 * p).sum();
+        DegreeDistribution {
+            terms,
+            cdf,
+            mean,
+            poisson: None,
+        }
     }
 
     /// From a histogram of observed degrees (entry k counts nodes of degree k).
@@ -282,15 +305,18 @@ impl DegreeDistribution {
         Self::from_pmf(hist.iter().map(|&c| c as f64).collect())
     }
 
-    /// Poisson with this mean, truncated where the tail is below 1e-16.
+    /// Poisson with this mean: closed-form generating functions; the sampler uses the
+    /// table truncated where the tail is below 1e-16.
     pub fn poisson(mean: f64) -> Self {
-        let mut pmf = Vec::new();
+        let mut terms = Vec::new();
         let mut log_p = -mean;
         let mut acc = 0.0;
         let mut k = 0usize;
         loop {
             let p = log_p.exp();
-            pmf.push(p);
+            if p > 0.0 {
+                terms.push((k as u32, p));
+            }
             acc += p;
             k += 1;
             if (k as f64 > mean && 1.0 - acc < 1e-16) || k > 1_000_000 {
@@ -298,55 +324,97 @@ impl DegreeDistribution {
             }
             log_p += mean.ln() - (k as f64).ln();
         }
-        Self::from_pmf(pmf)
+        let mut d = Self::from_terms(terms);
+        d.mean = mean;
+        d.poisson = Some(mean);
+        d
     }
 
     /// `Λ_k`, the fraction of nodes of degree k.
     pub fn prob(&self, k: usize) -> f64 {
-        self.pmf.get(k).copied().unwrap_or(0.0)
+        match self.terms.binary_search_by_key(&(k as u64), |t| t.0 as u64) {
+            Ok(i) => self.terms[i].1,
+            Err(_) => 0.0,
+        }
     }
 
-    /// The table `Λ_0, Λ_1, ...`.
-    pub fn pmf(&self) -> &[f64] {
-        &self.pmf
+    /// The degrees with positive probability and their probabilities `(k, Λ_k)`,
+    /// sorted by k.
+    pub fn terms(&self) -> &[(u32, f64)] {
+        &self.terms
+    }
+
+    /// The mean when the degrees are Poisson (closed-form generating functions).
+    pub fn poisson_mean(&self) -> Option<f64> {
+        self.poisson
     }
 
     /// Largest degree with positive probability.
     pub fn max_degree(&self) -> usize {
-        self.pmf.len().saturating_sub(1)
+        self.terms.last().map_or(0, |t| t.0 as usize)
+    }
+
+    /// Smallest degree with positive probability.
+    pub fn min_degree(&self) -> usize {
+        self.terms.first().map_or(0, |t| t.0 as usize)
     }
 
     /// Mean degree `Λ'(1)`.
     pub fn mean(&self) -> f64 {
-        self.pmf.iter().enumerate().map(|(k, p)| k as f64 * p).sum()
+        self.mean
     }
 
     /// Node-perspective generating function `Λ(x)`.
     pub fn node_gf(&self, x: f64) -> f64 {
-        self.pmf.iter().rev().fold(0.0, |acc, &p| acc * x + p)
+        match self.poisson {
+            Some(m) => (-m * (1.0 - x)).exp(),
+            None => self.terms.iter().map(|&(k, p)| p * pow(x, k)).sum(),
+        }
     }
 
     /// Edge-perspective generating function `λ(x) = Λ'(x) / Λ'(1)`.
     pub fn edge_gf(&self, x: f64) -> f64 {
-        let mean = self.mean();
-        if mean == 0.0 {
+        if self.mean <= 0.0 {
             return 0.0;
         }
-        let mut acc = 0.0;
-        for k in (1..self.pmf.len()).rev() {
-            acc = acc * x + k as f64 * self.pmf[k];
+        match self.poisson {
+            Some(m) => (-m * (1.0 - x)).exp(),
+            None => {
+                self.terms
+                    .iter()
+                    .filter(|t| t.0 > 0)
+                    .map(|&(k, p)| k as f64 * p * pow(x, k - 1))
+                    .sum::<f64>()
+                    / self.mean
+            }
         }
-        acc / mean
     }
 
-    /// Edge-perspective probabilities: entry k is `λ_k`, the fraction of edges whose
-    /// node has degree k.
-    pub fn edge_pmf(&self) -> Vec<f64> {
-        let mean = self.mean();
-        self.pmf
+    /// `λ'(x)`.
+    pub fn edge_gf_deriv(&self, x: f64) -> f64 {
+        if self.mean <= 0.0 {
+            return 0.0;
+        }
+        match self.poisson {
+            Some(m) => m * (-m * (1.0 - x)).exp(),
+            None => {
+                self.terms
+                    .iter()
+                    .filter(|t| t.0 > 1)
+                    .map(|&(k, p)| k as f64 * (k - 1) as f64 * p * pow(x, k - 2))
+                    .sum::<f64>()
+                    / self.mean
+            }
+        }
+    }
+
+    /// Edge-perspective probabilities `(k, λ_k)`: the fraction of edges whose node has
+    /// degree k.
+    pub fn edge_terms(&self) -> Vec<(u32, f64)> {
+        self.terms
             .iter()
-            .enumerate()
-            .map(|(k, p)| if mean > 0.0 { k as f64 * p / mean } else { 0.0 })
+            .filter(|t| t.0 > 0 && self.mean > 0.0)
+            .map(|&(k, p)| (k, k as f64 * p / self.mean))
             .collect()
     }
 
@@ -354,13 +422,27 @@ impl DegreeDistribution {
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         let u: f64 = rng.random();
-        // Degree tables are short and front-loaded: a linear scan beats a search.
-        for (k, &c) in self.cdf.iter().enumerate() {
-            if u < c {
-                return k as u32;
-            }
+        let i = if self.cdf.len() <= LINEAR_SCAN {
+            // Short, front-loaded tables: a linear scan beats a search.
+            self.cdf.iter().position(|&c| u < c)
+        } else {
+            let i = self.cdf.partition_point(|&c| c <= u);
+            (i < self.cdf.len()).then_some(i)
+        };
+        match i {
+            Some(i) => self.terms[i].0,
+            None => self.max_degree() as u32,
         }
-        self.max_degree() as u32
+    }
+}
+
+/// x^k for a degree k (exact 0^0 = 1).
+#[inline]
+fn pow(x: f64, k: u32) -> f64 {
+    match k {
+        0 => 1.0,
+        1 => x,
+        _ => x.powi(k as i32),
     }
 }
 
@@ -446,7 +528,14 @@ mod tests {
             .distribution();
         let lam = |x: f64| (2.0 * 0.5 * x + 3.0 * 0.28 * x * x + 8.0 * 0.22 * x.powi(7)) / 3.6;
         assert!((p.edge_gf(0.7) - lam(0.7)).abs() < 1e-12);
-        let e = p.edge_pmf();
-        assert!((e.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let e = p.edge_terms();
+        assert!((e.iter().map(|t| t.1).sum::<f64>() - 1.0).abs() < 1e-12);
+        let h = 0.7f64;
+        let num = (p.edge_gf(h + 1e-6) - p.edge_gf(h - 1e-6)) / 2e-6;
+        assert!((p.edge_gf_deriv(h) - num).abs() < 1e-6);
+        // A degree of 2^20 costs one term.
+        let big = DegreeSpec::Fixed(1 << 20).distribution();
+        assert_eq!(big.terms().len(), 1);
+        assert_eq!(big.edge_gf(0.5), 0.5f64.powi((1 << 20) - 1));
     }
 }

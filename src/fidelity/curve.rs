@@ -17,9 +17,9 @@
 
 use super::dial::{Dial, kept_count, text_offset};
 use super::measures::{IndependentScorer, Information, edit_similarity, set_scores};
-use crate::codec::stream::{Decoded, Decoder, EncodeOptions, encode};
-use crate::codec::{Level, Unlearned};
+use crate::codec::{Decoded, Decoder, EncodeOptions, Level, Unlearned};
 use crate::model::Model;
+use crate::pipeline::{EmbedOptions, encode};
 use crate::text::extract::Extractor;
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use crate::text::stopwords::is_stop_word;
@@ -196,7 +196,15 @@ fn semzip_point(
         ..EncodeOptions::default()
     };
     let mut sz = Vec::new();
-    encode(data, name, &mut sz, "<memory>", model, &eo)?;
+    encode(
+        data,
+        name,
+        &mut sz,
+        "<memory>",
+        model,
+        &eo,
+        &EmbedOptions::default(),
+    )?;
     let mut d = Decoder::new(&sz[..], "<memory>", model)?;
     let mut decoded: Vec<Vec<String>> = Vec::new();
     while let Some(p) = d.next_packet()? {

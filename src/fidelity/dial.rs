@@ -271,6 +271,7 @@ pub fn encode_at_rate(
     name: &str,
     model: Option<&Model>,
     opts: &crate::codec::EncodeOptions,
+    embed: &crate::pipeline::EmbedOptions,
     target: f64,
 ) -> Result<RateSearch<(Vec<u8>, crate::codec::EncodeStats)>> {
     check_bpc(target)?;
@@ -286,7 +287,7 @@ pub fn encode_at_rate(
             ..opts.clone()
         };
         let mut out = Vec::new();
-        let stats = crate::codec::encode(data, name, &mut out, "<memory>", model, &o)?;
+        let stats = crate::pipeline::encode(data, name, &mut out, "<memory>", model, &o, embed)?;
         Ok((stats.bpc, (out, stats)))
     })
 }

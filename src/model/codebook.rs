@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// Index i is the code of skill i; the order is deterministic (count descending,
 /// then the skill's bytes ascending), so the same training gives the same codes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(from = "CodebookEntries", into = "CodebookEntries")]
+#[serde(try_from = "CodebookEntries", into = "CodebookEntries")]
 pub struct Codebook {
     skills: Vec<String>,
     counts: Vec<u64>,
@@ -22,21 +22,20 @@ struct CodebookEntries {
     counts: Vec<u64>,
 }
 
-impl From<CodebookEntries> for Codebook {
-    fn from(e: CodebookEntries) -> Self {
-        let mut counts = e.counts;
-        counts.resize(e.skills.len(), 0);
-        let index = e
-            .skills
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i as u32))
-            .collect();
-        Codebook {
-            skills: e.skills,
-            counts,
-            index,
+impl TryFrom<CodebookEntries> for Codebook {
+    type Error = String;
+
+    /// Refuses entries whose skill and count lists differ in length (a damaged or
+    /// forged codebook is refused, never padded).
+    fn try_from(e: CodebookEntries) -> Result<Self, String> {
+        if e.counts.len() != e.skills.len() {
+            return Err(format!(
+                "the codebook lists {} skills but {} counts",
+                e.skills.len(),
+                e.counts.len()
+            ));
         }
+        Ok(Codebook::indexed(e.skills, e.counts))
     }
 }
 
@@ -67,7 +66,21 @@ impl Codebook {
         let mut list: Vec<(String, u64)> = merged.into_iter().collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let (skills, counts) = list.into_iter().unzip();
-        CodebookEntries { skills, counts }.into()
+        Codebook::indexed(skills, counts)
+    }
+
+    /// A codebook of equally long lists, with its lookup table.
+    fn indexed(skills: Vec<String>, counts: Vec<u64>) -> Self {
+        let index = skills
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
+        Codebook {
+            skills,
+            counts,
+            index,
+        }
     }
 
     /// Number of skills.
@@ -123,5 +136,20 @@ mod tests {
         assert_eq!(c.code_of("b"), Some(2));
         assert_eq!(c.code_of("z"), None);
         assert_eq!(c.skill(1), Some("a"));
+    }
+
+    #[test]
+    fn refuses_counts_that_do_not_match_the_skills() {
+        let ok: Codebook =
+            serde_json::from_value(serde_json::json!({"skills": ["a", "b"], "counts": [2, 1]}))
+                .unwrap();
+        assert_eq!(ok.counts(), &[2, 1]);
+        for counts in [serde_json::json!([2]), serde_json::json!([2, 1, 0])] {
+            let v = serde_json::json!({"skills": ["a", "b"], "counts": counts});
+            let e = serde_json::from_value::<Codebook>(v)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("2 skills"), "{e}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod codebook;
 pub mod file;
+pub mod info;
 
 pub use codebook::Codebook;
 

@@ -11,12 +11,11 @@
 //! x_i = δ_i exp(-Σ_j m_ji (1 - y_j))          (= the unlearned fraction of class i)
 //! ```
 
-use super::de::{CONVERGENCE, MAX_ROUNDS, not_teach_poisson};
-use crate::ensemble::{DegreeDistribution, seeded_rng};
-use crate::graph::{RowsBuilder, SkillTextGraph};
+use super::de::{MAX_ROUNDS, iterate_fixed_point};
+use super::kernel::Kernel;
+pub use crate::ensemble::classes::{ClassEnsemble, ClassSample};
 use crate::peel::{Learner, mix64};
 use crate::{Error, Result};
-use rand::Rng;
 use serde::{Serialize, Serializer};
 
 /// A multi-class model.
@@ -56,56 +55,25 @@ pub struct ClassResult {
     pub converged: bool,
 }
 
-/// Measured learned fractions per skill class after peeling a sampled graph.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClassSample {
-    /// The sampled graph.
-    #[serde(skip)]
-    pub graph: SkillTextGraph,
-    /// Class of each skill.
-    #[serde(skip)]
-    pub class_of: Vec<u32>,
-    /// Skills per class.
-    pub skills: Vec<usize>,
-    /// Texts per class.
-    pub texts: Vec<usize>,
-}
-
 impl ClassModel {
+    /// The ensemble (shares, ratios, needs) without δ and learner.
+    pub fn ensemble(&self) -> ClassEnsemble {
+        ClassEnsemble {
+            skill_shares: self.skill_shares.clone(),
+            text_ratios: self.text_ratios.clone(),
+            needs: self.needs.clone(),
+        }
+    }
+
     /// Checks sizes and ranges.
     pub fn validate(&self) -> Result<()> {
+        self.ensemble().validate()?;
         let k = self.skill_shares.len();
-        let m = self.text_ratios.len();
-        if k == 0 || m == 0 {
-            return Err(Error::invalid(
-                "a class model needs at least one skill class and one text class",
-            ));
-        }
         if self.unknown.len() != k {
             return Err(Error::invalid(format!(
                 "{} unknown fractions for {k} skill classes",
                 self.unknown.len()
             )));
-        }
-        if self.needs.len() != m || self.needs.iter().any(|row| row.len() != k) {
-            return Err(Error::invalid(format!(
-                "the needs matrix must have {m} rows (text classes) of {k} entries (skill classes)"
-            )));
-        }
-        let bad = |v: &f64| !(v.is_finite() && *v >= 0.0);
-        if self.skill_shares.iter().any(|v| bad(v) || *v == 0.0) {
-            return Err(Error::invalid("skill class shares must be positive"));
-        }
-        let total: f64 = self.skill_shares.iter().sum();
-        if (total - 1.0).abs() > 1e-9 {
-            return Err(Error::invalid(format!(
-                "skill class shares sum to {total}, not 1"
-            )));
-        }
-        if self.text_ratios.iter().any(bad) || self.needs.iter().flatten().any(bad) {
-            return Err(Error::invalid(
-                "text ratios and needs must be finite and non-negative",
-            ));
         }
         if self.unknown.iter().any(|d| !(0.0..=1.0).contains(d)) {
             return Err(Error::invalid("unknown fractions must be in [0, 1]"));
@@ -122,70 +90,10 @@ impl ClassModel {
         m
     }
 
-    /// Samples a graph with `skills` skills: class-i skills are a contiguous block.
+    /// Samples a graph with `skills` skills (see [`ClassEnsemble::sample`]).
     pub fn sample(&self, skills: usize, seed: u64) -> Result<ClassSample> {
         self.validate()?;
-        let k = self.skill_shares.len();
-        let mut sizes: Vec<usize> = self
-            .skill_shares
-            .iter()
-            .map(|s| (s * skills as f64).round() as usize)
-            .collect();
-        let assigned: usize = sizes.iter().sum();
-        sizes[k - 1] = (sizes[k - 1] + skills).saturating_sub(assigned);
-        let mut start = vec![0usize; k + 1];
-        for i in 0..k {
-            start[i + 1] = start[i] + sizes[i];
-        }
-        let n = start[k];
-        u32::try_from(n).map_err(|_| Error::invalid("too many skills"))?;
-        let class_of: Vec<u32> = (0..k)
-            .flat_map(|i| std::iter::repeat_n(i as u32, sizes[i]))
-            .collect();
-        let mut rng = seeded_rng(seed);
-        let texts: Vec<usize> = self
-            .text_ratios
-            .iter()
-            .map(|r| (r * n as f64).round() as usize)
-            .collect();
-        let dists: Vec<Vec<DegreeDistribution>> = self
-            .needs
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|&g| DegreeDistribution::poisson(g))
-                    .collect()
-            })
-            .collect();
-        let mut rows = RowsBuilder::new();
-        let mut row: Vec<u32> = Vec::new();
-        for (j, &tj) in texts.iter().enumerate() {
-            for _ in 0..tj {
-                row.clear();
-                for i in 0..k {
-                    if sizes[i] == 0 {
-                        continue;
-                    }
-                    let want = (dists[j][i].sample(&mut rng) as usize).min(sizes[i]);
-                    let from = row.len();
-                    while row.len() - from < want {
-                        let s = (start[i] + rng.random_range(0..sizes[i])) as u32;
-                        if !row[from..].contains(&s) {
-                            row.push(s);
-                        }
-                    }
-                }
-                rows.push_row(&row)?;
-            }
-        }
-        let (offsets, items) = rows.finish();
-        let graph = SkillTextGraph::from_text_rows(n, offsets, items)?;
-        Ok(ClassSample {
-            graph,
-            class_of,
-            skills: sizes,
-            texts,
-        })
+        self.ensemble().sample(skills, seed)
     }
 
     /// A known set for a sample: a class-i skill is unknown with probability δ_i.
@@ -205,25 +113,14 @@ impl ClassModel {
 
 /// Learned fraction per class of a peeling outcome.
 pub fn learned_by_class(sample: &ClassSample, learned: &[bool]) -> Vec<f64> {
-    let k = sample.skills.len();
-    let mut count = vec![0usize; k];
-    for (s, &c) in sample.class_of.iter().enumerate() {
-        if learned.get(s).copied().unwrap_or(false) {
-            count[c as usize] += 1;
-        }
-    }
-    count
-        .iter()
-        .zip(&sample.skills)
-        .map(|(&c, &n)| if n == 0 { 0.0 } else { c as f64 / n as f64 })
-        .collect()
+    sample.learned_by_class(learned)
 }
 
-/// Runs vector density evolution to convergence.
+/// Runs vector density evolution to convergence (the loop of
+/// [`super::de::iterate_fixed_point`]).
 pub fn class_de(m: &ClassModel) -> Result<ClassResult> {
     m.validate()?;
-    let k = m.skill_shares.len();
-    let probs = m.learner.probs();
+    let kernel = Kernel::new(m.learner.probs());
     // mean[j][i] = m_ji, class-j texts per class-i skill.
     let mean: Vec<Vec<f64>> = m
         .needs
@@ -236,40 +133,36 @@ pub fn class_de(m: &ClassModel) -> Result<ClassResult> {
                 .collect()
         })
         .collect();
-    let mut x = m.unknown.clone();
     let mut y = vec![1.0; m.text_ratios.len()];
-    let mut rounds = 0;
-    let mut converged = false;
-    while rounds < MAX_ROUNDS {
+    let mut x = m.unknown.clone();
+    let mut step = |x: &[f64], out: &mut [f64]| {
         for (j, yj) in y.iter_mut().enumerate() {
-            let load: f64 = m.needs[j].iter().zip(&x).map(|(g, xi)| g * xi).sum();
-            *yj = not_teach_poisson(load, probs);
+            let load: f64 = m.needs[j].iter().zip(x).map(|(g, xi)| g * xi).sum();
+            *yj = kernel.not_teach_poisson(load);
         }
-        let mut dx: f64 = 0.0;
-        for i in 0..k {
+        for (i, o) in out.iter_mut().enumerate() {
             let expo: f64 = mean
                 .iter()
                 .zip(&y)
                 .map(|(row, yj)| row[i] * (1.0 - yj))
                 .sum();
-            let new = m.unknown[i] * (-expo).exp();
-            dx = dx.max((new - x[i]).abs());
-            x[i] = new;
+            *o = m.unknown[i] * (-expo).exp();
         }
-        rounds += 1;
-        if dx < CONVERGENCE {
-            converged = true;
-            break;
-        }
-    }
+        out.iter().zip(&m.skill_shares).map(|(e, n)| e * n).sum()
+    };
+    let it = iterate_fixed_point(&mut x, &mut step, &|_| false, None, MAX_ROUNDS);
+    // ε at the limit is one more round from the last x, as the scalar engine does.
+    let mut last = vec![0.0; x.len()];
+    step(&x, &mut last);
+    let x = last;
     let total = x.iter().zip(&m.skill_shares).map(|(e, n)| e * n).sum();
     Ok(ClassResult {
         learned: x.iter().map(|e| 1.0 - e).collect(),
         unlearned: x,
         not_teaching: y,
         total_unlearned: total,
-        rounds,
-        converged,
+        rounds: it.rounds,
+        converged: it.converged,
     })
 }
 
@@ -298,7 +191,13 @@ mod tests {
             Learner::capacity(1).unwrap(),
         );
         let s = density_evolution(&p);
-        assert!((v.unlearned[0] - s.unlearned).abs() < 1e-9, "{v:?} {s:?}");
+        // The same loop and the same kernels: the same bits.
+        assert_eq!(
+            v.unlearned[0].to_bits(),
+            s.unlearned.to_bits(),
+            "{v:?} {s:?}"
+        );
+        assert_eq!(v.rounds, s.rounds);
         assert!(
             class_de(&ClassModel {
                 unknown: vec![],

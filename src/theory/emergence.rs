@@ -155,8 +155,8 @@ pub fn threshold_info(p: &DeParams, from: f64, to: f64) -> ThresholdInfo {
     ThresholdInfo {
         ratio_threshold: None,
         load_threshold: None,
-        emergence_point: Some(e.ratio),
-        emergence_slope: Some(e.slope),
+        emergence_point: e.map(|e| e.ratio),
+        emergence_slope: e.map(|e| e.slope),
     }
 }
 

@@ -14,6 +14,7 @@
 use super::de::{
     COMPLETE, Comp, DeParams, MAX_ROUNDS, Prepared, TextSide, density_evolution, table,
 };
+use super::kernel::Kernel;
 use super::threshold::smallest_ratio;
 use crate::ensemble::DegreeSpec;
 use crate::peel::Learner;
@@ -136,7 +137,7 @@ impl Hierarchy {
                 },
             ],
             text: TextSide::Poisson,
-            probs: self.learner.probs().to_vec(),
+            kernel: Kernel::new(self.learner.probs()),
         }
     }
 

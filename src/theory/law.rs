@@ -69,17 +69,20 @@ pub fn test_error_de(p: &DeParams) -> TestError {
     let e = prep.at(p.effective_ratio());
     let text_error = match &prep.text {
         TextSide::Poisson => -(-e.text_mean() * q).exp_m1(),
-        // Σ Γ_k (1 - (1-q)^k), written without cancellation for tiny q.
-        TextSide::Table { gamma, .. } => gamma
-            .iter()
-            .enumerate()
-            .map(|(k, g)| match k {
-                // A text with no skill is always understood; ln(0) would give NaN.
-                0 => 0.0,
-                _ if q >= 1.0 => *g,
-                _ => g * -(k as f64 * (-q).ln_1p()).exp_m1(),
-            })
-            .sum(),
+        TextSide::Table(d) => match d.poisson_mean() {
+            Some(mean) => -(-mean * q).exp_m1(),
+            // Σ Γ_k (1 - (1-q)^k), written without cancellation for tiny q.
+            None => d
+                .terms()
+                .iter()
+                .map(|&(k, g)| match k {
+                    // A text with no skill is always understood; ln(0) would give NaN.
+                    0 => 0.0,
+                    _ if q >= 1.0 => g,
+                    _ => g * -(k as f64 * (-q).ln_1p()).exp_m1(),
+                })
+                .sum(),
+        },
     };
     TestError {
         skill_error: q,

@@ -10,10 +10,12 @@
 //! - [`emergence`]: DE beside simulation over ratio sweeps (emergence, scaling).
 
 // emergence, simulate: theory-sim
+pub mod class_file;
 pub mod classes;
 pub mod de;
 pub mod emergence;
 pub mod hierarchy;
+pub(crate) mod kernel;
 pub mod law;
 pub mod percolation;
 pub mod simulate;
@@ -28,6 +30,6 @@ pub use percolation::{
     AssociationStats, Percolation, measure_association, percolation_point, predicted_giant,
 };
 pub use threshold::{
-    EmergencePoint, Threshold, emergence_point, ratio_for_target, ratio_threshold,
-    unknown_fraction_threshold,
+    EmergencePoint, NoThreshold, Threshold, describe_reasons, emergence_point, no_threshold_reason,
+    ratio_for_target, ratio_threshold, unknown_fraction_threshold,
 };

@@ -4,27 +4,9 @@
 //! context models. Every payload is independent: its adaptive state starts from the
 //! priors of a [`CoderContext`] built once per file from the codebook.
 //!
-//! Payload layouts (all start with a LEB128 varint, then the range coder's words,
-//! big-endian, trailing zero bytes dropped; decoders read missing bytes as zeros,
-//! and encoders append zeros when needed so no payload decodes to more than
-//! [`MAX_EXPANSION`] units per byte):
-//! - exact: a mode byte (0: coded as follows; 1: the bytes stored as they are, chosen
-//!   when coding would expand them), then varint = 2 × byte length + count policy (1: the codebook's counts are
-//!   this data's own, so each use spends one). Tokens: the first separator, then per word its
-//!   lower-cased form (word model: PPM over the two previous words with SEE, then the
-//!   codebook-primed unigram with exclusion, then a spelled new word), the separator
-//!   before it (PPM over word, previous separator and where the word would end on the
-//!   line), its case class (lower, Capital, UPPER, mask, raw); an END word before a
-//!   trailing separator.
-//! - sequences: varint = 2 × number of texts + count policy (as for exact); each text's skills with the word model,
-//!   closed by END; literals are spelled once, then reused from the payload vocabulary.
-//! - sets: varint = 2 × number of texts + count policy (1: codebook counts are spent
-//!   as they are used, for books counted on this very data). Per text: the number of
-//!   codes, the codes ascending, each as the minimum of those left (order statistic of
-//!   the order-0 counts, which saves the log2(k!) bits of order), then the literals.
-//! - codebook: varint = number of skills; a sorted-order flag; per entry in code
-//!   order: same count as before (else the drop), the shared prefix with the previous
-//!   word, the suffix with an order-4 PPM over bytes.
+//! The payload layouts, the expansion bound and the status of this code as the
+//! format's reference behaviour are specified in `docs/FORMAT.md` ("Payloads" and
+//! "Payload coding"); this module does not repeat them.
 
 mod book;
 mod cm;
@@ -214,23 +196,12 @@ pub fn decode_codebook(bytes: &[u8]) -> Result<Codebook> {
     book::decode(bytes)
 }
 
-/// Appends a LEB128 varint.
-fn write_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
+/// Appends a varint (the format's one varint: `codec::varint`).
+fn write_varint(out: &mut Vec<u8>, v: u64) {
+    super::varint::put(out, v);
 }
 
-/// Reads a LEB128 varint: (value, bytes used), None when truncated or too long.
+/// Reads a varint: (value, bytes used); `None` when truncated, overlong or too large.
 fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v = 0u64;
-    for (i, &x) in b.iter().enumerate().take(10) {
-        v |= ((x & 0x7f) as u64) << (7 * i);
-        if x < 0x80 {
-            return Some((v, i + 1));
-        }
-    }
-    None
+    super::varint::get(b).ok()
 }

@@ -1,0 +1,80 @@
+//! Regenerates the golden files of `tests/golden/` (checked by `tests/golden.rs`).
+//!
+//! `cargo run --release --example golden` writes, from the committed synthetic
+//! sample (`corpora/synth-sample.txt`, our own text): `input.txt` (its first lines),
+//! `synth.szm` (a model trained on the whole sample), one `.sz` per level made with
+//! that shared model and one self-contained, and the decoded output of each lossy
+//! file (`.out`). Run it after a deliberate format change, and say so in
+//! docs/FORMAT.md's change log.
+
+use semzip::codec::{EncodeOptions, Level, decode};
+use semzip::model::Model;
+use semzip::pipeline::{EmbedOptions, encode};
+use semzip::text::segment::Segmentation;
+use semzip::train::{TrainOptions, train_texts};
+use std::path::Path;
+
+/// Lines of the sample the `.sz` files hold (small files, several packets).
+const INPUT_LINES: usize = 300;
+/// Input bytes per packet.
+const PACKET_BYTES: usize = 4096;
+
+fn main() -> semzip::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/golden");
+    std::fs::create_dir_all(&dir).map_err(|e| semzip::Error::io(&dir, e))?;
+    let sample = std::fs::read_to_string(root.join("corpora/synth-sample.txt"))
+        .map_err(|e| semzip::Error::io("corpora/synth-sample.txt", e))?;
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).map_err(|e| semzip::Error::io(&p, e))?;
+        println!("{:>7} bytes  {}", bytes.len(), p.display());
+        Ok::<(), semzip::Error>(())
+    };
+    let input: String = sample
+        .lines()
+        .take(INPUT_LINES)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write("input.txt", input.as_bytes())?;
+    let opts = TrainOptions {
+        segmentation: Segmentation::Lines,
+        holdout: 0.0,
+        ..TrainOptions::default()
+    };
+    let (model, _) = train_texts(
+        sample.lines().map(str::to_string),
+        vec!["synth-sample.txt".into()],
+        &opts,
+    )?;
+    write("synth.szm", &model.to_bytes())?;
+    let model = Model::from_bytes(&model.to_bytes())?;
+    for level in Level::ALL {
+        for shared in [true, false] {
+            let name = format!("{level}-{}", if shared { "shared" } else { "embedded" });
+            let opts = EncodeOptions {
+                level,
+                packet_bytes: PACKET_BYTES,
+                ..EncodeOptions::default()
+            };
+            let m = shared.then_some(&model);
+            let mut sz = Vec::new();
+            encode(
+                input.as_bytes(),
+                "input.txt",
+                &mut sz,
+                "golden",
+                m,
+                &opts,
+                &EmbedOptions::default(),
+            )?;
+            write(&format!("{name}.sz"), &sz)?;
+            if level.is_lossy() {
+                let mut out = Vec::new();
+                decode(&sz[..], "golden", &mut out, "golden", m)?;
+                write(&format!("{name}.out"), &out)?;
+            }
+        }
+    }
+    Ok(())
+}
