@@ -65,7 +65,7 @@ pub fn encode<W: Write + ?Sized>(
             if let Some(d) = &opts.dial
                 && !d.is_ranked()
             {
-                opts.dial = Some(d.ranked_by_codebook(&m.codebook));
+                opts.dial = Some(d.ranked_by_model(m));
             }
             crate::codec::encode(
                 input,

@@ -29,8 +29,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// The keep fractions swept by default (largest first; denser where rates are low).
-pub const DEFAULT_KEEPS: [f64; 16] = [
-    1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.04,
+pub const DEFAULT_KEEPS: [f64; 18] = [
+    1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.04, 0.03,
+    0.02,
 ];
 
 /// One point of a rate-fidelity curve (the JSON schema of `bench --curve --json`).
