@@ -1,6 +1,8 @@
 //! Rate against fidelity, measured: semzip at each level beside zstd on the same
 //! bytes in the same run, every semzip row decoded and checked (`semzip bench`).
 
+pub mod peers;
+
 use crate::Error;
 use crate::codec::{Decoded, Decoder, EncodeOptions};
 use crate::codec::{Level, Unlearned};
@@ -186,6 +188,7 @@ pub fn bench_file(
     if let Some(d) = dict {
         rows.push(zstd_row(&data, &name, 19, Some(d), runs)?);
     }
+    rows.extend(peers::external_rows(&data, &name, runs));
     Ok(rows)
 }
 
@@ -356,10 +359,11 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
     let mut sizes = Vec::new();
     'files: for f in files {
         if f.is_dir() {
-            return Err(Error::invalid(format!(
-                "--dict-corpus {}: is a directory; give the corpus files",
-                f.display()
-            )));
+            return Err(Error::parameter(
+                "dict_corpus",
+                f.display(),
+                "is a directory: give the corpus files",
+            ));
         }
         let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
         for t in Segmenter::new(&data[..], seg, DEFAULT_MAX_TEXT_BYTES) {
@@ -373,8 +377,8 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
         }
     }
     zstd::dict::from_continuous(&sample, &sizes, DICT_BYTES).map_err(|e| {
-        Error::invalid(format!(
-            "cannot train a zstd dictionary on --dict-corpus ({} texts): {e}",
+        Error::Zstd(format!(
+            "cannot train a dictionary on the dictionary corpus ({} texts): {e}",
             sizes.len()
         ))
     })

@@ -15,22 +15,28 @@
 //! - [`codec`]: the `.sz` container and its three fidelity levels;
 //! - [`fidelity`]: fidelity measures and the rate-fidelity dial;
 //! - [`pipeline`]: what spans layers (encoding with a model trained on the input);
-//! - [`report`]: tables, JSON and SVG plots;
+//! - [`report`]: tables, JSON and SVG plots; [`progress`]: an observer for long calls;
+//! - [`output`]: outputs that appear whole or not at all (the one atomic writer);
 //! - [`bench`](mod@bench): rate against fidelity beside zstd, measured in one run;
-//! - [`cli`]: the command-line front end (parsing and printing only).
+//!
+//! The command-line front end (`src/cli/`, parsing and printing only) belongs to the
+//! `semzip` binary, not to this library.
 #![deny(missing_docs)]
 
 pub mod bench;
-pub mod cli;
+pub mod channel;
 pub mod codec;
 pub mod ensemble;
 pub mod error;
 pub mod fidelity;
 pub mod graph;
 pub mod model;
+pub mod output;
 pub mod peel;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
+pub mod seed;
 pub mod text;
 pub mod theory;
 pub mod train;

@@ -5,12 +5,42 @@
 //! cancellation of IRSA (skills = users, texts = slots) and the peeling decoder of
 //! LDPC codes on the erasure channel (skills = variable nodes, texts = checks).
 //!
-//! It keeps a counter of unlearned skills per text and a work queue, so a run costs
-//! O(E) and allocates nothing per step. Work is done in rounds (a text that becomes
-//! able to teach during round l teaches in round l + 1), and the learned count after
-//! each round is the emergence trajectory.
+//! # The Poisson learner, precisely
+//! A learner is a table `p_1, p_2, ...` (0 beyond its end). Every (text t, skill s)
+//! pair owns one uniform draw `u(t, s)`, fixed by the learner's seed. Write
+//! `m(s→t)` for "s is learned without t": s was known before, or some text other
+//! than t teaches s. Text t teaches s when
+//!
+//! ```text
+//! u(t, s) < p_{1+j},   j = #{other skills s' of t with m(s'→t) = 0}
+//! ```
+//!
+//! So a text's own teaching never lowers the count under which it judges its other
+//! skills (theory.md: "a skill that a text taught does not lower the count"), and the
+//! draw is made once per (text, skill). These are DE's messages: on a tree, `m` is
+//! DE's `1 - x` and "t teaches s" is DE's `1 - y`, exactly, for every table.
+//!
+//! - **Non-increasing tables** (capacity c, `probs:1,0.5`, ...): lowering j can only
+//!   turn a "no" into a "yes", so the rule is monotone and the learned set is its
+//!   least fixed point: unique, reached by peeling in any visit order. A counter per
+//!   text and a work queue find it in `O(E · L)` (L the table length); for capacity c
+//!   it is the classic peeling closure (a text with at most c unlearned skills teaches
+//!   them all) and runs in O(E).
+//! - **Other tables** (`probs:0.5,1`): a text may stop teaching once its count
+//!   drops, so there is no closure to peel towards and no order-free sequential
+//!   schedule. The learner then updates every decision at once, in synchronous
+//!   rounds from "nothing learned" (the flooding schedule): round l is DE's iteration
+//!   l, exactly on trees, and there is no visit order. It stops when no decision
+//!   changes, or when the learned count moves by less than √N in a round (on a loopy
+//!   graph a few decisions around cycles may flip for ever), or after
+//!   [`MAX_FLOOD_ROUNDS`]. For a non-increasing table flooding reaches the same
+//!   closure as the queue (tested), so the two definitions agree where both apply.
+//!
+//! Work is done in rounds (a text that becomes able to teach during round l teaches in
+//! round l + 1), and the learned count after each round is the emergence trajectory.
 
 use crate::graph::SkillTextGraph;
+use crate::seed;
 use crate::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
@@ -94,27 +124,30 @@ impl Learner {
         self.probs.iter().all(|&p| p == 0.0 || p == 1.0)
     }
 
-    /// Whether the text `t`, at k novel skills, teaches skill `s`.
-    ///
-    /// The draw is one seeded uniform per (text, skill), compared with `p_k` at each k
-    /// the text reaches: for a non-increasing table this gives the text one chance at
-    /// its final count, which is what density evolution assumes, and the result does
-    /// not depend on visit order.
+    /// True when `p_1 >= p_2 >= ...`: the rule is then monotone and peeling in any
+    /// order reaches the same learned set.
+    pub fn is_non_increasing(&self) -> bool {
+        self.probs.windows(2).all(|w| w[0] >= w[1])
+    }
+
+    /// The draw `u(t, s)` of the pair (text t, skill s): one uniform per pair.
     #[inline]
-    fn teaches(&self, t: u32, k: usize, s: u32) -> bool {
-        let p = self.prob(k);
+    pub fn draw(&self, t: u32, s: u32) -> f64 {
+        seed::uniform2(self.seed, t as u64, s as u64)
+    }
+
+    /// Whether text `t` teaches skill `s` when `j` of its other skills are unlearned
+    /// without it: `u(t, s) < p_{1+j}`.
+    #[inline]
+    fn teaches(&self, t: u32, j: usize, s: u32) -> bool {
+        let p = self.prob(j + 1);
         if p >= 1.0 {
             return true;
         }
         if p <= 0.0 {
             return false;
         }
-        let h = mix64(
-            self.seed
-                ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ (s as u64).wrapping_mul(0x1656_67B1_9E37_79F9),
-        );
-        ((h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) < p
+        self.draw(t, s) < p
     }
 }
 
@@ -158,24 +191,13 @@ impl fmt::Display for Learner {
     }
 }
 
-/// SplitMix64's finalizer: a fast, well-mixed 64-bit hash.
-#[inline]
-pub fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use crate::seed::mix64;
 
 /// A known set where each skill is unknown with probability `unknown_fraction`
 /// (δ), drawn from `seed`.
 pub fn random_known(num_skills: usize, unknown_fraction: f64, seed: u64) -> Vec<bool> {
     (0..num_skills as u64)
-        .map(|s| {
-            let u = (mix64(seed ^ s.wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 11) as f64
-                / (1u64 << 53) as f64;
-            u >= unknown_fraction
-        })
+        .map(|s| seed::uniform(seed, s) >= unknown_fraction)
         .collect()
 }
 
@@ -224,12 +246,49 @@ pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -
     let count = learned.iter().filter(|&&k| k).count() as u64;
     if learner.max_novel() == 1 {
         peel_single(graph, learner, learned, taught_by, count)
-    } else {
+    } else if learner.is_deterministic() && learner.is_non_increasing() {
         peel_general(graph, learner, learned, taught_by, count)
+    } else if learner.is_non_increasing() {
+        peel_extrinsic(graph, learner, learned, taught_by, count, &mut |m| m - 1)
+    } else {
+        peel_flooding(graph, learner, learned, taught_by, count, (n as f64).sqrt())
     }
 }
 
-/// The general engine: a text with k novel skills, 1 <= k <= capacity, looks them up.
+/// [`peel`] with the texts of each round visited in a random order drawn from
+/// `order_seed`: the same learned set for every table (a check of the module doc's
+/// claim, and what tests compare against [`peel`]).
+pub fn peel_visiting(
+    graph: &SkillTextGraph,
+    learner: &Learner,
+    known: Option<&[bool]>,
+    order_seed: u64,
+) -> PeelOutcome {
+    let n = graph.num_skills();
+    let learned = match known {
+        Some(k) => {
+            assert_eq!(k.len(), n, "known set must have one entry per skill");
+            k.to_vec()
+        }
+        None => vec![false; n],
+    };
+    let taught_by: Vec<u32> = learned
+        .iter()
+        .map(|&k| if k { KNOWN_BEFORE } else { NEVER_LEARNED })
+        .collect();
+    let count = learned.iter().filter(|&&k| k).count() as u64;
+    let mut rng = seed::rng(order_seed);
+    let mut shuffle = |m: usize| rand::Rng::random_range(&mut rng, 0..m);
+    if learner.is_non_increasing() {
+        peel_extrinsic(graph, learner, learned, taught_by, count, &mut shuffle)
+    } else {
+        // Synchronous rounds: no visit order to change.
+        peel_flooding(graph, learner, learned, taught_by, count, (n as f64).sqrt())
+    }
+}
+
+/// Capacity c >= 2: a text with k novel skills, 1 <= k <= c, teaches them all (for a
+/// deterministic table the per-edge rule of the module doc is exactly this).
 fn peel_general(
     graph: &SkillTextGraph,
     learner: &Learner,
@@ -266,7 +325,7 @@ fn peel_general(
             }
             taught.clear();
             for &s in graph.skills_of(t) {
-                if !learned[s as usize] && learner.teaches(t, k as usize, s) {
+                if !learned[s as usize] && learner.teaches(t, k as usize - 1, s) {
                     taught.push(s);
                 }
             }
@@ -330,7 +389,7 @@ fn peel_single(
         for &t in &current {
             let [k, s] = state[t as usize];
             // k == 1: s is the one unlearned skill of t.
-            if k != 1 || !learner.teaches(t, 1, s) {
+            if k != 1 || !learner.teaches(t, 0, s) {
                 continue;
             }
             learned[s as usize] = true;
@@ -348,6 +407,174 @@ fn peel_single(
         trajectory.push(count);
         std::mem::swap(&mut current, &mut next);
         next.clear();
+    }
+    outcome(learned, taught_by, trajectory)
+}
+
+/// A non-increasing probabilistic table: the per-edge rule of the module doc run to
+/// its least fixed point with a counter per text and a work queue.
+///
+/// `many[s]` marks a skill learned without any one text (known before, or taught by
+/// two texts); a skill taught by exactly one text t has `taught_by[s] = t`, and is
+/// then unlearned without t only. `c[t]` counts the occurrences in t of skills that
+/// are unlearned without t, so an edge (t, s) sees `j = c[t] - [m(s→t) = 0]`. Only a
+/// drop of `c[t]` can turn an edge of t to "teaches", so a text is read again only
+/// then, and only while `c[t] <= L` (beyond the table nothing is taught).
+/// `shuffle` reorders each round's work list (for tests of order independence).
+fn peel_extrinsic(
+    graph: &SkillTextGraph,
+    learner: &Learner,
+    mut learned: Vec<bool>,
+    mut taught_by: Vec<u32>,
+    mut count: u64,
+    shuffle: &mut dyn FnMut(usize) -> usize,
+) -> PeelOutcome {
+    let t_count = graph.num_texts();
+    let l = learner.max_novel() as u32;
+    let mut many = learned.clone();
+    let mut c: Vec<u32> = (0..t_count as u32)
+        .map(|t| {
+            graph
+                .skills_of(t)
+                .iter()
+                .filter(|&&s| !learned[s as usize])
+                .count() as u32
+        })
+        .collect();
+    let mut queued = vec![false; t_count];
+    let mut current: Vec<u32> = (0..t_count as u32)
+        .filter(|&t| c[t as usize] <= l)
+        .collect();
+    let mut next: Vec<u32> = Vec::new();
+    let mut trajectory = vec![count];
+    while !current.is_empty() {
+        // A random swap sequence when testing visit order; identity otherwise.
+        for i in (1..current.len()).rev() {
+            let k = shuffle(i + 1);
+            current.swap(i, k);
+        }
+        for &t in &current {
+            for &s in graph.skills_of(t) {
+                let su = s as usize;
+                let tb = taught_by[su];
+                if many[su] || tb == t {
+                    continue;
+                }
+                let alone = tb == NEVER_LEARNED;
+                let j = c[t as usize] - alone as u32;
+                if !learner.teaches(t, j as usize, s) {
+                    continue;
+                }
+                // The texts for which s just became learned without them.
+                let skip = if alone {
+                    learned[su] = true;
+                    taught_by[su] = t;
+                    count += 1;
+                    t
+                } else {
+                    many[su] = true;
+                    NEVER_LEARNED
+                };
+                for &u in graph.texts_of(s) {
+                    if u == skip || (!alone && u != tb) {
+                        continue;
+                    }
+                    let cu = &mut c[u as usize];
+                    *cu -= 1;
+                    if *cu <= l && !queued[u as usize] {
+                        queued[u as usize] = true;
+                        next.push(u);
+                    }
+                }
+            }
+        }
+        trajectory.push(count);
+        std::mem::swap(&mut current, &mut next);
+        next.clear();
+        for &t in &current {
+            queued[t as usize] = false;
+        }
+    }
+    outcome(learned, taught_by, trajectory)
+}
+
+/// Rounds after which the flooding schedule (tables that increase somewhere) stops.
+pub const MAX_FLOOD_ROUNDS: usize = 1_000;
+
+/// Any table: every message updated in synchronous rounds from "nothing learned"
+/// (round l is DE's iteration l on a tree). `teach[e]` is the previous round's
+/// decision of occurrence e (text-major order); `teachers[s]` counts the distinct
+/// texts that taught s in it (`noise` = √N in use, 0 in tests). Stops when no decision changes, or when the learned
+/// count moved by less than √N in a round: on a loopy graph a few decisions around
+/// cycles can flip for ever, and those moves are sampling noise, not learning.
+fn peel_flooding(
+    graph: &SkillTextGraph,
+    learner: &Learner,
+    mut learned: Vec<bool>,
+    mut taught_by: Vec<u32>,
+    count: u64,
+    noise: f64,
+) -> PeelOutcome {
+    let n = graph.num_skills();
+    let e_count = graph.num_edges();
+    let known = learned.clone();
+    // first[e]: e is the first occurrence of its skill in its text's row.
+    let mut first = Vec::with_capacity(e_count);
+    for t in 0..graph.num_texts() as u32 {
+        let row = graph.skills_of(t);
+        for (i, s) in row.iter().enumerate() {
+            first.push(!row[..i].contains(s));
+        }
+    }
+    let mut teach = vec![false; e_count];
+    let mut teach_next = vec![false; e_count];
+    let mut teachers = vec![0u32; n];
+    let mut teachers_next = vec![0u32; n];
+    let mut trajectory = vec![count];
+    let mut alone: Vec<bool> = Vec::new();
+    for round in 0..MAX_FLOOD_ROUNDS {
+        let mut changed = false;
+        teachers_next.iter_mut().for_each(|x| *x = 0);
+        let mut e0 = 0usize;
+        for t in 0..graph.num_texts() as u32 {
+            let row = graph.skills_of(t);
+            // m(s→t) = 0: not known, and no text but t taught s last round.
+            alone.clear();
+            alone.extend(
+                row.iter().enumerate().map(|(i, &s)| {
+                    !known[s as usize] && teachers[s as usize] == teach[e0 + i] as u32
+                }),
+            );
+            let c = alone.iter().filter(|&&a| a).count();
+            for (i, &s) in row.iter().enumerate() {
+                let j = c - alone[i] as usize;
+                let now = learner.teaches(t, j, s);
+                changed |= now != teach[e0 + i];
+                teach_next[e0 + i] = now;
+                if now && first[e0 + i] {
+                    teachers_next[s as usize] += 1;
+                    if !known[s as usize] {
+                        taught_by[s as usize] = t;
+                    }
+                }
+            }
+            e0 += row.len();
+        }
+        std::mem::swap(&mut teach, &mut teach_next);
+        std::mem::swap(&mut teachers, &mut teachers_next);
+        let mut now = 0u64;
+        for s in 0..n {
+            learned[s] = known[s] || teachers[s] > 0;
+            if !learned[s] {
+                taught_by[s] = NEVER_LEARNED;
+            }
+            now += learned[s] as u64;
+        }
+        let last = *trajectory.last().unwrap_or(&0);
+        trajectory.push(now);
+        if !changed || (round > 0 && (now as f64 - last as f64).abs() < noise) {
+            break;
+        }
     }
     outcome(learned, taught_by, trajectory)
 }
@@ -452,6 +679,109 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A random graph with rows of 0..5 skills (repeats allowed).
+    fn random_graph(rng: &mut crate::seed::SeededRng) -> SkillTextGraph {
+        use rand::Rng;
+        let n = rng.random_range(1..40usize);
+        let t = rng.random_range(1..60usize);
+        let mut edges = Vec::new();
+        for text in 0..t as u32 {
+            for _ in 0..rng.random_range(0..5) {
+                edges.push((rng.random_range(0..n as u32), text));
+            }
+        }
+        SkillTextGraph::from_edges(n, t, &edges).unwrap()
+    }
+
+    fn start(known: &[bool]) -> (Vec<bool>, Vec<u32>, u64) {
+        let tb = known
+            .iter()
+            .map(|&x| if x { KNOWN_BEFORE } else { NEVER_LEARNED })
+            .collect();
+        (
+            known.to_vec(),
+            tb,
+            known.iter().filter(|&&x| x).count() as u64,
+        )
+    }
+
+    #[test]
+    fn queue_and_flooding_agree_on_non_increasing_tables() {
+        // For a monotone rule both reach the least fixed point; the capacity engine
+        // is the same closure.
+        let mut rng = crate::seed::rng(11);
+        let tables: [&[f64]; 5] = [
+            &[1.0, 0.5],
+            &[0.9, 0.6, 0.3],
+            &[0.5, 0.5],
+            &[1.0, 1.0],
+            &[1.0, 1.0, 1.0],
+        ];
+        for case in 0..300u64 {
+            let g = random_graph(&mut rng);
+            let known = random_known(g.num_skills(), 0.7, case);
+            for probs in tables {
+                let l = Learner::probabilistic(probs.to_vec(), case).unwrap();
+                let (a, b, c) = start(&known);
+                let queue = peel_extrinsic(&g, &l, a.clone(), b.clone(), c, &mut |m| m - 1);
+                let flood = peel_flooding(&g, &l, a.clone(), b.clone(), c, 0.0);
+                assert_eq!(queue.learned, flood.learned, "case {case} {probs:?}");
+                if l.is_deterministic() {
+                    let cap = peel_general(&g, &l, a, b, c);
+                    assert_eq!(queue.learned, cap.learned, "case {case} {probs:?}");
+                }
+                for seed in 0..3 {
+                    let other = peel_visiting(&g, &l, Some(&known), seed);
+                    assert_eq!(other.learned, queue.learned, "case {case} order {seed}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_judges_each_skill_at_its_own_extrinsic_count() {
+        // Isolated texts of two skills under probs:1,0.5: each skill sees one other
+        // novel skill, so it is taught with p_2 = 0.5 whatever the other draw did.
+        let texts = 40_000u32;
+        let edges: Vec<(u32, u32)> = (0..texts)
+            .flat_map(|t| [(2 * t, t), (2 * t + 1, t)])
+            .collect();
+        let g = SkillTextGraph::from_edges(2 * texts as usize, texts as usize, &edges).unwrap();
+        for seed in 0..3 {
+            let l = Learner::probabilistic(vec![1.0, 0.5], seed).unwrap();
+            let out = peel(&g, &l, None);
+            let f = 1.0 - out.unlearned_fraction();
+            // Binomial(2T, 1/2): five standard deviations.
+            let sd = (0.25 / (2.0 * texts as f64)).sqrt();
+            assert!((f - 0.5).abs() < 5.0 * sd, "seed {seed}: {f}");
+            // The two skills of a text are taught independently.
+            let both = (0..texts as usize)
+                .filter(|&t| out.learned[2 * t] && out.learned[2 * t + 1])
+                .count() as f64
+                / texts as f64;
+            let sd = (0.25 * 0.75 / texts as f64).sqrt();
+            assert!((both - 0.25).abs() < 5.0 * sd, "seed {seed}: {both}");
+        }
+    }
+
+    #[test]
+    fn an_increasing_table_is_judged_at_the_fixed_point() {
+        // probs:0,1: a text teaches a skill only when one other skill is unlearned
+        // without it. Alone, t0 = {0, 1} teaches both. Beside t1 = {1, 2}, skill 1 is
+        // learned without t0 (t1 teaches it), so t0 sees no other novel skill for 0
+        // and p_1 = 0: only 1 is learned, the one consistent answer.
+        let l = Learner::probabilistic(vec![0.0, 1.0], 5).unwrap();
+        assert!(!l.is_non_increasing());
+        let pair = SkillTextGraph::from_edges(2, 1, &[(0, 0), (1, 0)]).unwrap();
+        assert_eq!(peel(&pair, &l, None).learned, vec![true, true]);
+        let g = SkillTextGraph::from_edges(3, 2, &[(0, 0), (1, 0), (1, 1), (2, 1)]).unwrap();
+        assert_eq!(peel(&g, &l, None).learned, vec![false, true, false]);
+        assert_eq!(
+            peel(&g, &l, Some(&[false, true, false])).learned,
+            vec![false, true, false]
+        );
     }
 
     #[test]

@@ -123,6 +123,13 @@ pub fn self_train(
         },
         ..defaults
     };
+    // The exact level's context-mixing coder learns from the data itself: an
+    // embedded codebook would only cost bytes (6 KB on alice29), so it gets none.
+    let prefix = if opts.level == Level::Exact {
+        &[][..]
+    } else {
+        prefix
+    };
     let texts = Segmenter::new(prefix, seg, DEFAULT_MAX_TEXT_BYTES).filter_map(|t| t.ok());
     let (model, _) = train_texts(texts, vec![name.to_string()], &topts)?;
     Ok(model)

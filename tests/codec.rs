@@ -501,8 +501,9 @@ fn cli_failures_leave_no_file_and_say_why() {
         assert_eq!(listing(d), before, "{args:?} left a file");
     }
     // Salvage writes what it could recover, and says what was lost.
+    // The exit code says the output is incomplete (issue 8, item 5).
     let o = run(&["decode", "bad.sz", "-o", "out.txt", "--salvage"], d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("lost"), "{}", stderr(&o));
     assert!(d.join("out.txt").exists());
 }
@@ -516,7 +517,7 @@ fn cli_full_disk_is_one_error_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("in.txt"), synthetic_text(200, 80, 8)).unwrap();
     let o = bin()
-        .args(["encode", "in.txt"])
+        .args(["encode", "-c", "in.txt"])
         .current_dir(dir.path())
         .stdout(Stdio::from(full))
         .output()

@@ -1,10 +1,11 @@
 //! The container reader: extension records, packet subsets, resumption and the
 //! checks it owns, on files encoded from the committed synthetic sample.
 
+use proptest::prelude::*;
 use semzip::codec::container::{
     INDEX_TAG, TRAILER_BYTES, Trailer, is_extension_tag, write_extension,
 };
-use semzip::codec::reader::{Reader, Record, find_packet};
+use semzip::codec::reader::{Reader, Record, find_packet, split};
 use semzip::codec::{
     Decoded, EncodeOptions, Level, decode, decode_packets, inspect_sz, resolve_model, salvage,
 };
@@ -130,14 +131,9 @@ fn the_reader_refuses_trailing_bytes_and_a_moved_index() {
 fn any_subset_of_packets_decodes_to_the_same_texts() {
     for level in Level::ALL {
         let (_, sz) = encode_sample(level, 2048);
-        let mut r = Reader::new(&sz[..]).unwrap();
-        let header = r.header().clone();
-        let mut packets = Vec::new();
-        for rec in &mut r {
-            if let Record::Packet { packet, .. } = rec.unwrap() {
-                packets.push(packet);
-            }
-        }
+        let parts = split(&sz).unwrap();
+        let header = parts.header;
+        let packets: Vec<_> = parts.packets.into_iter().map(|(_, p)| p).collect();
         assert!(packets.len() >= 4, "{level}: {} packets", packets.len());
         let fm = resolve_model(&header, None, "x.sz").unwrap();
         let all: Vec<Decoded> = decode_packets(header.level, &fm, &packets)
@@ -215,4 +211,59 @@ fn payload_decoders_refuse_overlong_varints() {
     assert_eq!(decode_exact(&ctx, &coded).unwrap(), b"ka lo ka\n");
     // An unknown exact mode is refused.
     assert!(decode_exact(&ctx, &[2, 0]).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// One reader serves decode and inspect: a file that decodes is intact, and a
+    /// file inspect finds damaged does not decode.
+    #[test]
+    fn decode_and_inspect_agree_on_damage(pos in any::<prop::sample::Index>(), flip in 1u8..=255, cut in any::<bool>()) {
+        static SZ: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let sz = SZ.get_or_init(|| encode_sample(Level::Set, 2048).1);
+        let mut bad = sz.clone();
+        let i = pos.index(bad.len());
+        if cut {
+            bad.truncate(i);
+        } else {
+            bad[i] ^= flip;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.sz");
+        std::fs::write(&p, &bad).unwrap();
+        let decoded = dec(&bad);
+        match inspect_sz(&p) {
+            Ok(info) => {
+                if decoded.is_ok() {
+                    prop_assert!(info.intact, "{:?}", info.problem);
+                }
+                if !info.intact {
+                    prop_assert!(decoded.is_err());
+                }
+            }
+            // Only an unreadable header stops inspect, and then decode too.
+            Err(_) => prop_assert!(decoded.is_err()),
+        }
+        prop_assert!(decoded.is_err() || bad == *sz, "damage at {i} went unnoticed");
+    }
+
+    #[test]
+    fn records_behind_a_valid_header_never_panic(data in prop::collection::vec(any::<u8>(), 0..300)) {
+        use semzip::codec::container::{Header, ModelRef, TextsCode};
+        let h = Header::new(
+            Level::Exact,
+            semzip::codec::Unlearned::Escape,
+            TextsCode(0),
+            ModelRef::Shared { fingerprint: 1 },
+            Vec::new(),
+        );
+        let mut sz = h.to_bytes().unwrap();
+        sz.extend_from_slice(&data);
+        let records: Vec<_> = Reader::new(&sz[..]).unwrap().collect();
+        // Nothing follows an error, and random bytes never make a whole file.
+        let errs = records.iter().filter(|r| r.is_err()).count();
+        prop_assert!(errs <= 1);
+        prop_assert!(records.last().is_none_or(|r| r.is_err()) || split(&sz).is_ok());
+    }
 }

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use semzip::graph::SkillTextGraph;
-use semzip::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, peel, random_known};
+use semzip::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, peel, peel_visiting, random_known};
 
 /// A random graph as text rows over `n` skills.
 fn graph_strategy() -> impl Strategy<Value = SkillTextGraph> {
@@ -36,7 +36,42 @@ fn permute_texts(g: &SkillTextGraph, perm: &[usize]) -> SkillTextGraph {
     SkillTextGraph::from_text_rows(g.num_skills(), offsets, items).unwrap()
 }
 
+/// The same graph with each text's skills listed in reverse (ids unchanged, so a
+/// probabilistic learner's per-(text, skill) draws are the same).
+fn reverse_rows(g: &SkillTextGraph) -> SkillTextGraph {
+    let mut offsets = vec![0u32];
+    let mut items = Vec::new();
+    for t in 0..g.num_texts() as u32 {
+        items.extend(g.skills_of(t).iter().rev());
+        offsets.push(items.len() as u32);
+    }
+    SkillTextGraph::from_text_rows(g.num_skills(), offsets, items).unwrap()
+}
+
+/// A table of one to three entries, increasing, decreasing or neither.
+fn table_strategy() -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0], 1..4)
+}
+
 proptest! {
+    #[test]
+    fn every_table_gives_the_same_learned_set_in_any_visit_order(
+        g in graph_strategy(),
+        probs in table_strategy(),
+        seed in any::<u64>(),
+        delta in 0.0f64..=1.0,
+    ) {
+        let learner = Learner::probabilistic(probs, seed).unwrap();
+        let known = random_known(g.num_skills(), delta, seed ^ 1);
+        let a = peel(&g, &learner, Some(&known));
+        let b = peel(&reverse_rows(&g), &learner, Some(&known));
+        prop_assert_eq!(&a.learned, &b.learned);
+        for order in 0..3 {
+            let c = peel_visiting(&g, &learner, Some(&known), seed ^ order);
+            prop_assert_eq!(&a.learned, &c.learned);
+        }
+    }
+
     #[test]
     fn learned_set_does_not_depend_on_text_order(
         g in graph_strategy(),

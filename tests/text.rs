@@ -427,7 +427,7 @@ fn corpus_synth_cli_refuses_to_overwrite_and_leaves_no_partial_file() {
     let truth = dir.path().join("c.truth");
     let run = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
-            .args(["corpus", "synth", "--skills", "200", "--texts", "50", "-o"])
+            .args(["corpus", "synth", "--skills", "200", "--count", "50", "-o"])
             .arg(&out)
             .arg("--truth")
             .arg(&truth)

@@ -372,7 +372,7 @@ fn percolation_and_hierarchy_commands() {
 
 #[test]
 fn poisson_learner_de_matches_simulation() {
-    // A noisy learner p_1 = 0.7.
+    // A noisy learner p_1 = 0.7 (longer tables: tests/theory_sim.rs).
     let l = Learner::probabilistic(vec![0.7], 3).unwrap();
     for r in [1.0, 2.0] {
         let p = DeParams::skill_driven(&spec("fixed:3"), r, l.clone());

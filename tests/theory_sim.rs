@@ -375,3 +375,103 @@ fn bad_input_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--skill-degrees"));
 }
+
+/// Poisson learners (theory.md section 2): DE against one simulation at N = 10^5,
+/// within 0.01, for non-constant tables, one of them increasing. The ratios sit away
+/// from each table's threshold, where one sample's spread is below 0.005.
+#[test]
+fn poisson_learner_tables_match_density_evolution() {
+    let cases: [(&str, &str, &[f64]); 4] = [
+        ("probs:1,0.5", "fixed:3", &[0.6, 1.2]),
+        ("probs:0.9,0.6,0.3", "poisson:3", &[0.8, 1.6]),
+        ("probs:0.5,1", "fixed:3", &[0.6, 1.0, 1.4]),
+        ("probs:0.3,0.9", "poisson:3", &[1.0, 1.4]),
+    ];
+    for (table, spec, ratios) in cases {
+        let learner: Learner = table.parse().unwrap();
+        for &r in ratios {
+            let p = DeParams::skill_driven(&spec.parse().unwrap(), r, learner.clone());
+            let de = density_evolution(&p).unlearned;
+            let g = skill_driven(100_000, spec).with_ratio(r).sample(4).unwrap();
+            let sim =
+                semzip::peel::peel(&g, &learner.clone().with_seed(9), None).unlearned_fraction();
+            assert!(
+                (de - sim).abs() < 0.01,
+                "{table} {spec} R = {r}: DE {de} sim {sim}"
+            );
+        }
+    }
+}
+
+/// Regression (issue 9): `probs:1,0.5` on text-driven `fixed:2` texts simulated 0.0745
+/// learned at R = 0.05 against DE's 0.0512, because a text that taught one skill
+/// judged the other at the lower count.
+#[test]
+fn multi_entry_poisson_learner_matches_density_evolution() {
+    let learner: Learner = "probs:1,0.5".parse().unwrap();
+    for r in [0.05, 0.2] {
+        let e = Ensemble::TextDriven {
+            skills: 200_000,
+            ratio: r,
+            text_degrees: "fixed:2".parse().unwrap(),
+            popularity: Popularity::Uniform,
+        };
+        let de = density_evolution(&DeParams::from_ensemble(&e, learner.clone())).unlearned;
+        let sim = semzip::peel::peel(&e.sample(1).unwrap(), &learner.clone().with_seed(2), None)
+            .unlearned_fraction();
+        // Learned fraction ~ Binomial over 2·10^5 skills: 5 standard deviations.
+        let sd = (de * (1.0 - de) / 200_000.0).sqrt();
+        assert!(
+            (de - sim).abs() < 5.0 * sd + 1e-3,
+            "R = {r}: DE {de} sim {sim}"
+        );
+    }
+}
+
+/// Correlated percolation (issue 9 section 3): the exact tree recursion against the
+/// measured giant component at N = 10^6, mean of two samples, within 0.01, where the
+/// independent-site formula was off by 0.3 (fixed:2, δ = 0.9, R = 1.2: 0.313 against
+/// a measured 0.001).
+#[test]
+fn correlated_giant_component_matches_simulation() {
+    use semzip::theory::percolation::{correlated_giant, simulate_association};
+    let learner = Learner::capacity(1).unwrap();
+    for r in [1.2, 1.5] {
+        let p = DeParams::skill_driven(&"fixed:2".parse().unwrap(), r, learner.clone())
+            .with_unknown_fraction(0.9);
+        let predicted = correlated_giant(&p).unwrap().giant_fraction;
+        let e = skill_driven(1_000_000, "fixed:2").with_ratio(r);
+        let measured = (0..2)
+            .map(|seed| {
+                simulate_association(&e, &learner, 0.9, seed)
+                    .unwrap()
+                    .stats
+                    .giant_fraction
+            })
+            .sum::<f64>()
+            / 2.0;
+        assert!(
+            (predicted - measured).abs() < 0.01,
+            "R = {r}: predicted {predicted} measured {measured}"
+        );
+    }
+}
+
+/// The percolation point of fixed:3 (capacity 1) from the recursion's spectral
+/// radius, against the ratio where the measured giant fraction crosses 1% at
+/// N = 10^6 (bisection to 0.004).
+#[test]
+fn fixed_three_percolation_point_matches_simulation() {
+    use semzip::theory::percolation::{correlated_percolation_point, measured_percolation_point};
+    let learner = Learner::capacity(1).unwrap();
+    let p = DeParams::skill_driven(&"fixed:3".parse().unwrap(), 1.0, learner.clone());
+    let predicted = correlated_percolation_point(&p, 0.8, 1.2).unwrap();
+    let e = skill_driven(1_000_000, "fixed:3");
+    let measured = measured_percolation_point(&e, &learner, 1.0, 0.01, 0.9, 1.02, 0.004, 1, 3)
+        .unwrap()
+        .expect("the range brackets the crossing");
+    assert!(
+        (predicted - measured.ratio).abs() < 0.01,
+        "predicted {predicted} measured {measured:?}"
+    );
+}

@@ -33,6 +33,14 @@ pub struct Args {
     /// Timed runs per row; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Also cut each file into packets of this many bytes, each coded alone (semzip
+    /// exact payload with the model's priors beside a zstd -19 frame per packet,
+    /// with the dictionary when there is one). Repeatable.
+    #[arg(long, num_args = 1..)]
+    packet_bytes: Vec<usize>,
+    /// As --packet-bytes, with packets of this many lines.
+    #[arg(long, num_args = 1..)]
+    packet_texts: Vec<usize>,
     /// Print JSON rows instead of a table.
     #[arg(long)]
     json: bool,
@@ -62,6 +70,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.runs == 0 {
         return Err(Error::invalid("--runs must be at least 1").into());
+    }
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
     }
     if !args.dict_corpus.is_empty() && args.model.is_none() {
         return Err(Error::invalid(
@@ -113,6 +124,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             plot_file(dir, f, &file_rows)?;
         }
         rows.extend(file_rows);
+        let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+        let name = f.display().to_string();
+        let cuts = args
+            .packet_bytes
+            .iter()
+            .map(|&b| crate::bench::peers::Chunking::Bytes(b));
+        let cuts = cuts.chain(
+            args.packet_texts
+                .iter()
+                .map(|&n| crate::bench::peers::Chunking::Lines(n)),
+        );
+        for how in cuts {
+            rows.extend(crate::bench::peers::packet_rows(
+                &data,
+                &name,
+                model.as_ref(),
+                dict.as_deref(),
+                how,
+            )?);
+        }
     }
     if args.json {
         println!("{}", to_json_pretty(&rows)?);
@@ -173,13 +204,6 @@ pub(crate) fn short_name(f: &str) -> String {
 
 /// Writes `rate-fidelity-<file>.svg`: skill F1 against bits per char.
 fn plot_file(dir: &Path, file: &Path, rows: &[BenchRow]) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        return Err(Error::invalid(format!(
-            "--plot {}: folder does not exist; create it first",
-            dir.display()
-        ))
-        .into());
-    }
     let stem = short_name(&file.display().to_string());
     let pts = |pred: &dyn Fn(&BenchRow) -> bool| -> Vec<(f64, f64)> {
         rows.iter()

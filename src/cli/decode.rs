@@ -1,44 +1,66 @@
 //! `semzip decode` (also `semzip -d`): a `.sz` file (or stdin) back to text.
 
+use super::progress::ProgressReader;
 use crate::Error;
-use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std};
+use crate::codec::io::{AtomicOutput, display_name, input_len, is_std};
 use crate::codec::{decode, salvage};
 use crate::model::Model;
 use std::ffi::OsString;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `semzip decode`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  semzip -d notes.txt.sz                # writes notes.txt (as `semzip decode notes.txt.sz`)
+  semzip -d -m fortunes.szm a.sz b.sz
+  semzip -d -c notes.sz | less
+  semzip decode --salvage damaged.sz -o recovered.txt   # exit code 3 if texts were lost")]
 pub struct Args {
-    /// Input `.sz` file (default, or `-`: stdin). It is only read.
-    input: Option<PathBuf>,
-    /// Output file (default, or `-`: stdout).
-    #[arg(short, long)]
+    /// Input `.sz` files (none, or `-`: stdin). They are only read, and kept.
+    #[arg(value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// Output file (`-`: stdout). Default: each input without `.sz`; stdout for stdin.
+    #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write to stdout (as gzip -c).
+    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
+    to_stdout: bool,
+    #[command(flatten)]
+    common: super::args::CodecArgs,
     /// The shared model the file was encoded with (not needed for self-contained files).
     #[arg(short, long)]
     model: Option<PathBuf>,
-    /// Overwrite the output file if it exists.
-    #[arg(short, long)]
-    force: bool,
     /// Recover the intact packets of a damaged file and list the texts lost (reads the
     /// whole file into memory). Lossy levels write an empty line per lost text.
     #[arg(long)]
     salvage: bool,
-    /// Print nothing on success.
-    #[arg(short, long)]
-    quiet: bool,
 }
 
-/// Runs `semzip decode`.
+/// Runs `semzip decode` on each input in turn.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let in_name = display_name(args.input.as_deref(), "<stdin>");
-    super::encode::refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
-    let mut input = crate::codec::io::open_input(args.input.as_deref())?;
+    args.common.apply_threads()?;
+    let inputs = super::args::inputs_or_stdin(&args.inputs);
+    let outputs = super::args::outputs(&inputs, args.output.as_deref(), args.to_stdout, |p| {
+        super::args::without_suffix(p, ".sz")
+    })?;
+    for (input, output) in inputs.iter().zip(outputs) {
+        run_one(&args, input.as_deref(), output.as_deref())?;
+    }
+    Ok(())
+}
+
+fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::Result<()> {
+    let (force, quiet) = (args.common.force, args.common.quiet);
+    let in_name = display_name(input, "<stdin>");
+    super::encode::refuse_same_file(input, output)?;
+    super::stdio::check_stdout(is_std(output))?;
+    super::stdio::check_stdin(is_std(input))?;
+    let in_path = input;
+    let mut input = crate::codec::io::open_input(input)?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
-    let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
+    let mut out = AtomicOutput::create(output, force)?;
+    let out_name = out.name().to_string();
     if args.salvage {
         let mut data = Vec::new();
         input
@@ -55,19 +77,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 l.offset, l.first_text
             );
         }
-        if !args.quiet {
-            eprintln!(
-                "semzip: {in_name}: salvaged {} packets, {} texts, {} damaged stretches",
-                rep.packets,
-                rep.texts,
-                rep.lost.len()
-            );
+        let summary = format!(
+            "{in_name}: salvaged {} packets, {} texts, {} damaged stretches",
+            rep.packets,
+            rep.texts,
+            rep.lost.len()
+        );
+        if !rep.lost.is_empty() {
+            // Data was lost: a distinct exit code, whatever -q says.
+            return Err(super::Incomplete(format!("{summary}: the output is incomplete")).into());
+        }
+        if !quiet {
+            eprintln!("semzip: {summary}");
         }
         return Ok(());
     }
-    let input = ProgressReader::new(input, input_len(args.input.as_deref()), "decoding");
+    let input = ProgressReader::new(input, input_len(in_path), "decoding");
     let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
-        Err(e) if is_broken_pipe(&e) => return Ok(()),
+        Err(e) if e.is_broken_pipe() => return Ok(()),
         Err(Error::Corrupt(m)) if !m.contains("header") && !m.contains("not a .sz") => {
             // The library names no flags: the way out is the CLI's to say.
             return Err(Error::Corrupt(format!("{m}; try --salvage")).into());
@@ -75,7 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         other => other?,
     };
     out.commit()?;
-    if !args.quiet && !is_std(args.output.as_deref()) {
+    if !quiet && !is_std(output) {
         eprintln!(
             "{in_name} -> {out_name}: {} packets, {} texts, {} bytes ({})",
             stats.packets, stats.texts, stats.bytes_out, stats.level
@@ -84,20 +111,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rewrites `semzip -d ...` (or `--decompress`) into `semzip decode ...`, gzip-style:
-/// call it on the arguments before clap parses them.
-pub fn rewrite_argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+/// Rewrites gzip-style command lines before clap parses them: `semzip -d ...` (or
+/// `--decompress`) is `semzip decode ...`; `semzip FILE ...` and `semzip -c FILE`
+/// are `semzip encode ...`. `commands` are the subcommand names, left alone.
+pub fn rewrite_argv(
+    args: impl IntoIterator<Item = OsString>,
+    commands: &[String],
+) -> Vec<OsString> {
     let mut v: Vec<OsString> = args.into_iter().collect();
-    if let Some(first) = v.get_mut(1)
-        && (first == "-d" || first == "--decompress")
-    {
-        *first = OsString::from("decode");
+    let Some(first) = v.get(1).cloned() else {
+        return v;
+    };
+    if first == "-d" || first == "--decompress" {
+        v[1] = OsString::from("decode");
+        return v;
+    }
+    let s = first.to_string_lossy();
+    let is_command = commands.iter().any(|c| c == s.as_ref());
+    let info = ["-h", "--help", "-V", "--version"].contains(&s.as_ref());
+    let encode_flag = s.starts_with('-') && s != "-" && !info;
+    let file = !s.starts_with('-') && std::path::Path::new(&first).exists();
+    if !is_command && (encode_flag || file || s == "-") {
+        v.insert(1, OsString::from("encode"));
     }
     v
-}
-
-/// True when the error is a closed stdout pipe (e.g. `semzip -d x.sz | head`): the
-/// reader chose to stop, which is not a failure.
-pub(crate) fn is_broken_pipe(e: &Error) -> bool {
-    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }

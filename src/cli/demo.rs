@@ -178,7 +178,7 @@ fn codec_part(seed: u64) -> anyhow::Result<()> {
         model.codebook.len(),
         model.fingerprint()
     );
-    Ok(())
+    super::channel::demo_part(&model, &input, seed)
 }
 
 /// Skill F1 of the decoded lines' skill sets against the originals'.

@@ -172,6 +172,108 @@ pub struct Args {
     /// beside simulation; the sweep's R is the total texts per skill.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["skill_degrees", "text_degrees", "popularity", "capacity", "learner", "unknown_fraction"])]
     classes: Option<PathBuf>,
+    /// Finite length: mean and spread of ε at each size of --sizes near R*, from the
+    /// waterfall scaling law (fitted on all sizes but the largest) beside simulation.
+    #[arg(long, conflicts_with = "classes")]
+    finite_length: bool,
+    /// Sizes N for --finite-length.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "1000,10000,100000",
+        requires = "finite_length"
+    )]
+    sizes: String,
+}
+
+/// `emergence --finite-length`.
+fn run_finite(args: &Args) -> anyhow::Result<()> {
+    use crate::theory::finite::finite_length;
+    let setup = args.sim.setup()?;
+    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let sizes = args
+        .sizes
+        .split(',')
+        .map(|s| match s.trim().parse::<usize>() {
+            Ok(n) if (1..=crate::ensemble::MAX_NODES).contains(&n) => Ok(n),
+            _ => Err(Error::invalid(format!(
+                "--sizes '{}': '{s}' is not a number of skills",
+                args.sizes
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bar = super::progress::bar(
+        (ratios.len() * sizes.len() * setup.trials) as u64,
+        "finite length",
+    );
+    let f = finite_length(&setup, &sizes, &ratios, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    if let Some(dir) = &args.plot {
+        let file = plot_path(dir, "finite-length.svg")?;
+        let mut plot = Plot::new(format!("Finite length: {}", short_description(&setup)))
+            .x_label("R (texts per skill)")
+            .y_label("unlearned fraction");
+        let mut seen: Vec<usize> = f.points.iter().map(|p| p.skills).collect();
+        seen.dedup();
+        for n in seen {
+            let pts: Vec<_> = f.points.iter().filter(|p| p.skills == n).collect();
+            plot = plot
+                .series(Series::line(
+                    format!("predicted N = {n}"),
+                    pts.iter().map(|p| (p.ratio, p.predicted_mean)).collect(),
+                ))
+                .series(
+                    Series::points(
+                        format!("sim N = {n}"),
+                        pts.iter().map(|p| (p.ratio, p.sim_mean)).collect(),
+                    )
+                    .with_y_errors(pts.iter().map(|p| p.sim_std).collect()),
+                );
+        }
+        plot.save(&file)?;
+        eprintln!("wrote {}", file.display());
+    }
+    if args.json {
+        println!("{}", to_json_pretty(&f)?);
+        return Ok(());
+    }
+    println!("Finite length: {}", args.sim.describe(&setup));
+    println!(
+        "DE threshold R* = {}, jump ε = {}; waterfall fit on N = {:?}: α = {}, β = {} \
+         (threshold at N about R* + β N^(-2/3))",
+        number(f.threshold),
+        number(f.jump),
+        f.fitted_on,
+        number(f.alpha),
+        number(f.beta)
+    );
+    let mut t = Table::new([
+        "N",
+        "ratio",
+        "DE ε",
+        "P stall",
+        "sim stall",
+        "mean ε",
+        "sim mean",
+        "std ε",
+        "sim std",
+    ]);
+    for p in &f.points {
+        t.row([
+            format!("{}{}", p.skills, if p.fitted { "" } else { "*" }),
+            number(p.ratio),
+            number(p.de_unlearned),
+            number(p.predicted_stall),
+            number(p.sim_stall),
+            number(p.predicted_mean),
+            number(p.sim_mean),
+            number(p.predicted_std),
+            number(p.sim_std),
+        ]);
+    }
+    print!("{t}");
+    println!("* predicted out of sample (not used by the fit)");
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -209,7 +311,7 @@ fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
     }
     let (skills, trials) = (args.sim.skills as usize, args.sim.trials as usize);
     let ratios = parse_ratio_sweep(&args.ratio)?;
-    let bar = crate::report::bar((ratios.len() * trials) as u64, "emergence");
+    let bar = super::progress::bar((ratios.len() * trials) as u64, "emergence");
     let points = class_curve(&spec, &ratios, skills, trials, args.sim.seed, &|| {
         bar.inc(1)
     })?;
@@ -318,9 +420,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.classes {
         return run_classes(path, &args);
     }
+    if args.finite_length {
+        return run_finite(&args);
+    }
     let setup = args.sim.setup()?;
     let ratios = parse_ratio_sweep(&args.ratio)?;
-    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "emergence");
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
+    }
+    let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "emergence");
     let curve = emergence_curve(&setup, &ratios, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let description = args.sim.describe(&setup);

@@ -1,7 +1,8 @@
 //! `semzip encode`: a file (or stdin) to a `.sz` file (or stdout).
 
+use super::progress::ProgressReader;
 use crate::Error;
-use crate::codec::io::{AtomicOutput, ProgressReader, display_name, input_len, is_std, open_input};
+use crate::codec::io::{AtomicOutput, display_name, input_len, is_std, open_input};
 use crate::codec::packet::DEFAULT_PACKET_BYTES;
 use crate::codec::{EncodeOptions, EncodeStats, Level, Unlearned};
 use crate::model::Model;
@@ -12,12 +13,23 @@ use std::path::{Path, PathBuf};
 
 /// Flags of `semzip encode`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  semzip notes.txt                      # writes notes.txt.sz (as `semzip encode notes.txt`)
+  semzip encode -m fortunes.szm a.txt b.txt
+  semzip encode --level set --texts paragraphs book.txt -o book.set.sz
+  cat notes.txt | semzip encode > notes.sz")]
 pub struct Args {
-    /// Input file (default, or `-`: stdin). It is only read.
-    input: Option<PathBuf>,
-    /// Output file (default, or `-`: stdout).
-    #[arg(short, long)]
+    /// Input files (none, or `-`: stdin). They are only read, and kept (as zstd does).
+    #[arg(value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// Output file (`-`: stdout). Default: FILE.sz beside each input; stdout for stdin.
+    #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write to stdout (as gzip -c).
+    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
+    to_stdout: bool,
+    #[command(flatten)]
+    common: super::args::CodecArgs,
     /// Shared model: the output then carries only its fingerprint. Without it, a model
     /// is trained on the input and embedded (self-contained output).
     #[arg(short, long)]
@@ -55,22 +67,29 @@ pub struct Args {
     /// `probs:p1,p2,...`; default: the capacity `semzip train` uses).
     #[arg(long)]
     learner: Option<crate::peel::Learner>,
-    /// Overwrite the output file if it exists.
-    #[arg(short, long)]
-    force: bool,
-    /// Print no summary.
-    #[arg(short, long)]
-    quiet: bool,
     /// Print the summary as JSON (on stderr, since stdout may hold the output).
     #[arg(long)]
     json: bool,
 }
 
-/// Runs `semzip encode`.
+/// Runs `semzip encode` on each input in turn.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let in_name = display_name(args.input.as_deref(), "<stdin>");
-    refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
-    if is_std(args.output.as_deref()) && std::io::stdout().is_terminal() {
+    args.common.apply_threads()?;
+    let inputs = super::args::inputs_or_stdin(&args.inputs);
+    let outputs = super::args::outputs(&inputs, args.output.as_deref(), args.to_stdout, |p| {
+        Ok(super::args::with_suffix(p, ".sz"))
+    })?;
+    for (input, output) in inputs.iter().zip(outputs) {
+        run_one(&args, input.as_deref(), output.as_deref())?;
+    }
+    Ok(())
+}
+
+fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::Result<()> {
+    let (force, quiet) = (args.common.force, args.common.quiet);
+    let in_name = display_name(input, "<stdin>");
+    refuse_same_file(input, output)?;
+    if is_std(output) && std::io::stdout().is_terminal() {
         return Err(Error::invalid(
             "refusing to write .sz data to a terminal: give -o FILE or redirect stdout",
         )
@@ -92,7 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    let input = open_input(args.input.as_deref())?;
+    super::stdio::check_stdout(is_std(output))?;
+    super::stdio::check_stdin(is_std(input))?;
+    let in_path = input;
+    let input = open_input(input)?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
     let opts = EncodeOptions {
         level: args.level,
@@ -110,18 +132,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     if let Some(target) = args.bpc {
         return encode_to_rate(
-            &args,
+            args,
             input,
             &in_name,
+            output,
             model.as_ref(),
             &opts,
             &embed,
             target,
         );
     }
-    let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
-    let input = ProgressReader::new(input, input_len(args.input.as_deref()), "encoding");
+    let mut out = AtomicOutput::create(output, force)?;
+    let out_name = out.name().to_string();
+    let input = ProgressReader::new(input, input_len(in_path), "encoding");
     let stats = match encode(
         input,
         &in_name,
@@ -131,23 +154,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &opts,
         &embed,
     ) {
-        Err(e) if super::decode::is_broken_pipe(&e) => return Ok(()),
+        Err(e) if e.is_broken_pipe() => return Ok(()),
         other => other?,
     };
     out.commit()?;
     if args.json {
         eprintln!("{}", serde_json::to_string(&stats)?);
-    } else if !args.quiet {
+    } else if !quiet {
         eprintln!("{}", summary(&in_name, &out_name, &stats));
     }
     Ok(())
 }
 
 /// `--bpc`: reads the input, searches the keep fraction, writes the best file.
+#[allow(clippy::too_many_arguments)]
 fn encode_to_rate(
     args: &Args,
     mut input: Box<dyn std::io::BufRead>,
     in_name: &str,
+    output: Option<&Path>,
     model: Option<&Model>,
     opts: &EncodeOptions,
     embed: &EmbedOptions,
@@ -159,13 +184,13 @@ fn encode_to_rate(
         .map_err(|e| Error::io(in_name, e))?;
     let found = crate::fidelity::dial::encode_at_rate(&data, in_name, model, opts, embed, target)?;
     let (bytes, stats) = found.output;
-    let mut out = AtomicOutput::create(args.output.as_deref(), args.force)?;
-    let out_name = out.name();
+    let mut out = AtomicOutput::create(output, args.common.force)?;
+    let out_name = out.name().to_string();
     std::io::Write::write_all(&mut out, &bytes).map_err(|e| Error::io(&out_name, e))?;
     out.commit()?;
     if args.json {
         eprintln!("{}", serde_json::to_string(&stats)?);
-    } else if !args.quiet {
+    } else if !args.common.quiet {
         eprintln!(
             "{}, keep {:.4}",
             summary(in_name, &out_name, &stats),

@@ -68,19 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => general.clone(),
     };
     let domain: DegreeSpec = args.domain_degrees.parse()?;
-    let ratios: Vec<f64> = args
-        .foundation_ratio
-        .split(',')
-        .map(|t| {
-            let r: f64 = t.trim().parse().map_err(|_| {
-                Error::invalid(format!(
-                    "--foundation-ratio '{}': '{t}' is not a number",
-                    args.foundation_ratio
-                ))
-            })?;
-            super::threshold::check_ratio(r, "--foundation-ratio")
-        })
-        .collect::<crate::Result<_>>()?;
+    let ratios = crate::theory::sweep::parse_ratios(&args.foundation_ratio, "foundation_ratio")?;
     if !(args.general_per_domain.is_finite() && args.general_per_domain >= 0.0) {
         return Err(Error::invalid(format!(
             "--general-per-domain {}: must be a number >= 0",

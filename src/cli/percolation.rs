@@ -2,11 +2,13 @@
 //! text needs both), its predicted giant component and branching condition, and,
 //! with --simulate, the giant component measured on sampled graphs.
 
-use super::threshold::{Family, ModelArgs, check_ratio};
+use super::threshold::{Family, ModelArgs};
 use crate::Error;
 use crate::ensemble::{DegreeSpec, Ensemble};
-use crate::peel::{peel, random_known};
-use crate::theory::{measure_association, percolation_point, predicted_giant};
+use crate::theory::percolation::{
+    correlated_giant, correlated_percolation_point, simulate_association,
+};
+use crate::theory::{percolation_point, predicted_giant};
 use serde::Serialize;
 
 /// Flags of `semzip percolation`.
@@ -39,7 +41,11 @@ struct Point {
     de_unlearned: f64,
     condition_value: f64,
     percolates: bool,
+    /// Independent-site approximation.
     predicted_giant: f64,
+    /// Exact on tree-like graphs (capacity 1).
+    correlated_giant: Option<f64>,
+    spectral_radius: Option<f64>,
     sim_unlearned: Option<f64>,
     measured_giant: Option<f64>,
     components: Option<usize>,
@@ -56,34 +62,12 @@ struct Output {
     seed: Option<u64>,
     points: Vec<Point>,
     percolation_point: Option<f64>,
+    correlated_percolation_point: Option<f64>,
 }
 
-/// Parses `R` or `FROM:TO:STEP` into the list of ratios.
+/// Parses `R`, `a,b,c` or `FROM:TO:STEP` into the list of ratios.
 pub fn parse_ratios(spec: &str) -> crate::Result<Vec<f64>> {
-    let bad = |why: &str| Error::invalid(format!("--ratio '{spec}': {why}"));
-    let nums: Vec<f64> = spec
-        .split(':')
-        .map(|t| t.trim().parse::<f64>().map_err(|_| bad("not a number")))
-        .collect::<crate::Result<_>>()?;
-    match nums.as_slice() {
-        [r] => Ok(vec![check_ratio(*r, "--ratio")?]),
-        [from, to, step] => {
-            check_ratio(*from, "--ratio")?;
-            check_ratio(*to, "--ratio")?;
-            if from > to {
-                return Err(bad("FROM is above TO"));
-            }
-            if !(step.is_finite() && *step > 0.0) {
-                return Err(bad("STEP must be positive"));
-            }
-            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if n > 10_000 {
-                return Err(bad("more than 10000 points: raise STEP"));
-            }
-            Ok((0..n).map(|i| from + step * i as f64).collect())
-        }
-        _ => Err(bad("expected R or FROM:TO:STEP")),
-    }
+    crate::theory::sweep::parse_ratios(spec, "ratio")
 }
 
 /// The ensemble the model flags describe, with `n` skills at ratio `r`.
@@ -131,7 +115,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (i, &r) in ratios.iter().enumerate() {
         let p = base.with_ratio(r);
         let pred = predicted_giant(&p);
+        let cor = correlated_giant(&p);
         let mut point = Point {
+            correlated_giant: cor.map(|c| c.giant_fraction),
+            spectral_radius: cor.map(|c| c.spectral_radius),
             ratio: p.effective_ratio(),
             de_unlearned: pred.unlearned,
             condition_value: pred.condition_value,
@@ -142,22 +129,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             components: None,
         };
         if let (true, Some(n)) = (args.simulate, skills) {
-            let seed = crate::peel::mix64(args.seed ^ (i as u64).wrapping_mul(0x9E37));
-            let g = ensemble(&args.model, family, n, r)?.sample(seed)?;
-            let known = (p.unknown_fraction < 1.0)
-                .then(|| random_known(g.num_skills(), p.unknown_fraction, seed ^ 1));
-            let out = peel(&g, &learner, known.as_deref());
-            let stats = measure_association(&g, &out.learned);
-            point.sim_unlearned = Some(out.unlearned_fraction());
+            let seed = crate::seed::derive(args.seed, crate::seed::role::POINT, i as u64);
+            let e = ensemble(&args.model, family, n, r)?;
+            let sample = simulate_association(&e, &learner, p.unknown_fraction, seed)?;
+            let stats = sample.stats;
+            point.sim_unlearned = Some(sample.unlearned);
             point.measured_giant = Some(stats.giant_fraction);
             point.components = Some(stats.components);
         }
         points.push(point);
     }
-    let point = if ratios.len() > 1 {
-        percolation_point(&base, ratios[0], ratios[ratios.len() - 1])
+    let (point, cor_point) = if ratios.len() > 1 {
+        let (a, b) = (ratios[0], ratios[ratios.len() - 1]);
+        (
+            percolation_point(&base, a, b),
+            correlated_percolation_point(&base, a, b),
+        )
     } else {
-        None
+        (None, None)
     };
     let out = Output {
         skill_degrees: args.model.skill_degrees.clone(),
@@ -169,6 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: args.simulate.then_some(args.seed),
         points,
         percolation_point: point,
+        correlated_percolation_point: cor_point,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -180,8 +170,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.learner
     );
     print!(
-        "{:>10} {:>12} {:>10} {:>10}",
-        "ratio", "unlearned", "condition", "giant"
+        "{:>10} {:>12} {:>10} {:>12} {:>8} {:>10}",
+        "ratio", "unlearned", "condition", "indep. giant", "radius", "giant"
     );
     if args.simulate {
         print!(
@@ -191,9 +181,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!();
     for p in &out.points {
+        let opt =
+            |v: Option<f64>, prec: usize| v.map_or("-".to_string(), |v| format!("{v:.prec$}"));
         print!(
-            "{:>10.4} {:>12.6} {:>10.4} {:>10.6}",
-            p.ratio, p.de_unlearned, p.condition_value, p.predicted_giant
+            "{:>10.4} {:>12.6} {:>10.4} {:>12.6} {:>8} {:>10}",
+            p.ratio,
+            p.de_unlearned,
+            p.condition_value,
+            p.predicted_giant,
+            opt(p.spectral_radius, 4),
+            opt(p.correlated_giant, 6)
         );
         if let (Some(u), Some(g), Some(c)) = (p.sim_unlearned, p.measured_giant, p.components) {
             print!(" {u:>14.6} {g:>14.6} {c:>11}");
@@ -202,8 +199,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if ratios.len() > 1 {
         match out.percolation_point {
-            Some(r) => println!("percolation point (condition crosses 1): R = {r:.5}"),
-            None => println!("percolation point: the condition does not cross 1 in this range"),
+            Some(r) => {
+                println!("independent-site approximation: condition crosses 1 at R = {r:.5}")
+            }
+            None => println!("independent-site approximation: no crossing in this range"),
+        }
+        match out.correlated_percolation_point {
+            Some(r) => {
+                println!("percolation point (exact recursion, radius crosses 1): R = {r:.5}")
+            }
+            None if base.learner.probs() == [1.0] => {
+                println!("percolation point: the radius does not cross 1 in this range")
+            }
+            None => println!("exact recursion: capacity 1 only (independent sites above)"),
         }
     }
     Ok(())

@@ -56,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into());
         }
     };
-    let bar = crate::report::bar((ratios.len() * setup.trials) as u64, "scaling");
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
+    }
+    let bar = super::progress::bar((ratios.len() * setup.trials) as u64, "scaling");
     let curve = scaling_curve(&setup, &ratios, None, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let description = args.sim.describe(&setup);
@@ -96,20 +99,38 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     print!("{t}");
     let opt = |v: Option<f64>| v.map_or("-".to_string(), number);
-    println!(
-        "skill error ~ R^a: fitted a = {} (R² {}), predicted {}",
-        opt(curve.fitted_exponent),
-        opt(curve.fitted_r2),
-        match curve.predicted_exponent {
-            Some(a) => format!("a = {}", number(a)),
-            None => "an exponential law".to_string(),
-        }
-    );
-    if curve.law == "exponential" {
+    match curve.law {
+        "power" => println!(
+            "skill error ~ R^a: asymptotic a = {} (N → ∞), DE over these ratios a = {}, \
+             simulation a = {} (R² {})",
+            opt(curve.predicted_exponent),
+            opt(curve.de_fitted_exponent),
+            opt(curve.fitted_exponent),
+            opt(curve.fitted_r2)
+        ),
+        "floor" => println!(
+            "skill error levels off at a floor of {} (skills in no text are never learned); \
+             excess ~ exp(-b R): DE b = {}, simulation b = {}",
+            opt(curve.floor),
+            opt(curve.predicted_rate),
+            opt(curve.fitted_rate)
+        ),
+        _ => println!(
+            "skill error ~ exp(-b R): DE over these ratios b = {}{}, simulation b = {}",
+            opt(curve.predicted_rate),
+            curve.asymptotic_rate.map_or(String::new(), |a| format!(
+                " (closed form at the largest R: {})",
+                number(a)
+            )),
+            opt(curve.fitted_rate)
+        ),
+    }
+    if curve.zero_points > 0 {
         println!(
-            "skill error ~ exp(-b R): fitted b = {}, predicted b = {}",
-            opt(curve.fitted_rate),
-            opt(curve.predicted_rate)
+            "{} of {} simulated points have zero skill error (below the simulation's \
+             resolution) and are left out of the fit",
+            curve.zero_points,
+            curve.points.len()
         );
     }
     Ok(())

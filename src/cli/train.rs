@@ -5,7 +5,7 @@ use crate::peel::Learner;
 use crate::report::{Plot, Series, Table, to_json_pretty};
 use crate::text::extract::ExtractorSpec;
 use crate::text::segment::Segmentation;
-use crate::train::{DEFAULT_CAPACITY, TrainOptions, TrainReport, train};
+use crate::train::{DEFAULT_CAPACITY, TrainOptions, TrainReport, train_with_progress};
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -13,11 +13,11 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Corpus files or directories (a directory means its regular files, sorted,
-    /// skipping `.dat` and `.u8`).
+    /// skipping `.dat` and `.u8`); `-` is stdin.
     #[arg(required = true)]
     corpora: Vec<PathBuf>,
-    /// The model file to write.
-    #[arg(short, long)]
+    /// The model file to write (`-`: stdout, the report then goes to stderr).
+    #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     /// How files are cut into texts: lines, paragraphs or fortunes (`%` lines).
     #[arg(long = "texts", default_value = "lines")]
@@ -60,22 +60,13 @@ pub struct Args {
 
 /// Runs `semzip train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !args.force && args.output.exists() {
-        return Err(crate::Error::invalid(format!(
-            "{}: already exists; use -f to overwrite",
-            args.output.display()
-        ))
-        .into());
-    }
-    // Fail before the work when the model could not be written anyway.
-    let parent = args.output.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = parent.filter(|d| !d.is_dir()) {
-        return Err(crate::Error::invalid(format!(
-            "{}: the output folder {} does not exist",
-            args.output.display(),
-            dir.display()
-        ))
-        .into());
+    // Fail before the work when the model could not be written anyway; a device
+    // or FIFO is written in place, never replaced.
+    let to_stdout =
+        crate::output::check(Some(&args.output), args.force)? == crate::output::Target::Stdout;
+    super::stdio::check_stdout(to_stdout)?;
+    if let Some(dir) = &args.plot {
+        super::check_plot_dir(dir)?;
     }
     let learner = match (args.learner, args.capacity) {
         (Some(l), _) => l,
@@ -101,15 +92,48 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scaling_points: args.scaling_points,
         allow_empty: args.allow_empty,
     };
-    let (model, report) = train(&args.corpora, &opts)?;
+    let (model, report) = if args.corpora.iter().any(|c| c.as_os_str() == "-") {
+        if args.corpora.len() > 1 {
+            return Err(crate::Error::invalid(
+                "stdin (-) cannot be mixed with corpus files: give one or the other",
+            )
+            .into());
+        }
+        super::stdio::check_stdin(true)?;
+        let mut failure = None;
+        let seg = crate::text::Segmenter::new(
+            std::io::BufReader::new(std::io::stdin()),
+            opts.segmentation,
+            crate::text::DEFAULT_MAX_TEXT_BYTES,
+        );
+        let texts = seg.map_while(|t| t.map_err(|e| failure = Some(e)).ok());
+        let trained = crate::train::train_texts(texts, vec!["<stdin>".to_string()], &opts);
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        trained?
+    } else {
+        train_with_progress(&args.corpora, &opts, &super::progress::Bar::new())?
+    };
     model.save(&args.output, args.force)?;
     if let Some(dir) = &args.plot {
         plots(&report, dir)?;
     }
-    if args.json {
-        println!("{}", to_json_pretty(&report)?);
+    let name = if to_stdout {
+        "<stdout>".to_string()
     } else {
-        print!("{}", table(&report, &args.output.display().to_string()));
+        args.output.display().to_string()
+    };
+    let text = if args.json {
+        format!("{}\n", to_json_pretty(&report)?)
+    } else {
+        table(&report, &name)
+    };
+    // With the model on stdout, the report goes to stderr.
+    if to_stdout {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
     }
     Ok(())
 }

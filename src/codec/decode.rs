@@ -224,7 +224,7 @@ pub struct DecodeStats {
 
 /// Decodes a whole `.sz` stream, writing the decoded form to `output`.
 ///
-/// Any damage is an error: use [`super::salvage`] to recover what is intact.
+/// Any damage is an error: use [`super::salvage()`] to recover what is intact.
 pub fn decode<W: Write + ?Sized>(
     input: impl Read,
     in_name: &str,

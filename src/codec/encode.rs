@@ -56,10 +56,11 @@ impl EncodeOptions {
     /// Checks the options (one clear error naming the parameter).
     pub fn validate(&self) -> Result<()> {
         if self.packet_bytes == 0 || self.packet_bytes > MAX_PACKET_BYTES {
-            return Err(Error::invalid(format!(
-                "packet_bytes {} is out of range: use 1 to {MAX_PACKET_BYTES}",
-                self.packet_bytes
-            )));
+            return Err(Error::parameter(
+                "packet_bytes",
+                self.packet_bytes,
+                format!("out of range: use 1 to {MAX_PACKET_BYTES}"),
+            ));
         }
         Ok(())
     }

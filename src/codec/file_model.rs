@@ -35,7 +35,7 @@ impl FileModel {
             fingerprint: model.fingerprint(),
             embedded: false,
             sections: None,
-            ctx: CoderContext::new(&model.codebook, &model.associations),
+            ctx: CoderContext::new(&model.codebook, &model.associations).with_prime(&model.prime),
         }
     }
 
@@ -122,9 +122,10 @@ pub fn resolve_model(header: &Header, shared: Option<&Model>, name: &str) -> Res
             FileModel::from_embedded(e).map_err(|err| super::name_err(name, err))
         }
         ModelRef::Shared { fingerprint } => match shared {
-            None => Err(Error::invalid(format!(
-                "{name} was encoded with a shared model (fingerprint {fingerprint:016x}): give that model to decode it"
-            ))),
+            None => Err(Error::MissingModel {
+                input: name.to_string(),
+                fingerprint: format!("{fingerprint:016x}"),
+            }),
             Some(m) => {
                 let have = m.fingerprint();
                 if have != *fingerprint {

@@ -66,9 +66,11 @@ impl FromStr for Level {
             "exact" => Ok(Level::Exact),
             "sequence" => Ok(Level::Sequence),
             "set" => Ok(Level::Set),
-            _ => Err(Error::invalid(format!(
-                "unknown --level '{s}': use exact, sequence or set"
-            ))),
+            _ => Err(Error::parameter(
+                "level",
+                s,
+                "unknown level: use exact, sequence or set",
+            )),
         }
     }
 }
@@ -99,9 +101,11 @@ impl FromStr for Unlearned {
         match s {
             "escape" => Ok(Unlearned::Escape),
             "drop" => Ok(Unlearned::Drop),
-            _ => Err(Error::invalid(format!(
-                "unknown --unlearned '{s}': use escape or drop"
-            ))),
+            _ => Err(Error::parameter(
+                "unlearned",
+                s,
+                "unknown policy: use escape or drop",
+            )),
         }
     }
 }

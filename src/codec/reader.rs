@@ -266,3 +266,37 @@ pub fn find_packet(data: &[u8], from: usize, min_text: u64) -> Option<usize> {
     }
     None
 }
+
+/// A whole `.sz` file held in memory, split into its parts by the [`Reader`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The header.
+    pub header: Header,
+    /// The packets, in file order, each with the offset of its record.
+    pub packets: Vec<(u64, Packet)>,
+    /// The trailer.
+    pub trailer: Trailer,
+}
+
+/// Splits an intact `.sz` file into header, packets and trailer, with every framing
+/// check of a decoder (payloads aside). A channel simulation can then send the
+/// packets, lose or damage some, and decode what arrived with
+/// [`super::decode_packets`].
+pub fn split(sz: &[u8]) -> Result<Split> {
+    let mut r = Reader::new(sz)?;
+    let mut packets = Vec::new();
+    let mut trailer = None;
+    while let Some(rec) = r.next_record()? {
+        match rec {
+            Record::Packet { offset, packet } => packets.push((offset, packet)),
+            Record::Trailer(t) => trailer = Some(t),
+            Record::Index(_) | Record::Skipped { .. } => {}
+        }
+    }
+    let trailer = trailer.ok_or_else(|| Error::corrupt("the .sz data ended without a trailer"))?;
+    Ok(Split {
+        header: r.header,
+        packets,
+        trailer,
+    })
+}

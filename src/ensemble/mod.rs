@@ -4,7 +4,7 @@
 //!   picks that many distinct texts uniformly; text degrees are then Poisson with mean
 //!   `Λ'(1) / R`.
 //! - [`Ensemble::TextDriven`] (Arora-Goyal-like): each text draws its degree from Γ
-//!   and picks distinct skills uniformly or by Zipf popularity.
+//!   and picks distinct skills uniformly or by Zipf popularity ([`SkillPicker`]).
 //! - [`Ensemble::Configuration`] (LDPC-like): both Λ and Γ prescribed, sockets matched
 //!   by a random permutation; the number of texts follows from edge counting.
 //!
@@ -17,18 +17,15 @@ pub use spec::{DegreeDistribution, DegreeSpec, Popularity};
 
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::{Error, Result};
-use rand::SeedableRng;
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::seq::SliceRandom;
-use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The random number generator used for every seeded choice in the crate.
-pub type SeededRng = Xoshiro256PlusPlus;
+pub use crate::seed::SeededRng;
 
-/// A generator seeded from `seed`.
+/// A generator seeded from `seed` (see [`crate::seed`]).
 pub fn seeded_rng(seed: u64) -> SeededRng {
-    Xoshiro256PlusPlus::seed_from_u64(seed)
+    crate::seed::rng(seed)
 }
 
 /// A family of random skill-text graphs.
@@ -216,14 +213,88 @@ impl Ensemble {
     }
 }
 
-/// Picks `k` distinct values below `range` into `row` by rejection (k is small).
-#[inline]
-fn pick_distinct(k: usize, row: &mut Vec<u32>, mut draw: impl FnMut() -> u32) {
+/// Picks `k` distinct values below `range` into `row`, uniformly (Floyd's
+/// algorithm: exactly k draws, however close k is to `range`).
+pub fn pick_distinct(k: usize, range: u32, rng: &mut SeededRng, row: &mut Vec<u32>) {
+    use rand::Rng;
     row.clear();
-    while row.len() < k {
-        let v = draw();
-        if !row.contains(&v) {
+    let k = k.min(range as usize) as u32;
+    let mut seen = std::collections::HashSet::new();
+    let large = k > 64;
+    for j in range - k..range {
+        let v = rng.random_range(0..=j);
+        let taken = if large {
+            !seen.insert(v)
+        } else {
+            row.contains(&v)
+        };
+        if taken {
+            if large {
+                seen.insert(j);
+            }
+            row.push(j);
+        } else {
             row.push(v);
+        }
+    }
+}
+
+/// How a text picks its skills: the one sampler behind the text-driven ensemble and
+/// the synthetic corpus.
+///
+/// Uniform popularity picks k distinct skills ([`pick_distinct`]). Zipf popularity
+/// picks k distinct skills by weight, by rejection of repeats; after `64 k + 64`
+/// draws the rest are the most popular skills not yet chosen, so the cost is bounded
+/// however heavy the head is. (Density evolution's mixture assumes inclusion
+/// proportional to weight, which this sampler inflates in the tail: see the README.)
+#[derive(Debug, Clone)]
+pub enum SkillPicker {
+    /// Distinct skills, uniformly.
+    Uniform(u32),
+    /// Distinct skills by Zipf weight.
+    Weighted(WeightedIndex<f64>, usize),
+}
+
+impl SkillPicker {
+    /// The picker of `popularity` over `n` skills.
+    pub fn new(n: usize, popularity: Popularity) -> Result<Self> {
+        match popularity {
+            Popularity::Uniform => Ok(SkillPicker::Uniform(n as u32)),
+            Popularity::Zipf(s) => WeightedIndex::new(zipf_weights(n, s))
+                .map(|w| SkillPicker::Weighted(w, n))
+                .map_err(|e| Error::invalid(format!("zipf:{s} over {n} skills: {e}"))),
+        }
+    }
+
+    /// Fills `row` with the skills of a text of degree `k`.
+    pub fn pick(&self, k: usize, rng: &mut SeededRng, row: &mut Vec<u32>) {
+        match self {
+            SkillPicker::Uniform(n) => pick_distinct(k, *n, rng, row),
+            SkillPicker::Weighted(w, n) => {
+                row.clear();
+                let k = k.min(*n);
+                let large = k > 64;
+                let mut seen = std::collections::HashSet::new();
+                let mut tries = 0usize;
+                let mut next = 0u32;
+                while row.len() < k {
+                    let v = if tries < 64 * k + 64 {
+                        tries += 1;
+                        w.sample(rng) as u32
+                    } else {
+                        next += 1;
+                        next - 1
+                    };
+                    let fresh = if large {
+                        seen.insert(v)
+                    } else {
+                        !row.contains(&v)
+                    };
+                    if fresh {
+                        row.push(v);
+                    }
+                }
+            }
         }
     }
 }
@@ -234,13 +305,12 @@ fn skill_driven(
     degrees: &DegreeSpec,
     rng: &mut SeededRng,
 ) -> Result<SkillTextGraph> {
-    use rand::Rng;
     let dist = degrees.distribution();
     let mut rows = RowsBuilder::with_capacity(n, (n as f64 * dist.mean() * 1.01) as usize);
     let mut row = Vec::new();
     for _ in 0..n {
         let k = (dist.sample(rng) as usize).min(t);
-        pick_distinct(k, &mut row, || rng.random_range(0..t as u32));
+        pick_distinct(k, t as u32, rng, &mut row);
         rows.push_row(&row)?;
     }
     let (offsets, items) = rows.finish();
@@ -254,28 +324,14 @@ fn text_driven(
     popularity: Popularity,
     rng: &mut SeededRng,
 ) -> Result<SkillTextGraph> {
-    use rand::Rng;
     let dist = degrees.distribution();
     let mut rows = RowsBuilder::with_capacity(t, (t as f64 * dist.mean() * 1.01) as usize);
     let mut row = Vec::new();
-    match popularity {
-        Popularity::Uniform => {
-            for _ in 0..t {
-                let k = (dist.sample(rng) as usize).min(n);
-                pick_distinct(k, &mut row, || rng.random_range(0..n as u32));
-                rows.push_row(&row)?;
-            }
-        }
-        Popularity::Zipf(s) => {
-            let weights = zipf_weights(n, s);
-            let picker = WeightedIndex::new(&weights)
-                .map_err(|e| Error::invalid(format!("zipf:{s} over {n} skills: {e}")))?;
-            for _ in 0..t {
-                let k = (dist.sample(rng) as usize).min(n);
-                pick_distinct(k, &mut row, || picker.sample(rng) as u32);
-                rows.push_row(&row)?;
-            }
-        }
+    let picker = SkillPicker::new(n, popularity)?;
+    for _ in 0..t {
+        let k = (dist.sample(rng) as usize).min(n);
+        picker.pick(k, rng, &mut row);
+        rows.push_row(&row)?;
     }
     let (offsets, items) = rows.finish();
     SkillTextGraph::from_text_rows(n, offsets, items)
@@ -416,5 +472,59 @@ mod tests {
             skill_degrees: DegreeSpec::Fixed(3),
         };
         assert!(few.sample(0).is_err());
+    }
+}
+
+#[cfg(test)]
+mod picker_tests {
+    use super::*;
+
+    #[test]
+    fn zipf_3_with_full_degree_over_300_skills_does_not_hang() {
+        // `emergence --skills 300 --text-degrees fixed:300 --popularity zipf:3` ran
+        // for minutes: rejection waited for the tail's 300^-3 weights.
+        let e = Ensemble::TextDriven {
+            skills: 300,
+            ratio: 1.0,
+            text_degrees: DegreeSpec::Fixed(300),
+            popularity: Popularity::Zipf(3.0),
+        };
+        let g = e.sample(1).unwrap();
+        assert_eq!(g.num_texts(), 300);
+        assert!((0..300u32).all(|t| g.text_degree(t) == 300));
+        let full = Ensemble::TextDriven {
+            skills: 300,
+            ratio: 1.0,
+            text_degrees: DegreeSpec::Fixed(300),
+            popularity: Popularity::Uniform,
+        };
+        let g = full.sample(1).unwrap();
+        assert!((0..300u32).all(|t| g.text_degree(t) == 300));
+    }
+
+    #[test]
+    fn distinct_picks_are_distinct_and_uniform() {
+        let mut rng = seeded_rng(3);
+        let mut row = Vec::new();
+        let mut hits = vec![0u32; 10];
+        let trials = 20_000;
+        for _ in 0..trials {
+            pick_distinct(3, 10, &mut rng, &mut row);
+            let mut sorted = row.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 3);
+            for &v in &row {
+                hits[v as usize] += 1;
+            }
+        }
+        // Each value is picked with probability 3/10: five standard deviations.
+        let sd = (trials as f64 * 0.3 * 0.7).sqrt();
+        for h in hits {
+            assert!((h as f64 - 0.3 * trials as f64).abs() < 5.0 * sd, "{h}");
+        }
+        pick_distinct(200, 200, &mut rng, &mut row);
+        row.sort_unstable();
+        assert_eq!(row, (0..200).collect::<Vec<u32>>());
     }
 }

@@ -90,7 +90,7 @@ impl FromStr for DegreeSpec {
             "poly" => parse_poly(spec, body),
             "zipf" => Err(spec_error(
                 spec,
-                "zipf:S is a popularity, not a degree distribution (use --popularity)",
+                "zipf:S is a skill popularity, not a degree distribution",
             )),
             other => Err(spec_error(
                 spec,

@@ -4,14 +4,14 @@
 //! unframes bytes; what the body holds is [`super::Model`]'s business.
 
 use crate::{Error, Result};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// The 8 bytes every model file starts with.
 pub const MAGIC: [u8; 8] = *b"SZMODEL\0";
 /// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the body: magic, version, flags, body length.
 pub const HEADER_LEN: usize = 8 + 2 + 2 + 8;
 /// Bytes after the body: the xxh3-64 checksum.
@@ -82,6 +82,13 @@ pub fn read_header(bytes: &[u8], name: &str) -> Result<Header> {
             "{name}: model format version 0 does not exist (corrupt header)"
         )));
     }
+    if version < FORMAT_VERSION {
+        return Err(Error::corrupt(format!(
+            "{name}: model format version {version} is no longer read (this semzip reads \
+             version {FORMAT_VERSION}, whose models carry the exact level's priors); \
+             retrain the model with this semzip"
+        )));
+    }
     if version > FORMAT_VERSION {
         return Err(Error::corrupt(format!(
             "{name}: model format version {version} is newer than this semzip reads \
@@ -147,48 +154,10 @@ pub fn unframe(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a
-/// rename, so a failure never leaves a partial file; refuses to replace an
-/// existing file unless `force`.
+/// Writes `bytes` to `path` all or nothing, by the rules of [`crate::output`];
+/// refuses to replace an existing file unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
-    if !force && path.exists() {
-        return Err(Error::invalid(format!(
-            "{}: already exists; use -f to overwrite",
-            path.display()
-        )));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    // Temporary files are private (0600); a saved model is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(tmp.path(), e))?;
-    }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    if force {
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::invalid(format!(
-                    "{}: already exists; use -f to overwrite",
-                    path.display()
-                ))
-            } else {
-                Error::io(path, e.error)
-            }
-        })?;
-    }
-    Ok(())
+    crate::output::write_atomic(path, bytes, force)
 }
 
 #[cfg(test)]

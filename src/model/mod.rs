@@ -29,6 +29,10 @@ pub struct Model {
     /// Strongest co-occurrences among learned skills, as (code a, code b, texts
     /// holding both) with a < b; at most [`MAX_ASSOCIATIONS_PER_SKILL`] per skill.
     pub associations: Vec<(u32, u32, u32)>,
+    /// The exact level's priors: a sample of the training texts (at most
+    /// `train::prime::PRIME_BYTES`, runs of consecutive texts spread over the
+    /// corpus) that its context-mixing models learn from before every packet.
+    pub prime: Vec<u8>,
 }
 
 /// Bound on the associations kept per skill, so the model stays small.

@@ -116,8 +116,8 @@ pub fn learned_by_class(sample: &ClassSample, learned: &[bool]) -> Vec<f64> {
     sample.learned_by_class(learned)
 }
 
-/// Runs vector density evolution to convergence (the loop of
-/// [`super::de::iterate_fixed_point`]).
+/// Runs vector density evolution to convergence (the one loop of the
+/// DE engine, `iterate_fixed_point`).
 pub fn class_de(m: &ClassModel) -> Result<ClassResult> {
     m.validate()?;
     let kernel = Kernel::new(m.learner.probs());

@@ -15,8 +15,12 @@
 //! each with its own δ, so mixed-Poisson (Zipf) skills and the two skill classes of
 //! the hierarchy run through the same scalar iteration.
 //!
-//! The learner's kernel `Σ_j P[·= j] (1 - p_{j+1})` lives in [`super::kernel`]; the
+//! The learner's kernel `Σ_j P[·= j] (1 - p_{j+1})` lives in `theory::kernel`; the
 //! degree laws' generating functions in [`DegreeDistribution`] (one home each).
+//!
+//! For every table, `Σ_j P[Bin(k-1,x)=j] p_{j+1}` is exactly what [`crate::peel`]
+//! simulates: one draw per (text, skill), judged at the count of the text's other
+//! skills that are unlearned without it.
 
 use super::kernel::Kernel;
 use crate::ensemble::{DegreeDistribution, DegreeSpec, Ensemble, Popularity, zipf_weights};
@@ -657,7 +661,7 @@ impl Engine<'_> {
         let step = (x / lo).ln() / (n - 1) as f64;
         let ts: Vec<f64> = (0..n).map(|i| (lo.ln() + step * i as f64).exp()).collect();
         let hs: Vec<f64> = ts.iter().map(|&t| h(t)).collect();
-        if hs.iter().any(|v| !(*v < 0.0)) {
+        if hs.iter().any(|v| v.is_nan() || *v >= 0.0) {
             return false;
         }
         for i in 0..n {

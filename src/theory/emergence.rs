@@ -20,77 +20,21 @@ use crate::{Error, Result};
 use serde::Serialize;
 
 /// Largest ratio a sweep may contain.
-pub const MAX_SWEEP_RATIO: f64 = 1e5;
+pub const MAX_SWEEP_RATIO: f64 = super::sweep::MAX_RATIO;
 /// Most points a sweep may contain.
-pub const MAX_SWEEP_POINTS: usize = 10_000;
+pub const MAX_SWEEP_POINTS: usize = super::sweep::MAX_POINTS;
 /// Tolerance of the threshold search reported beside a curve.
 pub const THRESHOLD_TOL: f64 = 1e-4;
 
-fn check_ratio(r: f64, flag: &str) -> Result<f64> {
-    if !r.is_finite() || r <= 0.0 || r > MAX_SWEEP_RATIO {
-        return Err(Error::invalid(format!(
-            "{flag}: ratio {r} is out of range (texts per skill must be in (0, {MAX_SWEEP_RATIO}])"
-        )));
-    }
-    Ok(r)
-}
-
-/// Parses `FROM:TO:STEP` into the ratios FROM, FROM+STEP, ... up to TO (inclusive,
-/// within rounding). Errors name `--ratio` and say what is wrong.
+/// Parses `FROM:TO:STEP` (or any form [`super::sweep::parse_ratios`] takes) into
+/// ratios; errors name the parameter `ratio`.
 pub fn parse_ratio_sweep(spec: &str) -> Result<Vec<f64>> {
-    let bad = |why: String| Error::invalid(format!("--ratio '{spec}': {why}"));
-    let parts: Vec<&str> = spec.split(':').collect();
-    if parts.len() != 3 {
-        return Err(bad("expected FROM:TO:STEP, e.g. 0.8:1.6:0.05".into()));
-    }
-    let num = |s: &str, what: &str| -> Result<f64> {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| bad(format!("{what} '{s}' is not a number")))
-    };
-    let (from, to, step) = (
-        num(parts[0], "FROM")?,
-        num(parts[1], "TO")?,
-        num(parts[2], "STEP")?,
-    );
-    check_ratio(from, "--ratio")?;
-    check_ratio(to, "--ratio")?;
-    if from > to {
-        return Err(bad(format!("FROM {from} is above TO {to}")));
-    }
-    if !step.is_finite() || step <= 0.0 {
-        return Err(bad(format!("STEP must be positive, got {step}")));
-    }
-    let span = (to - from) / step;
-    if span + 1.0 > MAX_SWEEP_POINTS as f64 {
-        return Err(bad(format!(
-            "more than {MAX_SWEEP_POINTS} points: raise STEP"
-        )));
-    }
-    let count = (span + 1e-9).floor() as usize + 1;
-    // Rounded so that 0.1 steps print as 1.2, not 1.2000000000000002.
-    Ok((0..count)
-        .map(|i| ((from + i as f64 * step) * 1e12).round() / 1e12)
-        .collect())
+    super::sweep::parse_ratios(spec, "ratio")
 }
 
 /// Parses a comma-separated list of ratios `a,b,c` (any order, each in range).
 pub fn parse_ratio_list(spec: &str) -> Result<Vec<f64>> {
-    let ratios =
-        spec.split(',')
-            .map(|s| {
-                let r = s.trim().parse::<f64>().map_err(|_| {
-                    Error::invalid(format!("--ratios '{spec}': '{s}' is not a number"))
-                })?;
-                check_ratio(r, "--ratios")
-            })
-            .collect::<Result<Vec<_>>>()?;
-    if ratios.len() > MAX_SWEEP_POINTS {
-        return Err(Error::invalid(format!(
-            "--ratios: more than {MAX_SWEEP_POINTS} ratios"
-        )));
-    }
-    Ok(ratios)
+    super::sweep::parse_ratios(spec, "ratios")
 }
 
 /// One ratio of an emergence curve.
@@ -260,6 +204,11 @@ pub struct ScalingPoint {
 }
 
 /// A scaling curve: test errors from DE and simulation, fitted and predicted laws.
+///
+/// Three exponents (or rates) sit side by side: the asymptotic law (N → ∞, R → ∞),
+/// DE's own fit over the same ratios, and the simulation's fit. Simulated points with
+/// zero error cannot enter a log fit: they are counted in `zero_points`, never
+/// dropped silently.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScalingCurve {
     /// One entry per ratio, in the order given.
@@ -269,14 +218,27 @@ pub struct ScalingCurve {
     pub fitted_exponent: Option<f64>,
     /// R² of that fit.
     pub fitted_r2: Option<f64>,
-    /// DE's power-law exponent −(1 − 1/s) (null where the law is exponential).
+    /// Slope of log(DE skill error) against log R over the same ratios.
+    pub de_fitted_exponent: Option<f64>,
+    /// The asymptotic power-law exponent −(1 − 1/s) (null where the law is not a
+    /// power law).
     pub predicted_exponent: Option<f64>,
-    /// Rate a of a fit error ~ C·exp(−a R) (only where the predicted law is
-    /// exponential).
+    /// Rate a of a fit of the simulated error ~ C·exp(−a R) (of the excess over the
+    /// floor for a floor law).
     pub fitted_rate: Option<f64>,
-    /// DE's exponential rate (only where the law is exponential).
+    /// The same fit of DE's skill error over the same ratios: DE's predicted rate
+    /// (exponential and floor laws).
     pub predicted_rate: Option<f64>,
-    /// `"power"` or `"exponential"`: the law DE predicts.
+    /// The closed-form rate μ (1 − y∞) where one exists (uniform text-driven skills).
+    pub asymptotic_rate: Option<f64>,
+    /// The level a floor law tends to (null otherwise).
+    pub floor: Option<f64>,
+    /// Simulated points used by the fits.
+    pub fit_points: usize,
+    /// Simulated points with zero skill error (left out of the log fits: below the
+    /// simulation's resolution, one error in the fresh occurrences tested).
+    pub zero_points: usize,
+    /// `"power"`, `"exponential"` or `"floor"`: the law DE predicts.
     pub law: &'static str,
 }
 
@@ -308,30 +270,54 @@ pub fn scaling_curve(
             }
         })
         .collect();
-    let positive: Vec<(f64, f64)> = points
+    let law = predicted_law(&p.with_ratio(sweep_bounds(ratios).1));
+    let floor = match law {
+        Law::Floor { floor } => floor,
+        _ => 0.0,
+    };
+    // Errors above the floor (all of them when there is none).
+    let excess = |v: f64| v - floor;
+    let sim: Vec<(f64, f64)> = points
         .iter()
-        .filter(|q| q.sim_skill_error > 0.0)
-        .map(|q| (q.ratio, q.sim_skill_error))
+        .filter(|q| excess(q.sim_skill_error) > 0.0)
+        .map(|q| (q.ratio, excess(q.sim_skill_error)))
         .collect();
-    let power = fit_power_law(&positive);
-    let (mut curve, law) = (
-        ScalingCurve {
-            points,
-            fitted_exponent: power.as_ref().map(|f| f.exponent),
-            fitted_r2: power.as_ref().map(|f| f.r2),
-            predicted_exponent: None,
-            fitted_rate: None,
-            predicted_rate: None,
-            law: "power",
-        },
-        predicted_law(&p.with_ratio(sweep_bounds(ratios).1)),
-    );
+    let de: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|q| excess(q.de_skill_error) > 0.0)
+        .map(|q| (q.ratio, excess(q.de_skill_error)))
+        .collect();
+    let zero_points = points.iter().filter(|q| q.sim_skill_error <= 0.0).count();
+    let power = fit_power_law(&sim);
+    let mut curve = ScalingCurve {
+        fitted_exponent: power.as_ref().map(|f| f.exponent),
+        fitted_r2: power.as_ref().map(|f| f.r2),
+        de_fitted_exponent: fit_power_law(&de).map(|f| f.exponent),
+        predicted_exponent: None,
+        fitted_rate: None,
+        predicted_rate: None,
+        asymptotic_rate: None,
+        floor: None,
+        fit_points: sim.len(),
+        zero_points,
+        law: "power",
+        points,
+    };
     match law {
         Law::PowerLaw { exponent } => curve.predicted_exponent = Some(exponent),
         Law::Exponential { rate } => {
             curve.law = "exponential";
-            curve.predicted_rate = Some(rate);
-            curve.fitted_rate = fit_exponential(&positive).map(|f| f.rate);
+            curve.fitted_rate = fit_exponential(&sim).map(|f| f.rate);
+            curve.predicted_rate = fit_exponential(&de).map(|f| f.rate);
+            if matches!(p.skills, super::de::SkillProfile::PoissonMixture(_)) {
+                curve.asymptotic_rate = Some(rate);
+            }
+        }
+        Law::Floor { floor } => {
+            curve.law = "floor";
+            curve.floor = Some(floor);
+            curve.fitted_rate = fit_exponential(&sim).map(|f| f.rate);
+            curve.predicted_rate = fit_exponential(&de).map(|f| f.rate);
         }
     }
     Ok(curve)

@@ -59,7 +59,7 @@ impl Kernel {
 
     /// `Σ_j P[Poisson(m) = j] (1 - p_{j+1})`.
     pub fn not_teach_poisson(&self, m: f64) -> f64 {
-        if !(m > 0.0) {
+        if m.is_nan() || m <= 0.0 {
             return 1.0 - self.p1;
         }
         if !m.is_finite() {
@@ -72,7 +72,7 @@ impl Kernel {
     /// `Σ_j P[Bin(n, x) = j] (1 - p_{j+1})`: a text with n other skills, each
     /// unlearned with probability x.
     pub fn not_teach_binomial(&self, n: usize, x: f64) -> f64 {
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 1.0 - self.p1;
         }
         if x >= 1.0 {

@@ -33,6 +33,26 @@ pub enum Law {
         /// The exponent (negative when the error falls).
         exponent: f64,
     },
+    /// `E(R) → floor > 0`: the error levels off (skill-driven Poisson degrees: a
+    /// skill in no text is never learned, so `x∞ → δ λ(0) = δ e^-mean`).
+    Floor {
+        /// The limit of the skill error as R grows.
+        floor: f64,
+    },
+}
+
+/// The skill error DE gives as R → ∞ (0 unless the skill degrees do not grow with R
+/// and some skills have degree 0, or the learner has p_1 < 1).
+pub fn error_floor(p: &DeParams) -> f64 {
+    if p.ratio_is_implied() {
+        return test_error_de(p).skill_error;
+    }
+    match &p.skills {
+        SkillProfile::PoissonMixture(_) => 0.0,
+        SkillProfile::Degrees(_) => {
+            test_error_de(&p.with_ratio(super::threshold::MAX_RATIO)).skill_error
+        }
+    }
 }
 
 /// A log-log least-squares fit `y = prefactor · x^exponent`.
@@ -107,7 +127,8 @@ pub fn zipf_exponent_of(means: &[f64]) -> Option<f64> {
 }
 
 /// The law DE predicts at `p`: a power law `-(1 - 1/s)` for Zipf-like mixtures with
-/// s > 1 (s estimated from the means), else exponential (rate `μ (1 - y∞)` for
+/// s > 1 (s estimated from the means), a floor where the error levels off at a
+/// positive value (see [`error_floor`]), else exponential (rate `μ (1 - y∞)` for
 /// Poisson mixtures, using the smallest mean for s ≤ 1; numerical local slope of
 /// ln(skill error) for degree tables).
 pub fn predicted_law(p: &DeParams) -> Law {
@@ -127,6 +148,9 @@ pub fn predicted_law(p: &DeParams) -> Law {
                 },
             }
         }
+        SkillProfile::Degrees(_) if error_floor(p) > 0.0 => Law::Floor {
+            floor: error_floor(p),
+        },
         SkillProfile::Degrees(_) => {
             let r = p.effective_ratio();
             let q1 = test_error_de(p).skill_error;
@@ -243,6 +267,16 @@ mod tests {
         assert!(matches!(predicted_law(&u), Law::Exponential { rate } if rate > 2.0));
         let e = test_error_de(&u);
         assert!(e.skill_error > 0.0 && e.text_error > e.skill_error);
+        // Skill-driven Poisson(4) degrees level off at λ(0) = e^-4.
+        let f = DeParams::skill_driven(
+            &"poisson:4".parse().unwrap(),
+            3.0,
+            Learner::capacity(1).unwrap(),
+        );
+        match predicted_law(&f) {
+            Law::Floor { floor } => assert!((floor / (-4f64).exp() - 1.0).abs() < 1e-9),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

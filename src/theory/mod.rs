@@ -7,18 +7,21 @@
 //! - [`hierarchy`]: foundation and fine-tuned models (two skill classes);
 //! - [`classes`]: K skill classes and M text classes (vector DE);
 //! - [`simulate`]: Monte Carlo trials (sample, peel, test on fresh texts);
-//! - [`emergence`]: DE beside simulation over ratio sweeps (emergence, scaling).
+//! - [`emergence`]: DE beside simulation over ratio sweeps (emergence, scaling);
+//! - [`sweep`]: the one parser of ratio sweeps.
 
 // emergence, simulate: theory-sim
 pub mod class_file;
 pub mod classes;
 pub mod de;
 pub mod emergence;
+pub mod finite;
 pub mod hierarchy;
 pub(crate) mod kernel;
 pub mod law;
 pub mod percolation;
 pub mod simulate;
+pub mod sweep;
 pub mod threshold;
 
 pub use de::{DeParams, DeResult, SkillProfile, TextProfile, density_evolution};

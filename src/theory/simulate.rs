@@ -84,10 +84,11 @@ impl SimSetup {
     pub fn validate(&self) -> Result<()> {
         check_unknown_fraction(self.unknown_fraction)?;
         if self.trials == 0 || self.trials > MAX_TRIALS {
-            return Err(Error::invalid(format!(
-                "--trials must be between 1 and {MAX_TRIALS}, got {}",
-                self.trials
-            )));
+            return Err(Error::parameter(
+                "trials",
+                self.trials,
+                format!("use 1 to {MAX_TRIALS}"),
+            ));
         }
         self.ensemble.validate()
     }
@@ -96,9 +97,11 @@ impl SimSetup {
 /// Checks that an unknown fraction δ lies in [0, 1].
 pub fn check_unknown_fraction(delta: f64) -> Result<()> {
     if !(0.0..=1.0).contains(&delta) {
-        return Err(Error::invalid(format!(
-            "--unknown-fraction must be in [0, 1] (the share of skills not known before training), got {delta}"
-        )));
+        return Err(Error::parameter(
+            "unknown_fraction",
+            delta,
+            "must be in [0, 1] (the share of skills not known before training)",
+        ));
     }
     Ok(())
 }

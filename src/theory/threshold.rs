@@ -4,7 +4,7 @@
 //!
 //! A probe does not iterate: learning completes at (R, δ) exactly when f(t) < t on
 //! the whole of (0, x_0] (f is one round of DE, increasing, and x_0 its largest
-//! value), checked by [`super::de::Engine::heads_to_zero`]. Searches are bisections
+//! value), checked by `Engine::heads_to_zero` in the DE engine. Searches are bisections
 //! to a relative tolerance on R, ending at f64 resolution at the latest.
 
 use super::de::{DeParams, Prepared, density_evolution};
@@ -401,9 +401,9 @@ mod tests {
     fn large_degrees_cost_one_term() {
         // Independent values: sup over y of k y^(k-1) / -ln(1-y), mpmath at 30 digits.
         for (spec, truth) in [
-            ("fixed:100000", 6579.060_812_254_235),
-            ("fixed:1048576", 59216.285_140_168_02),
-            ("poly:1x^100000", 6579.060_812_254_235),
+            ("fixed:100000", 6_579.060_812_254_235),
+            ("fixed:1048576", 59_216.285_140_168_02),
+            ("poly:1x^100000", 6_579.060_812_254_235),
         ] {
             let t = ratio_threshold(&sd(spec), 1e-12).unwrap();
             assert!((t.ratio / truth - 1.0).abs() < 1e-8, "{spec}: {t:?}");

@@ -163,6 +163,96 @@ pub fn texts<'a>(
     })
 }
 
+/// What `corpus stats` reports about some corpus files (stable JSON keys).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CorpusStats {
+    /// Inputs read.
+    pub files: usize,
+    /// How the inputs were cut into texts.
+    pub segmentation: String,
+    /// The skill extractor, as a spec.
+    pub extractor: String,
+    /// Segmentation counts summed over the inputs.
+    pub segment: SegmentStats,
+    /// Skill occurrences over all texts.
+    pub skills: u64,
+    /// Distinct skills.
+    pub distinct_skills: usize,
+    /// Mean skills per text (0 without texts).
+    pub mean_skills_per_text: f64,
+    /// Texts in which the extractor found no skill.
+    pub texts_without_skills: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Input megabytes per second.
+    pub mb_per_s: f64,
+}
+
+/// Segments `inputs` (`-` is stdin; directories expand as for training) and
+/// counts their texts and skills with the extractor `spec` (trained on these texts
+/// when it learns a vocabulary).
+pub fn corpus_stats(
+    inputs: &[PathBuf],
+    seg: Segmentation,
+    spec: &crate::text::ExtractorSpec,
+) -> Result<CorpusStats> {
+    let start = std::time::Instant::now();
+    let mut total = SegmentStats::default();
+    let mut texts = Vec::new();
+    let stdin_only = inputs.iter().all(|p| p.as_os_str() == "-");
+    let files = if stdin_only {
+        inputs.to_vec()
+    } else {
+        if inputs.iter().any(|p| p.as_os_str() == "-") {
+            return Err(Error::invalid(
+                "stdin (-) cannot be mixed with corpus files: give one or the other",
+            ));
+        }
+        expand_corpora(inputs)?
+    };
+    for f in &files {
+        let reader: Box<dyn std::io::BufRead> = if f.as_os_str() == "-" {
+            Box::new(BufReader::new(std::io::stdin()))
+        } else {
+            check_text(f)?;
+            let file = std::fs::File::open(f).map_err(|e| Error::reading(f, e))?;
+            Box::new(BufReader::new(file))
+        };
+        let mut s = Segmenter::new(reader, seg, DEFAULT_MAX_TEXT_BYTES);
+        for t in s.by_ref() {
+            texts.push(t?);
+        }
+        add_stats(&mut total, s.stats());
+    }
+    let ex = crate::text::Extractor::train(spec, texts.iter().cloned())?;
+    let (mut skills, mut without) = (0u64, 0u64);
+    let mut distinct = std::collections::HashSet::new();
+    for t in &texts {
+        let s = ex.skills(t);
+        skills += s.len() as u64;
+        without += s.is_empty() as u64;
+        distinct.extend(s);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let bytes = total.bytes;
+    Ok(CorpusStats {
+        files: files.len(),
+        segmentation: seg.to_string(),
+        extractor: ex.spec(),
+        segment: total,
+        skills,
+        distinct_skills: distinct.len(),
+        mean_skills_per_text: if texts.is_empty() {
+            0.0
+        } else {
+            skills as f64 / texts.len() as f64
+        },
+        texts_without_skills: without,
+        seconds,
+        mb_per_s: bytes as f64 / 1e6 / seconds.max(1e-9),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +268,26 @@ mod tests {
                 .unwrap()
                 .contains("UTF-16")
         );
+    }
+
+    #[test]
+    fn corpus_stats_count_texts_and_skills() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        std::fs::write(&a, "red fox jumps\n\nblue fox\n").unwrap();
+        let b = dir.path().join("b.txt");
+        std::fs::write(&b, "green owl\n").unwrap();
+        let spec = crate::text::ExtractorSpec::Words;
+        let st = corpus_stats(&[a.clone(), b], Segmentation::Lines, &spec).unwrap();
+        assert_eq!(st.files, 2);
+        assert_eq!(st.segment.texts, 3);
+        assert_eq!(st.segment.empty_skipped, 1);
+        assert_eq!(st.skills, 7);
+        assert_eq!(st.distinct_skills, 6);
+        assert!((st.mean_skills_per_text - 7.0 / 3.0).abs() < 1e-12);
+        let dir_stats = corpus_stats(&[dir.path().to_path_buf()], Segmentation::Lines, &spec);
+        assert_eq!(dir_stats.unwrap().segment.texts, 3);
+        let mixed = corpus_stats(&[a, "-".into()], Segmentation::Lines, &spec);
+        assert!(mixed.unwrap_err().is_usage());
     }
 }

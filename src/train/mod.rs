@@ -7,6 +7,7 @@
 //! peeling engine; the learned skills with their counts form the codebook.
 
 pub mod corpus;
+pub mod prime;
 mod stats;
 
 pub use stats::{FoundationReport, ScalingPoint, TrainReport};
@@ -76,10 +77,11 @@ impl Default for TrainOptions {
 impl TrainOptions {
     fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.holdout) {
-            return Err(Error::invalid(format!(
-                "--holdout {} is outside [0, 1): hold out a fraction of the texts, e.g. 0.1",
-                self.holdout
-            )));
+            return Err(Error::parameter(
+                "holdout",
+                self.holdout,
+                "outside [0, 1): hold out a fraction of the texts, e.g. 0.1",
+            ));
         }
         if self.scaling_points < 6 {
             return Err(Error::invalid(format!(
@@ -111,7 +113,7 @@ fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
     if theirs != ours {
         return Err(Error::invalid(format!(
             "the foundation model uses extractor '{theirs}' but '{ours}' was asked; \
-             fine-tuning keeps the foundation's extractor (pass --extractor {theirs} or omit it)"
+             fine-tuning keeps the foundation's extractor (ask for {theirs} or for none)"
         )));
     }
     Ok(Some(f.extractor.clone()))
@@ -119,6 +121,15 @@ fn foundation_extractor(opts: &TrainOptions) -> Result<Option<Extractor>> {
 
 /// Trains a model on corpus files (directories expand to their files).
 pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainReport)> {
+    train_with_progress(corpora, opts, &crate::progress::Silent)
+}
+
+/// [`train`], reporting the corpus bytes read to `progress`.
+pub fn train_with_progress(
+    corpora: &[PathBuf],
+    opts: &TrainOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Model, TrainReport)> {
     opts.validate()?;
     let start = Instant::now();
     let files = corpus::expand_corpora(corpora)?;
@@ -147,13 +158,14 @@ pub fn train(corpora: &[PathBuf], opts: &TrainOptions) -> Result<(Model, TrainRe
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
-    let bar = crate::report::bar(total, "training");
+    progress.start(total, "training");
     let stats = corpus::for_each_text(&files, opts.segmentation, |t| {
-        bar.inc(t.len() as u64 + 1);
+        progress.advance(t.len() as u64 + 1);
         builder.push(t)
-    })?;
+    });
+    progress.finish();
+    let stats = stats?;
     builder.flush()?;
-    bar.finish_and_clear();
     finish(builder, extractor, names, stats, opts, start)
 }
 
@@ -205,6 +217,7 @@ struct GraphBuilder {
     interner: HashMap<Box<str>, u32, Xxh3Builder>,
     train_rows: RowsBuilder,
     heldout_rows: RowsBuilder,
+    prime: prime::PrimeSampler,
 }
 
 impl GraphBuilder {
@@ -219,12 +232,19 @@ impl GraphBuilder {
             interner: HashMap::with_hasher(Xxh3Builder::new()),
             train_rows: RowsBuilder::new(),
             heldout_rows: RowsBuilder::new(),
+            prime: prime::PrimeSampler::new(
+                prime::PRIME_BYTES,
+                prime::separator(opts.segmentation),
+            ),
         }
     }
 
     fn push(&mut self, text: String) -> Result<()> {
-        self.pending_heldout
-            .push(is_heldout(self.next_index, self.seed, self.holdout));
+        let held = is_heldout(self.next_index, self.seed, self.holdout);
+        if !held {
+            self.prime.push(&text);
+        }
+        self.pending_heldout.push(held);
         self.next_index += 1;
         self.pending.push(text);
         if self.pending.len() >= BATCH_TEXTS {
@@ -344,7 +364,7 @@ fn ratio_or_none(num: u64, den: u64) -> Option<f64> {
 
 /// Peels, builds the codebook and the model, measures the report.
 fn finish(
-    builder: GraphBuilder,
+    mut builder: GraphBuilder,
     extractor: Extractor,
     names_in: Vec<String>,
     segment: SegmentStats,
@@ -352,16 +372,16 @@ fn finish(
     start: Instant,
 ) -> Result<(Model, TrainReport)> {
     let heldout_texts = builder.heldout_rows.rows() as u64;
+    let prime = std::mem::replace(&mut builder.prime, prime::PrimeSampler::new(0, b"")).finish();
     let trained = compact(builder)?;
     let graph = &trained.graph;
     let n = graph.num_skills();
     let learner = opts.learner.clone().with_seed(opts.seed);
     if graph.num_texts() == 0 && !opts.allow_empty {
-        return Err(Error::corrupt(format!(
-            "{}: the corpus holds no texts to train on (empty, or all held out); \
-             pass --allow-empty to write an empty model anyway",
-            corpus_label(&names_in)
-        )));
+        return Err(Error::NothingLearned {
+            corpus: corpus_label(&names_in),
+            reason: "the corpus holds no texts to train on: empty, or all held out".into(),
+        });
     }
 
     // Foundation skills present here start known (K0).
@@ -389,11 +409,10 @@ fn finish(
                 learner.max_novel()
             )
         };
-        return Err(Error::corrupt(format!(
-            "{}: nothing could be learned ({why}); use more texts, a larger --capacity, \
-             or --allow-empty",
-            corpus_label(&names_in)
-        )));
+        return Err(Error::NothingLearned {
+            corpus: corpus_label(&names_in),
+            reason: why,
+        });
     }
 
     let foundation = match (&opts.foundation, &known) {
@@ -474,6 +493,7 @@ fn finish(
         learner: learner.to_string(),
         training,
         associations,
+        prime,
     };
     let seconds = start.elapsed().as_secs_f64();
     let report = TrainReport {

@@ -14,7 +14,7 @@ const SQUASH: [i32; 33] = [
 ];
 
 /// p = squash(d): d is a logit scaled by 256, p a probability scaled by 4096.
-fn squash(d: i32) -> i32 {
+pub(super) fn squash(d: i32) -> i32 {
     if d > 2047 {
         return 4095;
     }
@@ -27,7 +27,7 @@ fn squash(d: i32) -> i32 {
 }
 
 /// Inverse of [`squash`] as a table over 12-bit probabilities.
-fn stretch_table() -> Vec<i16> {
+pub(super) fn stretch_table() -> Vec<i16> {
     let mut t = vec![0i16; 4096];
     let mut pi = 0usize;
     for x in -2047..=2047 {

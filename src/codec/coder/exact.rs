@@ -295,6 +295,27 @@ pub fn encode_traced(
     (out, stats, traced)
 }
 
+/// Word tokens of `data` and how many the codebook knows.
+pub fn word_stats(ctx: &CoderContext, data: &[u8]) -> ExactStats {
+    let mut st = ExactStats::default();
+    let mut pos = sep_end(data, 0);
+    while pos < data.len() {
+        let end = word_end(data, pos);
+        if end == pos {
+            break;
+        }
+        let low = lower(std::str::from_utf8(&data[pos..end]).unwrap_or(""));
+        st.words += 1;
+        if ctx.book.code_of(&low).is_some() {
+            st.known += 1;
+        } else {
+            st.escapes += 1;
+        }
+        pos = sep_end(data, end);
+    }
+    st
+}
+
 /// True when the codebook's counts are (within 5%) this data's own word counts, so
 /// spending them as words are used codes better than adding to them.
 fn counts_are_this_data(ctx: &CoderContext, data: &[u8]) -> bool {

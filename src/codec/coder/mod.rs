@@ -8,8 +8,10 @@
 //! format's reference behaviour are specified in `docs/FORMAT.md` ("Payloads" and
 //! "Payload coding"); this module does not repeat them.
 
+mod bitrc;
 mod book;
 mod cm;
+mod cmx;
 mod exact;
 mod models;
 mod rc;
@@ -26,6 +28,12 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// payloads of extremely repetitive inputs to stay under it, so decoding garbage
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
+
+/// A primed state of the exact level's models, by the table sizes it was built for.
+type PrimedState = ((u32, u32, u32), std::sync::Arc<cmx::Cm>);
+
+/// Longest priming text a context uses (bounds the work done once per file).
+pub const MAX_PRIME: usize = 1 << 20;
 
 /// Order-0 units per codebook count.
 const PRIOR: u32 = 16;
@@ -44,6 +52,10 @@ pub struct CoderContext {
     inc0: u32,
     new_word_init: u32,
     esc_inc: u32,
+    /// Text the exact level's context-mixing models learn from before each packet.
+    prime: Vec<u8>,
+    /// Primed states by table sizes, built once and cloned per packet.
+    primed: std::sync::Mutex<Vec<PrimedState>>,
 }
 
 impl CoderContext {
@@ -83,7 +95,45 @@ impl CoderContext {
             inc0,
             new_word_init: inc0,
             esc_inc: inc0,
+            prime: Vec::new(),
+            primed: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Adds the priming text of the exact level (a sample of the training corpus,
+    /// [`crate::model::Model::prime`]): every packet's models start from it.
+    pub fn with_prime(mut self, prime: &[u8]) -> Self {
+        self.prime = prime[..prime.len().min(MAX_PRIME)].to_vec();
+        self
+    }
+
+    /// The starting state of the exact level's models for `n` bytes of data.
+    fn exact_state(&self, n: usize) -> cmx::Cm {
+        let sizes = cmx::Cm::sizes_for(self.prime.len() + n);
+        if self.prime.is_empty() {
+            return cmx::Cm::new(sizes);
+        }
+        let found = {
+            let cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .iter()
+                .find(|(k, _)| *k == sizes)
+                .map(|(_, s)| s.clone())
+        };
+        let state = match found {
+            Some(s) => s,
+            None => {
+                let mut s = cmx::Cm::new(sizes);
+                s.prime(&self.prime);
+                let s = std::sync::Arc::new(s);
+                let mut cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
+                if !cache.iter().any(|(k, _)| *k == sizes) {
+                    cache.push((sizes, s.clone()));
+                }
+                s
+            }
+        };
+        (*state).clone()
     }
 
     /// The codebook the context was built from.
@@ -123,18 +173,35 @@ const EXACT_CODED: u8 = 0;
 /// them would have made them larger (random or already compressed data).
 const EXACT_STORED: u8 = 1;
 
+/// First byte of an exact payload: the bytes were coded by context mixing.
+const EXACT_CM: u8 = 2;
+
 /// Like [`encode_exact`], also returning codebook coverage statistics.
 pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
-    let (coded, stats) = exact::encode(ctx, data);
+    let stats = exact::word_stats(ctx, data);
+    let mut coded = Vec::new();
+    write_varint(&mut coded, data.len() as u64);
+    coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
+    exact::pad(&mut coded, data.len());
     let mut out = Vec::with_capacity(1 + coded.len().min(data.len()));
-    if coded.len() > data.len() {
+    if coded.len() >= data.len() {
         out.push(EXACT_STORED);
         out.extend_from_slice(data);
     } else {
-        out.push(EXACT_CODED);
+        out.push(EXACT_CM);
         out.extend_from_slice(&coded);
     }
     (out, stats)
+}
+
+/// The exact level's word model alone (the previous default coder, kept for
+/// comparison).
+pub fn encode_exact_words(ctx: &CoderContext, data: &[u8]) -> Vec<u8> {
+    let (coded, _) = exact::encode(ctx, data);
+    let mut out = Vec::with_capacity(1 + coded.len());
+    out.push(EXACT_CODED);
+    out.extend_from_slice(&coded);
+    out
 }
 
 /// Bytes spent per part of the exact model on `data` (measurement aid).
@@ -152,6 +219,18 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
+        Some((&EXACT_CM, coded)) => {
+            let (len, used) = read_varint(coded).ok_or_else(|| {
+                crate::Error::corrupt("exact payload is corrupt (truncated length)")
+            })?;
+            if len > exact::max_units(coded.len()) as u64 {
+                return Err(crate::Error::corrupt(
+                    "exact payload is corrupt (length beyond what its size allows)",
+                ));
+            }
+            let len = len as usize;
+            Ok(cmx::decode(ctx.exact_state(len), &coded[used..], len))
+        }
         _ => Err(crate::Error::corrupt(
             "exact payload is corrupt (unknown payload mode)",
         )),

@@ -1,0 +1,379 @@
+//! Channel, protection and sweep specs as the user writes them (`erasure:0.1`,
+//! `burst:0.1,4`, `bsc:1e-3`, `awgn:3`, `irsa:0.6,fixed:3`, `lt:0.3`, `0:0.5:0.05`).
+
+use crate::ensemble::DegreeSpec;
+use crate::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+
+/// A modeled channel between sender and receiver, acting on whole packets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Channel {
+    /// Each packet lost independently with probability `p`.
+    Erasure {
+        /// Loss probability.
+        p: f64,
+    },
+    /// Gilbert-Elliott losses: a two-state chain, every packet lost in the bad state.
+    Burst {
+        /// Average loss probability (stationary share of the bad state).
+        p: f64,
+        /// Mean burst length in packets (mean stay in the bad state).
+        burst: f64,
+    },
+    /// Each bit flipped independently with probability `p`.
+    Bsc {
+        /// Bit error probability.
+        p: f64,
+    },
+    /// BPSK over AWGN with hard decisions: a BSC with `p = Q(sqrt(2 Es/N0))`.
+    Awgn {
+        /// Es/N0 in dB.
+        snr_db: f64,
+    },
+    /// Irregular repetition slotted ALOHA: packets are sent in several slots of a frame
+    /// and recovered by successive interference cancellation.
+    Irsa {
+        /// Packets per slot G.
+        load: f64,
+        /// How many slots each packet is sent in.
+        degrees: DegreeSpec,
+    },
+}
+
+impl Channel {
+    /// The kind's name (`erasure`, `burst`, `bsc`, `awgn`, `irsa`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Channel::Erasure { .. } => "erasure",
+            Channel::Burst { .. } => "burst",
+            Channel::Bsc { .. } => "bsc",
+            Channel::Awgn { .. } => "awgn",
+            Channel::Irsa { .. } => "irsa",
+        }
+    }
+
+    /// The swept parameter: P, P, P, the SNR in dB, or the load.
+    pub fn param(&self) -> f64 {
+        match self {
+            Channel::Erasure { p } | Channel::Burst { p, .. } | Channel::Bsc { p } => *p,
+            Channel::Awgn { snr_db } => *snr_db,
+            Channel::Irsa { load, .. } => *load,
+        }
+    }
+
+    /// The name of the swept parameter, for axes and tables.
+    pub fn param_name(&self) -> &'static str {
+        match self {
+            Channel::Erasure { .. } | Channel::Burst { .. } => "loss P",
+            Channel::Bsc { .. } => "bit error P",
+            Channel::Awgn { .. } => "SNR (dB)",
+            Channel::Irsa { .. } => "load G",
+        }
+    }
+
+    /// The same channel with its main parameter set to `v`, checked.
+    pub fn with_param(&self, v: f64) -> Result<Channel> {
+        let mut c = self.clone();
+        match &mut c {
+            Channel::Erasure { p } | Channel::Burst { p, .. } | Channel::Bsc { p } => *p = v,
+            Channel::Awgn { snr_db } => *snr_db = v,
+            Channel::Irsa { load, .. } => *load = v,
+        }
+        c.validate()
+            .map_err(|e| Error::invalid(format!("{} at swept value {v}: {e}", self.kind())))?;
+        Ok(c)
+    }
+
+    /// The bit error probability of a bit-level channel (`None` for packet channels).
+    pub fn bit_error(&self) -> Option<f64> {
+        match self {
+            Channel::Bsc { p } => Some(*p),
+            Channel::Awgn { snr_db } => Some(awgn_bit_error(*snr_db)),
+            _ => None,
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        let prob = |p: f64| {
+            if (0.0..=1.0).contains(&p) {
+                Ok(())
+            } else {
+                Err(format!("P = {p} is outside [0, 1]"))
+            }
+        };
+        match self {
+            Channel::Erasure { p } | Channel::Bsc { p } => prob(*p),
+            Channel::Burst { p, burst } => {
+                prob(*p)?;
+                if !(*burst >= 1.0 && burst.is_finite()) {
+                    return Err(format!(
+                        "the mean burst length L = {burst} must be at least 1"
+                    ));
+                }
+                if *p >= 1.0 {
+                    return Err("P must be below 1 for bursts".into());
+                }
+                Ok(())
+            }
+            Channel::Awgn { snr_db } => {
+                if snr_db.is_finite() && snr_db.abs() <= 100.0 {
+                    Ok(())
+                } else {
+                    Err(format!("the SNR {snr_db} dB must be within -100..100"))
+                }
+            }
+            Channel::Irsa { load, .. } => {
+                if load.is_finite() && *load > 0.0 && *load <= 100.0 {
+                    Ok(())
+                } else {
+                    Err(format!("the load {load} must be in (0, 100]"))
+                }
+            }
+        }
+    }
+}
+
+/// `Q(sqrt(2 · 10^(snr_db/10)))`: the bit error rate of hard-decision BPSK.
+pub fn awgn_bit_error(snr_db: f64) -> f64 {
+    let es_n0 = 10f64.powf(snr_db / 10.0);
+    q_function((2.0 * es_n0).sqrt())
+}
+
+/// The Gaussian tail `Q(x) = P[N(0,1) > x] = erfc(x/√2)/2`.
+pub fn q_function(x: f64) -> f64 {
+    0.5 * erfc(x / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit, relative
+/// error below 1.2e-7 everywhere).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+fn number(spec: &str, what: &str, s: &str) -> Result<f64> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "channel spec '{spec}': {what} '{s}' is not a number"
+            ))
+        })
+}
+
+impl FromStr for Channel {
+    type Err = Error;
+
+    fn from_str(spec: &str) -> Result<Channel> {
+        let s = spec.trim();
+        let bad = |why: String| Error::invalid(format!("channel spec '{spec}': {why}"));
+        let (kind, body) = s.split_once(':').ok_or_else(|| {
+            bad("expected erasure:P, burst:P,L, bsc:P, awgn:SNR_DB or irsa:LOAD,DEGREES".into())
+        })?;
+        let c = match kind {
+            "erasure" => Channel::Erasure {
+                p: number(spec, "P", body)?,
+            },
+            "bsc" => Channel::Bsc {
+                p: number(spec, "P", body)?,
+            },
+            "awgn" => Channel::Awgn {
+                snr_db: number(spec, "the SNR", body)?,
+            },
+            "burst" => {
+                let (p, l) = body
+                    .split_once(',')
+                    .ok_or_else(|| bad("expected burst:P,L".into()))?;
+                Channel::Burst {
+                    p: number(spec, "P", p)?,
+                    burst: number(spec, "L", l)?,
+                }
+            }
+            "irsa" => {
+                let (g, d) = body.split_once(',').ok_or_else(|| {
+                    bad("expected irsa:LOAD,DEGREES (e.g. irsa:0.6,fixed:3)".into())
+                })?;
+                let degrees: DegreeSpec = d.parse().map_err(|e| bad(format!("{e}")))?;
+                if degrees.distribution().prob(0) > 0.0 {
+                    return Err(bad(
+                        "every packet must be sent at least once (no degree 0)".into()
+                    ));
+                }
+                Channel::Irsa {
+                    load: number(spec, "LOAD", g)?,
+                    degrees,
+                }
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown channel '{other}': use erasure, burst, bsc, awgn or irsa"
+                )));
+            }
+        };
+        c.validate().map_err(bad)?;
+        Ok(c)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Channel::Erasure { p } => write!(f, "erasure:{p}"),
+            Channel::Burst { p, burst } => write!(f, "burst:{p},{burst}"),
+            Channel::Bsc { p } => write!(f, "bsc:{p}"),
+            Channel::Awgn { snr_db } => write!(f, "awgn:{snr_db}"),
+            Channel::Irsa { load, degrees } => write!(f, "irsa:{load},{degrees}"),
+        }
+    }
+}
+
+/// A packet-level erasure code the sender adds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Protect {
+    /// Source packets only.
+    #[default]
+    None,
+    /// Systematic LT: `overhead · K` repair packets, XORs of robust-soliton many
+    /// source packets.
+    Lt {
+        /// Repair packets per source packet.
+        overhead: f64,
+    },
+}
+
+impl FromStr for Protect {
+    type Err = Error;
+
+    fn from_str(spec: &str) -> Result<Protect> {
+        let s = spec.trim();
+        let bad = |why: &str| Error::invalid(format!("protect spec '{spec}': {why}"));
+        if s == "none" {
+            return Ok(Protect::None);
+        }
+        let body = s
+            .strip_prefix("lt:")
+            .ok_or_else(|| bad("expected none or lt:OVERHEAD"))?;
+        let overhead: f64 = body
+            .trim()
+            .parse()
+            .map_err(|_| bad("OVERHEAD is not a number"))?;
+        if !(overhead.is_finite() && (0.0..=10.0).contains(&overhead)) {
+            return Err(bad("OVERHEAD must be in [0, 10]"));
+        }
+        Ok(Protect::Lt { overhead })
+    }
+}
+
+impl fmt::Display for Protect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Protect::None => write!(f, "none"),
+            Protect::Lt { overhead } => write!(f, "lt:{overhead}"),
+        }
+    }
+}
+
+/// Parses `FROM:TO:STEP` into the values from FROM to TO (inclusive up to rounding).
+pub fn parse_sweep(spec: &str) -> Result<Vec<f64>> {
+    let bad = |why: &str| Error::invalid(format!("sweep '{spec}': {why}"));
+    let parts: Vec<&str> = spec.trim().split(':').collect();
+    if parts.len() != 3 {
+        return Err(bad("expected FROM:TO:STEP"));
+    }
+    let v: Vec<f64> = parts
+        .iter()
+        .map(|p| p.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad("FROM, TO and STEP must be numbers"))?;
+    let (from, to, step) = (v[0], v[1], v[2]);
+    if step <= 0.0 || to < from {
+        return Err(bad("needs STEP > 0 and TO >= FROM"));
+    }
+    let n = ((to - from) / step + 1e-9).floor() as usize + 1;
+    if n > 1000 {
+        return Err(bad("more than 1000 points"));
+    }
+    // Round to the step's precision so 0.1 + 0.2 prints as 0.3.
+    Ok((0..n)
+        .map(|i| ((from + i as f64 * step) * 1e9).round() / 1e9)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_print() {
+        for s in [
+            "erasure:0.1",
+            "burst:0.1,4",
+            "bsc:0.001",
+            "awgn:3",
+            "irsa:0.6,fixed:3",
+        ] {
+            let c: Channel = s.parse().unwrap();
+            assert_eq!(c.to_string().parse::<Channel>().unwrap(), c);
+        }
+        assert_eq!(
+            "lt:0.25".parse::<Protect>().unwrap(),
+            Protect::Lt { overhead: 0.25 }
+        );
+        assert_eq!("none".parse::<Protect>().unwrap(), Protect::None);
+    }
+
+    #[test]
+    fn malformed_specs_quote_the_spec() {
+        for s in [
+            "erasure:1.5",
+            "erasure:-0.1",
+            "burst:0.1,0.5",
+            "irsa:0,fixed:3",
+            "irsa:-1,fixed:3",
+            "awgn:loud",
+            "fading:0.1",
+            "erasure",
+            "bsc:nan",
+        ] {
+            let e = s.parse::<Channel>().unwrap_err();
+            assert!(e.to_string().contains(&format!("'{s}'")), "{e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        assert!("lt:x".parse::<Protect>().is_err());
+        assert!("raptor:1".parse::<Protect>().is_err());
+    }
+
+    #[test]
+    fn awgn_matches_known_bpsk_error_rates() {
+        // Eb/N0 = 9.6 dB gives 1e-5 for BPSK; 0 dB gives 0.0786.
+        assert!((awgn_bit_error(0.0) - 0.078_650).abs() < 1e-5);
+        assert!((awgn_bit_error(9.6) / 1.0e-5 - 1.0).abs() < 0.1);
+        assert!(awgn_bit_error(-2.0) > awgn_bit_error(8.0));
+    }
+
+    #[test]
+    fn sweeps_include_both_ends() {
+        assert_eq!(parse_sweep("0:0.5:0.05").unwrap().len(), 11);
+        assert_eq!(
+            parse_sweep("-2:8:1").unwrap(),
+            (-2..=8).map(f64::from).collect::<Vec<_>>()
+        );
+        assert!(parse_sweep("1:0:0.1").is_err());
+        assert!(parse_sweep("0:1").is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! Flag groups shared by several commands, and the gzip-style rules for naming
+//! inputs and outputs.
+//!
+//! The ensemble and learner flags of the theory commands are still
+//! [`super::threshold::ModelArgs`].
+
+use crate::Error;
+use std::path::{Path, PathBuf};
+
+/// Flags every codec command (`encode`, `decode`) takes.
+#[derive(Debug, clap::Args)]
+pub struct CodecArgs {
+    /// Overwrite output files that exist.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Keep the input files. Always so (as zstd does): accepted for gzip habits.
+    #[arg(short, long)]
+    pub keep: bool,
+    /// Print no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads (0: one per core).
+    #[arg(short = 'T', long, value_name = "THREADS", default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl CodecArgs {
+    /// Sizes the worker pool as `-T` asks.
+    pub fn apply_threads(&self) -> crate::Result<()> {
+        set_threads(self.threads)
+    }
+}
+
+/// Sizes the global worker pool (`0`: one thread per core).
+pub fn set_threads(threads: usize) -> crate::Result<()> {
+    if threads == 0 {
+        return Ok(());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| Error::internal(format!("cannot start {threads} worker threads: {e}")))
+}
+
+/// The one rule of `--plot DIR`, applied before any work: the folder is created
+/// (with its parents) when missing; a file in its place is refused.
+pub fn check_plot_dir(dir: &Path) -> crate::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(format!(
+            "--plot {}: is a file, not a folder",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io_during("create the folder", dir, e))
+}
+
+/// The inputs to process: each named one, or stdin (`None`) when none is named.
+pub fn inputs_or_stdin(inputs: &[PathBuf]) -> Vec<Option<PathBuf>> {
+    if inputs.is_empty() {
+        return vec![None];
+    }
+    inputs
+        .iter()
+        .map(|p| (p.as_os_str() != "-").then(|| p.clone()))
+        .collect()
+}
+
+/// The output of each input (`None`: stdout): `-o` for a single input, stdout with
+/// `-c` or for stdin, else the default name `default_name` derives from the input.
+pub fn outputs(
+    inputs: &[Option<PathBuf>],
+    output: Option<&Path>,
+    to_stdout: bool,
+    default_name: impl Fn(&Path) -> crate::Result<PathBuf>,
+) -> crate::Result<Vec<Option<PathBuf>>> {
+    if inputs.len() > 1 && (output.is_some() || to_stdout) {
+        return Err(Error::invalid(
+            "-o and -c name one output: give a single input, or let each input name its output",
+        ));
+    }
+    if inputs.iter().filter(|i| i.is_none()).count() > 1 {
+        return Err(Error::invalid("stdin (-) can be read only once"));
+    }
+    inputs
+        .iter()
+        .map(|input| match (output, input) {
+            (Some(o), _) => Ok((o.as_os_str() != "-").then(|| o.to_path_buf())),
+            (None, _) if to_stdout => Ok(None),
+            (None, None) => Ok(None),
+            (None, Some(p)) => default_name(p).map(Some),
+        })
+        .collect()
+}
+
+/// `path` with `suffix` appended (`notes.txt` → `notes.txt.sz`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// `path` without `suffix` (`notes.txt.sz` → `notes.txt`); an error naming the
+/// way out when it does not end so.
+pub fn without_suffix(path: &Path, suffix: &str) -> crate::Result<PathBuf> {
+    let name = path.to_string_lossy();
+    match name.strip_suffix(suffix) {
+        Some(stem)
+            if !stem.is_empty()
+                && !stem.ends_with('/')
+                && path.file_name().is_some_and(|f| f != suffix) =>
+        {
+            Ok(PathBuf::from(
+                &path.as_os_str().to_string_lossy()[..stem.len()],
+            ))
+        }
+        _ => Err(Error::invalid(format!(
+            "{name} does not end in {suffix}: give -o FILE or -c for its output"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_follow_gzip_rules() {
+        let ins = inputs_or_stdin(&["a.txt".into(), "b.txt".into()]);
+        let outs = outputs(&ins, None, false, |p| Ok(with_suffix(p, ".sz"))).unwrap();
+        assert_eq!(outs, [Some("a.txt.sz".into()), Some("b.txt.sz".into())]);
+        assert!(outputs(&ins, Some(Path::new("x")), false, |p| Ok(p.into())).is_err());
+        assert!(outputs(&ins, None, true, |p| Ok(p.into())).is_err());
+        let stdin = inputs_or_stdin(&[]);
+        assert_eq!(
+            outputs(&stdin, None, false, |p| Ok(p.into())).unwrap(),
+            [None]
+        );
+        let one = inputs_or_stdin(&["a.txt".into()]);
+        assert_eq!(outputs(&one, None, true, |p| Ok(p.into())).unwrap(), [None]);
+        assert_eq!(
+            without_suffix(Path::new("d/notes.txt.sz"), ".sz").unwrap(),
+            PathBuf::from("d/notes.txt")
+        );
+        assert!(without_suffix(Path::new("notes.txt"), ".sz").is_err());
+        assert!(without_suffix(Path::new("d/.sz"), ".sz").is_err());
+    }
+}
