@@ -406,6 +406,7 @@ mod tests {
             learner: String::new(),
             training: Default::default(),
             associations: vec![(0, 1, 2)],
+            prime: Vec::new(),
         };
         let dial = Dial::from_model(0.5, &m).unwrap();
         // Kept per text: {alice} (1 of 2), {not, alice} (floor(1.5 + u) = 2 of 3
