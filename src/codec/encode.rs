@@ -481,6 +481,7 @@ mod tests {
             learner: "capacity:1".into(),
             training: Default::default(),
             associations: Vec::new(),
+            prime: Vec::new(),
         }
     }
 

@@ -87,6 +87,7 @@ mod tests {
             learner: "capacity:2".into(),
             training: Default::default(),
             associations: vec![(0, 1, 3)],
+            prime: Vec::new(),
         };
         let bytes = m.to_bytes();
         let info = ModelInfo::from_bytes(&bytes, "m.szm", 1).unwrap();
