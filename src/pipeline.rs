@@ -53,15 +53,29 @@ pub fn encode<W: Write + ?Sized>(
     embed: &EmbedOptions,
 ) -> Result<EncodeStats> {
     opts.validate()?;
+    // The dial (lossy levels only), ranked by the shared model's counts or, below,
+    // by the texts the embedded model is trained on.
+    let mut opts = opts.clone();
+    if !opts.level.is_lossy() || opts.dial.as_ref().is_some_and(|d| d.keeps_all()) {
+        opts.dial = None;
+    }
+    let opts = &mut opts;
     match model {
-        Some(m) => crate::codec::encode(
-            input,
-            in_name,
-            output,
-            out_name,
-            &FileModel::shared(m),
-            opts,
-        ),
+        Some(m) => {
+            if let Some(d) = &opts.dial
+                && !d.is_ranked()
+            {
+                opts.dial = Some(d.ranked_by_model(m));
+            }
+            crate::codec::encode(
+                input,
+                in_name,
+                output,
+                out_name,
+                &FileModel::shared(m),
+                opts,
+            )
+        }
         None => {
             let mut input = input;
             let mut prefix = Vec::new();
@@ -69,7 +83,13 @@ pub fn encode<W: Write + ?Sized>(
                 .take(embed.train_bytes as u64)
                 .read_to_end(&mut prefix)
                 .map_err(|e| Error::io(in_name, e))?;
-            let m = self_train(&prefix, opts, embed, in_name)?;
+            let mut m = self_train(&prefix, opts, embed, in_name)?;
+            if let Some(d) = &opts.dial {
+                let (d, restricted) =
+                    crate::fidelity::dial::for_embedded(d, &m, &prefix, opts.segmentation());
+                m = restricted;
+                opts.dial = Some(d);
+            }
             let fm = FileModel::embed(&m)?;
             // The prefix read for training is replayed before the rest.
             let whole = std::io::Cursor::new(prefix).chain(input);

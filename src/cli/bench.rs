@@ -47,6 +47,23 @@ pub struct Args {
     /// Write a rate-fidelity SVG per file into this folder.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Sweep the dial (--keep) at the set and sequence levels beside lossy peers
+    /// (truncation, stop-word removal, most informative words; each then zstd -19),
+    /// instead of the per-level rows.
+    #[arg(long)]
+    curve: bool,
+    /// With --curve: the extractor the codec did not use, for an independent score:
+    /// words (all words, function words included) or tokenizer:FILE.json.
+    #[arg(long, default_value = "words", value_name = "SPEC")]
+    fidelity_extractor: String,
+    /// With --curve: the keep fractions to sweep, comma-separated (default: 1 down to 0.05).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "F,...",
+        allow_negative_numbers = true
+    )]
+    keeps: Vec<f64>,
 }
 
 /// Runs `semzip bench`.
@@ -87,6 +104,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         Some(crate::bench::train_dictionary(&dict_files, texts)?)
     };
+    if args.curve {
+        return super::bench_curve::run(
+            &args.files,
+            model.as_ref(),
+            dict.as_deref(),
+            texts,
+            &args.fidelity_extractor,
+            &args.keeps,
+            args.json,
+            args.plot.as_deref(),
+        );
+    }
     let mut rows = Vec::new();
     for f in &args.files {
         let file_rows =
@@ -167,7 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn short_name(f: &str) -> String {
+pub(crate) fn short_name(f: &str) -> String {
     Path::new(f)
         .file_name()
         .map_or(f.to_string(), |n| n.to_string_lossy().into_owned())

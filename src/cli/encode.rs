@@ -41,6 +41,19 @@ pub struct Args {
     /// [default: escape].
     #[arg(long, value_name = "POLICY")]
     unlearned: Option<Unlearned>,
+    /// Lossy levels: keep this fraction F in (0, 1] of each text's skills, the most
+    /// informative ones (see README, "The dial").
+    #[arg(
+        long,
+        value_name = "F",
+        conflicts_with = "bpc",
+        allow_negative_numbers = true
+    )]
+    keep: Option<f64>,
+    /// Lossy levels: the largest keep fraction whose output costs at most X bits per
+    /// input character (the input is read into memory to search for it).
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    bpc: Option<f64>,
     /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes
     /// (default: as the -m model was trained, else lines).
     #[arg(long)]
@@ -88,6 +101,22 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         )
         .into());
     }
+    let dial = match args.keep {
+        Some(f) => Some(
+            crate::fidelity::Dial::unranked(f)
+                .map_err(|e| Error::invalid(format!("--keep: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(x) = args.bpc {
+        crate::fidelity::check_bpc(x).map_err(|e| Error::invalid(format!("--bpc: {e}")))?;
+    }
+    if (dial.is_some() || args.bpc.is_some()) && !args.level.is_lossy() {
+        return Err(Error::invalid(
+            "--keep and --bpc need a lossy level: add --level set or --level sequence",
+        )
+        .into());
+    }
     super::stdio::check_stdout(is_std(output))?;
     super::stdio::check_stdin(is_std(input))?;
     let in_path = input;
@@ -102,6 +131,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         texts: texts_or_model(args.texts, model.as_ref()),
         packet_bytes: args.packet_bytes,
         packet_texts: args.packet_texts,
+        dial,
     };
     let embed = EmbedOptions {
         train_bytes: args.train_bytes,
@@ -110,6 +140,18 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
             .clone()
             .unwrap_or_else(|| EmbedOptions::default().learner),
     };
+    if let Some(target) = args.bpc {
+        return encode_to_rate(
+            args,
+            input,
+            &in_name,
+            output,
+            model.as_ref(),
+            &opts,
+            &embed,
+            target,
+        );
+    }
     let mut out = AtomicOutput::create(output, force)?;
     let out_name = out.name().to_string();
     let input = ProgressReader::new(input, input_len(in_path), "encoding");
@@ -147,6 +189,40 @@ fn refuse_inapplicable(args: &Args) -> crate::Result<()> {
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// `--bpc`: reads the input, searches the keep fraction, writes the best file.
+#[allow(clippy::too_many_arguments)]
+fn encode_to_rate(
+    args: &Args,
+    mut input: Box<dyn std::io::BufRead>,
+    in_name: &str,
+    output: Option<&Path>,
+    model: Option<&Model>,
+    opts: &EncodeOptions,
+    embed: &EmbedOptions,
+    target: f64,
+) -> anyhow::Result<()> {
+    let mut data = Vec::new();
+    input
+        .read_to_end(&mut data)
+        .map_err(|e| Error::io(in_name, e))?;
+    let found = crate::fidelity::dial::encode_at_rate(&data, in_name, model, opts, embed, target)?;
+    let (bytes, stats) = found.output;
+    let mut out = AtomicOutput::create(output, args.common.force)?;
+    let out_name = out.name().to_string();
+    std::io::Write::write_all(&mut out, &bytes).map_err(|e| Error::io(&out_name, e))?;
+    out.commit()?;
+    if args.json {
+        eprintln!("{}", serde_json::to_string(&stats)?);
+    } else if !args.common.quiet {
+        eprintln!(
+            "{}, keep {:.4}",
+            summary(in_name, &out_name, &stats),
+            found.keep
+        );
     }
     Ok(())
 }

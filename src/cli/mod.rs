@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod bench_curve;
 mod channel;
 mod corpus;
 mod decode;

@@ -30,6 +30,8 @@ pub struct EncodeOptions {
     /// Lossy levels: a packet also closes once it holds this many texts (`None`: by
     /// bytes only). One text per packet makes every text its own message.
     pub packet_texts: Option<usize>,
+    /// Lossy levels: keep only part of each text's skills (`None`: all of them).
+    pub dial: Option<crate::fidelity::Dial>,
 }
 
 impl Default for EncodeOptions {
@@ -40,6 +42,7 @@ impl Default for EncodeOptions {
             texts: Segmentation::Lines,
             packet_bytes: DEFAULT_PACKET_BYTES,
             packet_texts: None,
+            dial: None,
         }
     }
 }
@@ -311,6 +314,10 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Packet, Count
                 let skills = match opts.level {
                     Level::Set => fm.extractor.skill_set(text),
                     _ => fm.extractor.skills(text),
+                };
+                let skills = match &opts.dial {
+                    Some(d) if opts.level.is_lossy() => d.apply(skills),
+                    _ => skills,
                 };
                 let mut coded = Vec::with_capacity(skills.len());
                 for s in skills {
