@@ -31,14 +31,13 @@ fn counts(ws: impl Iterator<Item = String>) -> Codebook {
 
 /// CPU time of this thread in seconds (Linux schedstat; wall clock elsewhere).
 fn cpu_seconds() -> f64 {
-    if let Ok(s) = std::fs::read_to_string("/proc/thread-self/schedstat") {
-        if let Some(ns) = s
+    if let Ok(s) = std::fs::read_to_string("/proc/thread-self/schedstat")
+        && let Some(ns) = s
             .split_whitespace()
             .next()
             .and_then(|x| x.parse::<f64>().ok())
-        {
-            return ns / 1e9;
-        }
+    {
+        return ns / 1e9;
     }
     use std::sync::OnceLock;
     static START: OnceLock<Instant> = OnceLock::new();

@@ -46,7 +46,7 @@ fn synthetic_text(lines: usize, vocab: usize, seed: u64) -> String {
         for j in 0..k {
             let u = (next() % 1000) as f64 / 1000.0;
             let mut w = word(((u * u * u) * vocab as f64) as usize);
-            if j == 0 && next() % 3 == 0 {
+            if j == 0 && next().is_multiple_of(3) {
                 w[..1].make_ascii_uppercase();
             }
             if j > 0 {
@@ -54,7 +54,11 @@ fn synthetic_text(lines: usize, vocab: usize, seed: u64) -> String {
             }
             out.push_str(&w);
         }
-        out.push_str(if next() % 4 == 0 { ".\n" } else { "\n" });
+        out.push_str(if next().is_multiple_of(4) {
+            ".\n"
+        } else {
+            "\n"
+        });
     }
     out
 }

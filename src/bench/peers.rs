@@ -49,7 +49,7 @@ fn pipe(prog: &str, args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
 
 fn found(prog: &str) -> bool {
     Command::new(prog)
-        .arg("--help")
+        .arg("-h")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()

@@ -159,7 +159,7 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
     let longest = texts.iter().map(String::len).max().unwrap_or(0);
     if seg != Segmentation::Lines && opts.segmentation.is_none() && longest > MAX_FIT_TEXT_BYTES {
         warnings.push(format!(
-            "the model cuts texts as {seg}, but {all} then has a {longest}-byte text: cut into lines instead (pass --texts to choose)"
+            "the model cuts texts as {seg}, but {all} then has a {longest}-byte text: cut into lines instead (choose the segmentation to override this)"
         ));
         seg = Segmentation::Lines;
         texts = segment(inputs, seg)?.0;

@@ -15,6 +15,15 @@ use std::path::{Path, PathBuf};
 
 /// Flags of `semzip channel`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  semzip channel -m fortunes.szm notes.txt --channel erasure:0.1 --packet-texts 1 --trials 20
+  semzip channel alice29.txt --channel awgn:0 --sweep -2:8:1 --json
+  semzip channel --packets 10000 --channel 'irsa:0.5,poly:0.5x^2+0.28x^3+0.22x^8' --sweep 0.5:1.1:0.1
+
+Columns: skill_recall (share of the input's skills recovered), weighted_recall (the same,
+each skill weighted by -log2 of its text frequency), understood (texts with every skill
+recovered), bytes_ok (share of bytes exactly recovered), meaning/kbit (skills recalled per
+kilobit sent).")]
 pub struct Args {
     /// Text files to send (their texts are concatenated).
     files: Vec<PathBuf>,

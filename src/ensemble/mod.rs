@@ -121,12 +121,12 @@ impl Ensemble {
         if n > MAX_NODES {
             return Err(Error::invalid(format!("at most {MAX_NODES} skills")));
         }
-        if let Ensemble::SkillDriven { ratio, .. } | Ensemble::TextDriven { ratio, .. } = self {
-            if !ratio.is_finite() || *ratio <= 0.0 {
-                return Err(Error::invalid(format!(
-                    "the ratio R (texts per skill) must be positive, got {ratio}"
-                )));
-            }
+        if let Ensemble::SkillDriven { ratio, .. } | Ensemble::TextDriven { ratio, .. } = self
+            && (!ratio.is_finite() || *ratio <= 0.0)
+        {
+            return Err(Error::invalid(format!(
+                "the ratio R (texts per skill) must be positive, got {ratio}"
+            )));
         }
         let t = self.texts();
         if t == 0 {
@@ -167,7 +167,7 @@ impl Ensemble {
                 if let (DegreeSpec::Fixed(a), DegreeSpec::Fixed(b)) = (skill_degrees, text_degrees)
                 {
                     let edges = n as u64 * *a as u64;
-                    if edges % *b as u64 != 0 {
+                    if !edges.is_multiple_of(*b as u64) {
                         return Err(Error::invalid(format!(
                             "configuration model: {n} skills of degree {a} make {edges} edges, \
                              which texts of degree {b} cannot match exactly"

@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn restricted_codebook_holds_only_kept_skills() {
         let corpus = vec![v("said alice"), v("said alice not"), v("said marmalade")];
-        let mut m = Model {
+        let m = Model {
             extractor: crate::text::Extractor::words(false).unwrap(),
             codebook: Codebook::new(
                 [("said", 3), ("alice", 2), ("not", 1), ("marmalade", 1)]

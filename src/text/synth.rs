@@ -224,7 +224,7 @@ mod tests {
     fn could_be_a_name(w: &str) -> bool {
         let b = w.as_bytes();
         b.len() >= 4
-            && b.len() % 2 == 0
+            && b.len().is_multiple_of(2)
             && b.chunks(2)
                 .all(|s| CONSONANTS.contains(&s[0]) && VOWELS.contains(&s[1]))
     }

@@ -275,12 +275,12 @@ impl DeParams {
                 self.unknown_fraction
             )));
         }
-        if let SkillProfile::PoissonMixture(m) = &self.skills {
-            if m.is_empty() || m.iter().any(|v| !v.is_finite() || *v < 0.0) {
-                return Err(Error::invalid(
-                    "a Poisson mixture needs at least one finite, non-negative mean",
-                ));
-            }
+        if let SkillProfile::PoissonMixture(m) = &self.skills
+            && (m.is_empty() || m.iter().any(|v| !v.is_finite() || *v < 0.0))
+        {
+            return Err(Error::invalid(
+                "a Poisson mixture needs at least one finite, non-negative mean",
+            ));
         }
         Ok(())
     }
@@ -766,10 +766,11 @@ impl Engine<'_> {
             x = 0.0;
         }
         let (y, eps) = limit(x);
-        if record && x == 0.0 {
-            if let Some(last) = trajectory.last_mut() {
-                *last = eps;
-            }
+        if record
+            && x == 0.0
+            && let Some(last) = trajectory.last_mut()
+        {
+            *last = eps;
         }
         DeResult {
             unlearned: eps,

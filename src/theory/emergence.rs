@@ -159,11 +159,12 @@ pub fn fine_ratios(from: f64, to: f64, count: usize, log: bool) -> Vec<f64> {
 pub fn de_unlearned_line(setup: &SimSetup, from: f64, to: f64) -> Vec<(f64, f64)> {
     let p = de_params(setup);
     let mut ratios = fine_ratios(from, to, 200, false);
-    if let Some(t) = ratio_threshold(&p, THRESHOLD_TOL) {
-        if t.ratio > from && t.ratio < to {
-            ratios.extend([t.ratio - THRESHOLD_TOL, t.ratio + THRESHOLD_TOL]);
-            ratios.sort_by(f64::total_cmp);
-        }
+    if let Some(t) = ratio_threshold(&p, THRESHOLD_TOL)
+        && t.ratio > from
+        && t.ratio < to
+    {
+        ratios.extend([t.ratio - THRESHOLD_TOL, t.ratio + THRESHOLD_TOL]);
+        ratios.sort_by(f64::total_cmp);
     }
     ratios
         .into_iter()

@@ -54,7 +54,7 @@ impl PrimeSampler {
         if self.cap == 0 {
             return;
         }
-        if self.block_index % self.stride == 0 {
+        if self.block_index.is_multiple_of(self.stride) {
             self.current.extend_from_slice(text.as_bytes());
             self.current.extend_from_slice(self.sep);
         }
