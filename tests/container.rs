@@ -189,7 +189,7 @@ fn inspect_counts_extension_records_as_intact() {
     std::fs::write(&p, with_record_before_index(&sz, &ext)).unwrap();
     let info = inspect_sz(&p).unwrap();
     assert!(info.intact, "{:?}", info.problem);
-    assert_eq!(info.format_version, 1);
+    assert_eq!(info.format_version, semzip::codec::container::VERSION);
     assert_eq!(info.packets as usize, layout(&sz).0.len());
 }
 

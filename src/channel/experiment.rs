@@ -30,7 +30,7 @@ use std::ops::Range;
 pub const ZSTD_LEVEL: i32 = 19;
 /// Longest text a shared model's segmentation may give before the input is judged
 /// not to fit it (and cut into lines instead).
-pub const MAX_FIT_TEXT_BYTES: usize = 16 << 10;
+pub const MAX_FIT_TEXT_BYTES: usize = crate::text::segment::MAX_FITTING_TEXT_BYTES;
 /// Bytes of the checksum that ends every packet on the wire (xxh3-64, low half).
 pub const CHECKSUM_BYTES: usize = 4;
 

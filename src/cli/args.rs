@@ -14,8 +14,9 @@ pub struct CodecArgs {
     #[arg(short, long)]
     pub force: bool,
     /// Keep the input files. Always so (as zstd does): accepted for gzip habits.
-    #[arg(short, long)]
-    pub keep: bool,
+    /// (The long `--keep F` is the fidelity dial of the lossy levels.)
+    #[arg(short = 'k', long = "keep-input")]
+    pub keep_input: bool,
     /// Print no summary.
     #[arg(short, long)]
     pub quiet: bool,

@@ -128,7 +128,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
     let opts = EncodeOptions {
         level: args.level,
         unlearned: args.unlearned.unwrap_or(Unlearned::Escape),
-        texts: texts_or_model(args.texts, model.as_ref()),
+        texts: fitting_texts(args, in_path, model.as_ref()),
         packet_bytes: args.packet_bytes,
         packet_texts: args.packet_texts,
         dial,
@@ -294,6 +294,31 @@ pub(crate) fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> c
         )));
     }
     Ok(())
+}
+
+/// The segmentation for this input: as [`texts_or_model`], except that a shared
+/// model's segmentation that would make a file one huge text falls back to lines,
+/// with a warning saying so.
+fn fitting_texts(args: &Args, input: Option<&Path>, model: Option<&Model>) -> Segmentation {
+    let seg = texts_or_model(args.texts, model);
+    if args.texts.is_some() || seg == Segmentation::Lines || !args.level.is_lossy() {
+        return seg;
+    }
+    let Some(path) = input.filter(|p| !is_std(Some(p))) else {
+        return seg;
+    };
+    match crate::text::segment::longest_text(path, seg) {
+        Some(n) if n > crate::text::segment::MAX_FITTING_TEXT_BYTES => {
+            if !args.common.quiet {
+                eprintln!(
+                    "semzip: warning: the model cuts texts as {seg}, but {} then has a {n}-byte text: cutting into lines instead (--texts chooses)",
+                    path.display()
+                );
+            }
+            Segmentation::Lines
+        }
+        _ => seg,
+    }
 }
 
 /// The segmentation to use: the flag, else the model's training one, else lines.

@@ -98,6 +98,21 @@ pub struct Segmenter<R: BufRead> {
     source: PathBuf,
 }
 
+/// Texts longer than this (in bytes) mean a segmentation does not fit the input: a
+/// whole changelog cut as paragraphs or fortunes becomes one huge "text".
+pub const MAX_FITTING_TEXT_BYTES: usize = 16 << 10;
+
+/// The length in bytes of the longest text of the file at `path` cut by `seg`, or
+/// `None` when it cannot be read (the caller's own open reports that).
+pub fn longest_text(path: &std::path::Path, seg: Segmentation) -> Option<usize> {
+    let texts = Segmenter::open(path, seg, usize::MAX / 4).ok()?;
+    let mut longest = 0;
+    for t in texts {
+        longest = longest.max(t.ok()?.len());
+    }
+    Some(longest)
+}
+
 impl Segmenter<std::io::BufReader<std::fs::File>> {
     /// Opens a corpus file and segments it (I/O errors name the file).
     pub fn open(
