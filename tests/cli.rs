@@ -449,3 +449,57 @@ fn odd_inputs_get_notes() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("0.000 bpc"), "{}", stderr(&o));
 }
+
+/// Issue 11: a shared model's segmentation that would make a whole file one text
+/// (paragraphs, on a file with no blank line) falls back to lines, and says so.
+#[test]
+fn shared_model_whose_segmentation_does_not_fit_falls_back_to_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(
+        &[
+            "corpus", "synth", "--skills", "60", "--count", "1500", "-o", "c.txt",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(d.join("c.txt")).unwrap();
+    assert!(lines.len() > 20_000, "{}", lines.len());
+    let paragraphs = lines.lines().collect::<Vec<_>>().join("\n\n");
+    std::fs::write(d.join("p.txt"), paragraphs).unwrap();
+    let o = run(
+        &["train", "p.txt", "--texts", "paragraphs", "-o", "m.szm"],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &[
+            "encode", "-m", "m.szm", "--level", "set", "c.txt", "-o", "c.sz",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cutting into lines"), "{}", stderr(&o));
+    let o = run(&["decode", "-m", "m.szm", "c.sz", "-o", "c.out"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = std::fs::read_to_string(d.join("c.out")).unwrap();
+    assert_eq!(out.lines().count(), lines.lines().count());
+    // With the segmentation asked for explicitly, no fallback and no warning.
+    let o = run(
+        &[
+            "encode",
+            "-m",
+            "m.szm",
+            "--level",
+            "set",
+            "--texts",
+            "paragraphs",
+            "c.txt",
+            "-o",
+            "c2.sz",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("cutting into lines"), "{}", stderr(&o));
+}
