@@ -3,9 +3,9 @@
 //! Every seeded choice in the crate goes through here, so that "the same seed gives
 //! the same result" has one meaning:
 //! - [`mix64`] is SplitMix64's finalizer, the one 64-bit mixing function;
-//! - [`derive`] makes a child seed from a parent seed and a labelled index (a trial, a
+//! - [`derive()`] makes a child seed from a parent seed and a labelled index (a trial, a
 //!   sweep point, the role of a stream: graph, known set, learner draws);
-//! - [`unit`] and [`uniform`] turn a hash into a uniform number in [0, 1), so a draw
+//! - [`unit()`] and [`uniform`] turn a hash into a uniform number in [0, 1), so a draw
 //!   can be a pure function of its key (a (text, skill) pair, a skill, a text) rather
 //!   than of a generator's position;
 //! - [`rng`] is the generator for sequential draws (sampling graphs).
