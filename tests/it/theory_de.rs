@@ -6,7 +6,6 @@ use semzip::ensemble::{DegreeDistribution, DegreeSpec, Ensemble, Popularity};
 use semzip::peel::{Learner, peel};
 use semzip::theory::classes::{ClassModel, class_de, learned_by_class};
 use semzip::theory::*;
-use std::process::Command;
 use std::time::Instant;
 
 fn spec(s: &str) -> DegreeSpec {
@@ -248,10 +247,7 @@ fn vector_de_matches_simulation_per_class() {
 }
 
 fn semzip(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_semzip"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = crate::common::semzip().args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
@@ -372,7 +368,7 @@ fn percolation_and_hierarchy_commands() {
 
 #[test]
 fn poisson_learner_de_matches_simulation() {
-    // A noisy learner p_1 = 0.7 (longer tables: tests/theory_sim.rs).
+    // A noisy learner p_1 = 0.7 (longer tables: tests/it/theory_sim.rs).
     let l = Learner::probabilistic(vec![0.7], 3).unwrap();
     for r in [1.0, 2.0] {
         let p = DeParams::skill_driven(&spec("fixed:3"), r, l.clone());

@@ -11,7 +11,6 @@ use semzip::theory::emergence::{emergence_curve, scaling_curve};
 use semzip::theory::law::test_error_de;
 use semzip::theory::simulate::{SimSetup, simulate_points, simulate_test_error};
 use semzip::theory::threshold::ratio_threshold;
-use std::process::Command;
 
 const POLY: &str = "poly:0.5x^2+0.28x^3+0.22x^8";
 
@@ -182,7 +181,7 @@ fn results_do_not_depend_on_thread_count() {
 }
 
 fn semzip(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_semzip"))
+    crate::common::semzip()
         .args(args)
         .output()
         .expect("run semzip")

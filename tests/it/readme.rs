@@ -1,10 +1,8 @@
 //! The README's threshold examples run as written and print the numbers it quotes.
 
-use std::process::Command;
-
 /// The `semzip threshold ...` lines of the README's examples, split into arguments.
 fn readme_threshold_commands() -> Vec<Vec<String>> {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     readme
         .lines()
         .filter(|l| l.starts_with("semzip threshold"))
@@ -18,7 +16,7 @@ fn readme_threshold_commands() -> Vec<Vec<String>> {
 }
 
 fn run_json(args: &[String]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_semzip"))
+    let out = crate::common::semzip()
         .args(args)
         .arg("--json")
         .output()

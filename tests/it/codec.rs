@@ -379,7 +379,7 @@ proptest! {
 // ---- the command line ----
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_semzip"))
+    crate::common::semzip()
 }
 
 fn run(args: &[&str], dir: &Path) -> std::process::Output {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_semzip"))
+    crate::common::semzip()
 }
 
 fn run(args: &[&str], dir: &Path) -> Output {

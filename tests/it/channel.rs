@@ -44,7 +44,7 @@ fn tmp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn semzip() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_semzip"))
+    crate::common::semzip()
 }
 
 fn json_points(out: &std::process::Output) -> Vec<serde_json::Value> {

@@ -4,7 +4,6 @@
 use semzip::peel::peel;
 use semzip::theory::class_file::{ClassSpec, class_curve};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -54,10 +53,7 @@ fn json_and_toml_examples_agree() {
 }
 
 fn semzip(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_semzip"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = crate::common::semzip().args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn semzip() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_semzip"))
+    crate::common::semzip()
 }
 
 /// Texts whose meaning turns on a negation.

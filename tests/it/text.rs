@@ -426,7 +426,7 @@ fn corpus_synth_cli_refuses_to_overwrite_and_leaves_no_partial_file() {
     let out = dir.path().join("c.txt");
     let truth = dir.path().join("c.truth");
     let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+        crate::common::semzip()
             .args(["corpus", "synth", "--skills", "200", "--count", "50", "-o"])
             .arg(&out)
             .arg("--truth")
@@ -508,7 +508,7 @@ fn bpe_on_fortunes_is_deterministic() {
 #[test]
 fn corpus_stats_cli_counts_the_sample() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/synth-sample.txt");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+    let out = crate::common::semzip()
         .args(["corpus", "stats", "--json", "--extractor", "words-nostop"])
         .arg(&sample)
         .output()
@@ -519,7 +519,7 @@ fn corpus_stats_cli_counts_the_sample() {
     // fixed:4 texts: words-nostop finds exactly 4 skills in each.
     assert_eq!(v["skills"], 3600);
     assert_eq!(v["texts_without_skills"], 0);
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_semzip"))
+    let bad = crate::common::semzip()
         .args(["corpus", "stats", "--extractor", "bpe:0"])
         .arg(&sample)
         .output()

@@ -1,0 +1,23 @@
+//! The integration tests, one binary (one link, one run): a module per area.
+
+mod common;
+
+mod channel;
+mod cli;
+mod codec;
+mod coder;
+mod container;
+mod exact_cm;
+mod fidelity;
+mod golden;
+mod layers;
+mod peel;
+mod range_coder_spec;
+mod readme;
+mod text;
+mod theory_classes;
+mod theory_de;
+mod theory_finite;
+mod theory_scaling;
+mod theory_sim;
+mod train;
