@@ -102,6 +102,11 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         other => other?,
     };
     out.commit()?;
+    if stats.embedded && model.is_some() && !quiet {
+        eprintln!(
+            "semzip: warning: {in_name} carries its own model: the model given with -m was not used"
+        );
+    }
     if !quiet && !is_std(output) {
         eprintln!(
             "{in_name} -> {out_name}: {} packets, {} texts, {} bytes ({})",

@@ -220,6 +220,8 @@ pub struct DecodeStats {
     pub texts: u64,
     /// Bytes written.
     pub bytes_out: u64,
+    /// The file carried its own model (a shared model given to decode it went unused).
+    pub embedded: bool,
 }
 
 /// Decodes a whole `.sz` stream, writing the decoded form to `output`.
@@ -235,6 +237,7 @@ pub fn decode<W: Write + ?Sized>(
     let mut d = Decoder::new(BufReader::with_capacity(1 << 16, input), in_name, shared)?;
     let mut stats = DecodeStats {
         level: d.header().level.to_string(),
+        embedded: matches!(d.header().model, super::container::ModelRef::Embedded(_)),
         ..DecodeStats::default()
     };
     let mut buf = Vec::new();

@@ -503,3 +503,27 @@ fn shared_model_whose_segmentation_does_not_fit_falls_back_to_lines() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("cutting into lines"), "{}", stderr(&o));
 }
+
+/// Issue 8 item 8: `decode -m MODEL` on a self-contained file says the model went
+/// unused, and still decodes the file exactly.
+#[test]
+fn decode_with_a_model_on_a_self_contained_file_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    corpus(d, "c.txt");
+    let o = run(&["train", "c.txt", "-o", "m.szm"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["encode", "c.txt", "-o", "c.sz"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["decode", "-m", "m.szm", "c.sz", "-o", "c.out"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("was not used"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(d.join("c.out")).unwrap(),
+        std::fs::read(d.join("c.txt")).unwrap()
+    );
+    // Without -m: no such warning.
+    let o = run(&["decode", "c.sz", "-o", "c2.out"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("was not used"), "{}", stderr(&o));
+}
