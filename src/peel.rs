@@ -229,9 +229,9 @@ impl PeelOutcome {
     }
 }
 
-/// Runs the learner on `graph`, starting from `known` (all unknown when `None`).
-pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -> PeelOutcome {
-    let n = graph.num_skills();
+/// The state before peeling: the learned flags, who taught each skill, and how many
+/// are learned (the `known` skills, or none).
+fn start_state(n: usize, known: Option<&[bool]>) -> (Vec<bool>, Vec<u32>, u64) {
     let learned = match known {
         Some(k) => {
             assert_eq!(k.len(), n, "known set must have one entry per skill");
@@ -239,11 +239,18 @@ pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -
         }
         None => vec![false; n],
     };
-    let taught_by: Vec<u32> = learned
+    let taught_by = learned
         .iter()
         .map(|&k| if k { KNOWN_BEFORE } else { NEVER_LEARNED })
         .collect();
     let count = learned.iter().filter(|&&k| k).count() as u64;
+    (learned, taught_by, count)
+}
+
+/// Runs the learner on `graph`, starting from `known` (all unknown when `None`).
+pub fn peel(graph: &SkillTextGraph, learner: &Learner, known: Option<&[bool]>) -> PeelOutcome {
+    let n = graph.num_skills();
+    let (learned, taught_by, count) = start_state(n, known);
     if learner.max_novel() == 1 {
         peel_single(graph, learner, learned, taught_by, count)
     } else if learner.is_deterministic() && learner.is_non_increasing() {
@@ -265,18 +272,7 @@ pub fn peel_visiting(
     order_seed: u64,
 ) -> PeelOutcome {
     let n = graph.num_skills();
-    let learned = match known {
-        Some(k) => {
-            assert_eq!(k.len(), n, "known set must have one entry per skill");
-            k.to_vec()
-        }
-        None => vec![false; n],
-    };
-    let taught_by: Vec<u32> = learned
-        .iter()
-        .map(|&k| if k { KNOWN_BEFORE } else { NEVER_LEARNED })
-        .collect();
-    let count = learned.iter().filter(|&&k| k).count() as u64;
+    let (learned, taught_by, count) = start_state(n, known);
     let mut rng = seed::rng(order_seed);
     let mut shuffle = |m: usize| rand::Rng::random_range(&mut rng, 0..m);
     if learner.is_non_increasing() {

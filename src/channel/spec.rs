@@ -140,28 +140,9 @@ pub fn awgn_bit_error(snr_db: f64) -> f64 {
     q_function((2.0 * es_n0).sqrt())
 }
 
-/// The Gaussian tail `Q(x) = P[N(0,1) > x] = erfc(x/√2)/2`.
+/// The Gaussian tail `Q(x) = P[N(0,1) > x] = 1 - Φ(x)`.
 pub fn q_function(x: f64) -> f64 {
-    0.5 * erfc(x / std::f64::consts::SQRT_2)
-}
-
-/// The complementary error function (Numerical Recipes' Chebyshev fit, relative
-/// error below 1.2e-7 everywhere).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-            .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    crate::theory::finite::normal_cdf(-x)
 }
 
 fn number(spec: &str, what: &str, s: &str) -> Result<f64> {

@@ -128,37 +128,12 @@ pub fn predicted_giant(p: &DeParams) -> Percolation {
 /// way), to 1e-6; `None` when it does not cross in the range (a 64-point scan, so
 /// crossings closer together than the grid step may be missed).
 pub fn percolation_point(p: &DeParams, from: f64, to: f64) -> Option<f64> {
-    let (a, b) = if from <= to { (from, to) } else { (to, from) };
-    let a = a.max(1e-9);
     let prep = prepared_with_delta(p);
     let cond_at = |r: f64| {
         let y = prep.run(r, p.unknown_fraction, false, false).not_teaching;
         condition(&prep, r, y) - 1.0
     };
-    const POINTS: usize = 64;
-    let step = (b - a) / (POINTS - 1) as f64;
-    let mut prev_r = a;
-    let mut prev = cond_at(a);
-    for i in 1..POINTS {
-        let r = a + step * i as f64;
-        let c = cond_at(r);
-        if (c > 0.0) != (prev > 0.0) {
-            let (mut lo, mut hi) = (prev_r, r);
-            let lo_sign = prev > 0.0;
-            while hi - lo > 1e-6 {
-                let mid = 0.5 * (lo + hi);
-                if (cond_at(mid) > 0.0) == lo_sign {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            return Some(0.5 * (lo + hi));
-        }
-        prev = c;
-        prev_r = r;
-    }
-    None
+    first_crossing(cond_at, from, to)
 }
 
 /// The exact (tree) prediction of the association graph, capacity 1.

@@ -7,16 +7,7 @@ use semzip::ensemble::DegreeSpec;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// A reproducible stream of numbers (an LCG: no third-party data).
-fn lcg(seed: u64) -> impl FnMut() -> u64 {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s >> 33
-    }
-}
+use crate::common::lcg;
 
 /// Lines of made-up words, 3-9 a line, popularity skewed towards small indices.
 fn synthetic_text(lines: usize, vocab: u64, seed: u64) -> String {

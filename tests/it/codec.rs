@@ -13,16 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-/// A reproducible stream of numbers (an LCG: no third-party data, no seeds to pass).
-fn lcg(seed: u64) -> impl FnMut() -> u64 {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s >> 33
-    }
-}
+use crate::common::lcg;
 
 /// Lines of a small made-up language: 2-8 words each, skewed popularity, some
 /// capitalized, some punctuation, so every coder path is exercised.

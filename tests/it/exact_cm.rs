@@ -12,15 +12,7 @@ use semzip::text::segment::Segmentation;
 use semzip::train::{TrainOptions, train_texts};
 use std::sync::OnceLock;
 
-fn lcg(seed: u64) -> impl FnMut() -> u64 {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s >> 33
-    }
-}
+use crate::common::lcg;
 
 /// Debian-changelog-like text: entries with a header, bullet lines drawn from a
 /// skewed made-up vocabulary, and a trailer line repeated with small changes.

@@ -52,14 +52,7 @@ fn json_and_toml_examples_agree() {
     }
 }
 
-fn semzip(args: &[&str]) -> (i32, String, String) {
-    let out = crate::common::semzip().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use crate::common::run as semzip;
 
 #[test]
 fn classes_commands_print_per_class_results() {

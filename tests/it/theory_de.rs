@@ -246,14 +246,7 @@ fn vector_de_matches_simulation_per_class() {
     );
 }
 
-fn semzip(args: &[&str]) -> (i32, String, String) {
-    let out = crate::common::semzip().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use crate::common::run as semzip;
 
 #[test]
 fn threshold_command_json_and_errors() {
