@@ -222,39 +222,10 @@ fn reference_sequences(
         .collect()
 }
 
-/// Mean over texts of 1 - (token edit distance / longer length); 1 for two empty texts.
+/// Mean over texts of 1 - (token edit distance / longer length); 1 for two empty texts
+/// (`fidelity::measures::edit_similarity`; 0 when the text counts differ).
 pub fn sequence_similarity(reference: &[Vec<String>], decoded: &[&Vec<String>]) -> f64 {
-    if reference.is_empty() {
-        return 1.0;
-    }
-    let total: f64 = reference
-        .iter()
-        .zip(decoded)
-        .map(|(r, d)| {
-            let longer = r.len().max(d.len());
-            if longer == 0 {
-                1.0
-            } else {
-                1.0 - edit_distance(r, d) as f64 / longer as f64
-            }
-        })
-        .sum();
-    total / reference.len() as f64
-}
-
-/// Levenshtein distance between two token sequences (two rows of the table).
-fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, x) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(x != y);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::fidelity::measures::edit_similarity(reference, decoded).unwrap_or(0.0)
 }
 
 /// Micro-averaged skill F1 and share of texts whose decoded set equals the reference.
@@ -387,6 +358,7 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fidelity::measures::edit_distance;
 
     fn v(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()
