@@ -8,6 +8,7 @@ mod codec;
 mod coder;
 mod container;
 mod exact_cm;
+mod exact_real;
 mod fidelity;
 mod golden;
 mod layers;
