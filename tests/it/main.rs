@@ -21,4 +21,5 @@ mod theory_de;
 mod theory_finite;
 mod theory_scaling;
 mod theory_sim;
+mod theory_zipf;
 mod train;
