@@ -9,6 +9,7 @@ mod coder;
 mod container;
 mod exact_cm;
 mod fidelity;
+mod format;
 mod golden;
 mod layers;
 mod peel;
