@@ -10,6 +10,7 @@ mod container;
 mod exact_cm;
 mod exact_real;
 mod fidelity;
+mod format;
 mod golden;
 mod layers;
 mod peel;
