@@ -9,12 +9,13 @@
 # `semzip bench`.
 #
 #   cargo build --release && bash benches/realworld.sh [WORKDIR] [--quick]
+#   (SEMZIP=path uses another semzip binary)
 #
 # --quick leaves out the 20 MB rows (they take minutes each on one core).
 # A peer tool that is not installed gets "absent" in its column, never a silent gap.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-semzip="$root/target/release/semzip"
+semzip=${SEMZIP:-"$root/target/release/semzip"}
 work=${1:-/tmp/semzip-realworld}
 quick=${2:-}
 mkdir -p "$work"
