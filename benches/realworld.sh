@@ -67,10 +67,13 @@ for s in changelogs man licenses fortunes alice29 asyoulik; do
   case $s in
     alice29|asyoulik|licenses) cat "$src/$s" > "$work/$s-whole"; files+=("$work/$s-whole") ;;
   esac
-  if [ "$quick" != "--quick" ]; then
-    case $s in changelogs|man) cut_to "$s-20m" "$src/$s" 20000000 ;; esac
-  fi
 done
+# The long rows last.
+if [ "$quick" != "--quick" ]; then
+  for s in changelogs man; do
+    [ -s "$src/$s" ] && cut_to "$s-20m" "$src/$s" 20000000
+  done
+fi
 
 # --- the peers -----------------------------------------------------------------
 size_of() { # command... < file: bytes out, or "absent"
