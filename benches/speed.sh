@@ -28,7 +28,7 @@ mk man-1m "zcat /usr/share/man/man1/*.gz | head -c 1000000"
 best() {
     local b_u=999999 b_w=999999 i u w
     for ((i = 0; i < REPS; i++)); do
-        read -r u w < <({ /usr/bin/time -f "%U %e" bash -c "$1" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        read -r u w < <(/usr/bin/time -f "%U %e" bash -c "$1 >/dev/null 2>&1" 2>&1 | tail -1)
         b_u=$(awk -v a="$u" -v b="$b_u" 'BEGIN{print (a<b)?a:b}')
         b_w=$(awk -v a="$w" -v b="$b_w" 'BEGIN{print (a<b)?a:b}')
     done

@@ -30,10 +30,8 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
-/// A primed state of the exact level's models, by the table sizes it was built for.
-type PrimedState = ((u32, u32, u32), std::sync::Arc<cmx::Cm>);
-/// The same for mode 2's coder (decoding older files).
-type PrimedStateV2 = ((u32, u32, u32), std::sync::Arc<cmx_v2::Cm>);
+/// Primed states of the exact level's models, by the table sizes each was built for.
+type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)>>;
 
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
@@ -58,8 +56,9 @@ pub struct CoderContext {
     /// Text the exact level's context-mixing models learn from before each packet.
     prime: Vec<u8>,
     /// Primed states by table sizes, built once and cloned per packet.
-    primed: std::sync::Mutex<Vec<PrimedState>>,
-    primed_v2: std::sync::Mutex<Vec<PrimedStateV2>>,
+    primed: PrimedStates<cmx::Cm>,
+    /// The same for mode 2's coder (decoding older files).
+    primed_v2: PrimedStates<cmx_v2::Cm>,
 }
 
 impl CoderContext {
@@ -115,7 +114,13 @@ impl CoderContext {
     /// The starting state of the exact level's models for `n` bytes of data.
     fn exact_state(&self, n: usize) -> cmx::Cm {
         let sizes = cmx::Cm::sizes_for(self.prime.len() + n);
-        primed_state(&self.primed, &self.prime, sizes, cmx::Cm::new, cmx::Cm::prime)
+        primed_state(
+            &self.primed,
+            &self.prime,
+            sizes,
+            cmx::Cm::new,
+            cmx::Cm::prime,
+        )
     }
 
     /// The same for exact payload mode 2 (files of earlier builds).
@@ -139,7 +144,7 @@ impl CoderContext {
 /// A fresh state of `sizes` that has learned `prime`, built once per sizes and
 /// cloned per packet.
 fn primed_state<S: Clone>(
-    cache: &std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)>>,
+    cache: &PrimedStates<S>,
     prime: &[u8],
     sizes: (u32, u32, u32),
     new: fn((u32, u32, u32)) -> S,
