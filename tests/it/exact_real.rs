@@ -114,7 +114,7 @@ fn changelog(bytes: usize, seed: u64) -> String {
                 line.push(' ');
                 line.push_str(pick(&mut next, WORDS));
             }
-            if next() % 4 == 0 {
+            if next().is_multiple_of(4) {
                 line.push_str(&format!(" (Closes: #{})", 100_000 + next() % 900_000));
             }
             out.push_str(&line);
