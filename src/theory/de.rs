@@ -15,6 +15,25 @@
 //! each with its own δ, so mixed-Poisson (Zipf) skills and the two skill classes of
 //! the hierarchy run through the same scalar iteration.
 //!
+//! Text-driven Zipf popularity (theory: [`crate::ensemble::inclusion`]): the sampler
+//! picks distinct skills by weight (successive sampling), so skill i is in a text
+//! with probability π_i, not d w_i, and its degree is Poisson(R N π_i): the mixture's
+//! means are N π_i (edge shares π_i / Σπ). The other skills of a rare skill's text
+//! are not the edge average either: with a the unlearned probability every skill
+//! has (that of the most frequent one) and U the weight share of the rare skills'
+//! extra unlearned probability, the number K of unlearned mates is K' + Bin(d − 1 −
+//! K', a), K' with factorial moments U^r E[T_{d-r}^{r+1}] / E[T_d], and a rare
+//! skill's texts have degree d with probability ∝ Γ_d E[T_d]:
+//!
+//! ```text
+//! y = Σ_d Γ_d E[T_d] / E_Γ[T] · Σ_k P[K = k] (1 - p_{k+1})
+//! ```
+//!
+//! This is exact as N → ∞ for the skills that stay unlearned (their weights vanish)
+//! and when every skill is equally likely unlearned (the start); in between, a
+//! frequent skill that is unlearned for a while is treated like a rare one. Uniform
+//! popularity keeps the binomial text side above exactly.
+//!
 //! The learner's kernel `Σ_j P[·= j] (1 - p_{j+1})` lives in `theory::kernel`; the
 //! degree laws' generating functions in [`DegreeDistribution`] (one home each).
 //!
