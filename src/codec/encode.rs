@@ -175,12 +175,7 @@ pub fn encode<W: Write + ?Sized>(
         opts.unlearned,
         texts_code(opts.segmentation()),
         fm.model_ref(),
-        format!(
-            "{{\"created_by\":\"semzip {}\",\"packet_bytes\":{}}}",
-            env!("CARGO_PKG_VERSION"),
-            opts.packet_bytes
-        )
-        .into_bytes(),
+        metadata(opts.packet_bytes).into_bytes(),
     );
     let mut out = CountingWriter {
         inner: output,
@@ -256,6 +251,17 @@ pub fn encode<W: Write + ?Sized>(
         out.bytes as f64 * 8.0 / reader.bytes as f64
     };
     Ok(stats)
+}
+
+/// The header's metadata: who wrote the file, and the packet size when it is not
+/// the default (a short file should not pay for what it does not need).
+fn metadata(packet_bytes: usize) -> String {
+    let by = format!("\"created_by\":\"semzip {}\"", env!("CARGO_PKG_VERSION"));
+    if packet_bytes == DEFAULT_PACKET_BYTES {
+        format!("{{{by}}}")
+    } else {
+        format!("{{{by},\"packet_bytes\":{packet_bytes}}}")
+    }
 }
 
 type Emit<'e> = dyn FnMut(Packet, &mut EncodeStats) -> Result<()> + 'e;

@@ -64,12 +64,23 @@ fn layout(sz: &[u8]) -> (Vec<u64>, u64) {
     (packets, index.expect("a trailer"))
 }
 
+/// Bytes of the trailer at the end of `sz`: fixed before version 3, then given by
+/// the length byte before the end mark.
+fn trailer_len(version: u16, sz: &[u8]) -> usize {
+    if version < 3 {
+        TRAILER_BYTES
+    } else {
+        sz[sz.len() - 5] as usize + 5
+    }
+}
+
 /// `sz` with a record inserted just before the index, the trailer rewritten to match.
 fn with_record_before_index(sz: &[u8], record: &[u8]) -> Vec<u8> {
     let (_, index_offset) = layout(sz);
     let at = index_offset as usize;
-    let end = sz.len() - TRAILER_BYTES;
-    let mut t = Trailer::from_bytes(&sz[end..]).unwrap();
+    let version = Reader::new(sz).unwrap().header().version;
+    let mut t = Trailer::at_end(version, sz).expect("a trailer");
+    let end = sz.len() - trailer_len(version, sz);
     t.index_offset += record.len() as u64;
     let mut out = sz[..at].to_vec();
     out.extend_from_slice(record);

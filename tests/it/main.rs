@@ -4,10 +4,12 @@ mod common;
 
 mod channel;
 mod cli;
+mod cli_inputs;
 mod codec;
 mod coder;
 mod container;
 mod exact_cm;
+mod exact_real;
 mod fidelity;
 mod format;
 mod golden;
@@ -21,4 +23,5 @@ mod theory_de;
 mod theory_finite;
 mod theory_scaling;
 mod theory_sim;
+mod theory_zipf;
 mod train;

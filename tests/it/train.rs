@@ -202,6 +202,10 @@ fn a_directory_means_its_files_without_indexes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_fortunes),
+    ignore = "needs /usr/share/games/fortunes: run bash corpora/fetch.sh"
+)]
 fn fortunes_train_if_present() {
     let dir = Path::new("/usr/share/games/fortunes");
     let files: Vec<PathBuf> = ["computers", "science", "wisdom"]
@@ -379,6 +383,10 @@ fn cli_train_then_inspect() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_canterbury),
+    ignore = "needs ../shared/corpora/canterbury (then touch build.rs)"
+)]
 fn canterbury_paragraphs_train_if_present() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/canterbury");
     let alice = dir.join("alice29.txt");
