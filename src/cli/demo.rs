@@ -190,9 +190,8 @@ fn skill_f1(
     let decoded = String::from_utf8_lossy(decoded);
     let reference: Vec<Vec<String>> = original.iter().map(|t| extractor.skill_set(t)).collect();
     let got: Vec<Vec<String>> = decoded.lines().map(|t| extractor.skill_set(t)).collect();
-    let got: Vec<&Vec<String>> = got.iter().collect();
-    let (f1, _understood) = crate::bench::fidelity(&reference, &got).map_err(anyhow::Error::msg)?;
-    Ok(f1)
+    let info = crate::fidelity::measures::Information::default();
+    Ok(crate::fidelity::measures::set_scores(&reference, &got, &info)?.f1)
 }
 
 fn indent(s: &str) -> String {

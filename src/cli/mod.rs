@@ -76,7 +76,10 @@ Columns: giant = fraction of skills in the association graph's giant component."
     /// Decompress a .sz file (also `semzip -d`).
     Decode(decode::Args),
     /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
-    #[command(after_help = "Example:\n  semzip bench book.txt --texts paragraphs --plot plots")]
+    #[command(after_help = concat!(
+        "Example:\n  semzip bench book.txt --texts paragraphs --plot plots\n\n",
+        bench::legend!()
+    ))]
     Bench(bench::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(meta::CompletionsArgs),
