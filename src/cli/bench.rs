@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files to measure (each read into memory).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Shared model: semzip rows then carry its fingerprint only (the model is not
     /// counted in the rate, as a zstd dictionary is not). Without it, each encode
@@ -25,28 +25,28 @@ pub struct Args {
     /// The model's training corpus, for the zstd 19 + dictionary row (needs -m): the
     /// dictionary is trained on these files' texts, cut as --texts says. Default: the
     /// corpus files named in the model, when they all still exist.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     dict_corpus: Vec<PathBuf>,
     /// How the lossy levels cut texts (and how fidelity is counted): lines,
     /// paragraphs or fortunes (default: as the -m model was trained, else lines).
-    #[arg(long)]
+    #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
     /// Timed runs per row; the median is reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3)]
     runs: usize,
     /// Also cut each file into packets of this many bytes, each coded alone (semzip
     /// exact payload with the model's priors beside a zstd -19 frame per packet,
     /// with the dictionary when there is one). Repeatable.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "BYTES")]
     packet_bytes: Vec<usize>,
     /// As --packet-bytes, with packets of this many lines.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "N")]
     packet_texts: Vec<usize>,
     /// Print JSON rows instead of a table.
     #[arg(long)]
     json: bool,
     /// Write a rate-fidelity SVG per file into this folder.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
     /// Sweep the dial (--keep) at the set and sequence levels beside lossy peers
     /// (truncation, stop-word removal, most informative words; each then zstd -19),

@@ -271,7 +271,7 @@ fn install_panic_hook() {
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
+            .unwrap_or_else(|| "a panic without a message".to_string());
         if msg.contains("Broken pipe") {
             std::process::exit(141);
         }
