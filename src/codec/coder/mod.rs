@@ -36,6 +36,11 @@ type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
 
+/// Primed states with context tables of at most 2^this slots (64 MiB: packets up to
+/// a few hundred KB) are built once and cloned per packet; larger ones are primed
+/// afresh in each packet, so memory stays one state per packet in flight.
+const CACHED_SLOT_BITS: u32 = 21;
+
 /// Order-0 units per codebook count.
 const PRIOR: u32 = 16;
 
@@ -152,6 +157,13 @@ fn primed_state<S: Clone>(
 ) -> S {
     if prime.is_empty() {
         return new(sizes);
+    }
+    if sizes.0 > CACHED_SLOT_BITS {
+        // A large packet: priming is cheap beside coding it, while a cached copy
+        // would double the memory of every packet in flight.
+        let mut s = new(sizes);
+        learn(&mut s, prime);
+        return s;
     }
     let found = {
         let c = cache.lock().unwrap_or_else(|e| e.into_inner());
