@@ -14,7 +14,7 @@
 use super::de::{MAX_ROUNDS, iterate_fixed_point};
 use super::kernel::Kernel;
 pub use crate::ensemble::classes::{ClassEnsemble, ClassSample};
-use crate::peel::{Learner, mix64};
+use crate::peel::Learner;
 use crate::{Error, Result};
 use serde::{Serialize, Serializer};
 
@@ -102,11 +102,7 @@ impl ClassModel {
             .class_of
             .iter()
             .enumerate()
-            .map(|(s, &c)| {
-                let u = (mix64(seed ^ (s as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 11) as f64
-                    / (1u64 << 53) as f64;
-                u >= self.unknown[c as usize]
-            })
+            .map(|(s, &c)| crate::seed::uniform(seed, s as u64) >= self.unknown[c as usize])
             .collect()
     }
 }
