@@ -116,7 +116,7 @@ pub fn learned_by_class(sample: &ClassSample, learned: &[bool]) -> Vec<f64> {
 /// DE engine, `iterate_fixed_point`).
 pub fn class_de(m: &ClassModel) -> Result<ClassResult> {
     m.validate()?;
-    let kernel = Kernel::new(m.learner.probs());
+    let kernel = Kernel::of(&m.learner);
     // mean[j][i] = m_ji, class-j texts per class-i skill.
     let mean: Vec<Vec<f64>> = m
         .needs
