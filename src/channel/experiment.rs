@@ -511,26 +511,34 @@ impl Setup {
     /// first j chunks give, for every j.
     fn frame_prefix_scores(&self, chunks: &[Vec<u8>]) -> Result<Vec<Score>> {
         let outs = stream_prefixes(chunks.iter().map(|c| &c[..c.len() - CHECKSUM_BYTES]));
-        // Text ends in the joined bytes.
-        let mut ends = Vec::with_capacity(self.texts());
-        let mut pos = 0;
-        for t in &self.reference.texts {
-            pos += t.len() + self.sep.len();
-            ends.push(pos);
-        }
-        let full: Vec<Score> = (0..self.texts())
-            .map(|i| {
-                let mut s = self.reference.full(i);
-                s.bytes = self.reference.texts[i].len() as f64;
-                s
-            })
-            .collect();
+        let (ends, full) = self.whole_texts();
         let (out, lens) = outs;
         let res: Vec<Score> = lens
             .par_iter()
             .map(|&len| self.score_prefix(&out[..len], &ends, &full))
             .collect();
         Ok(res)
+    }
+
+    /// Where each text ends in the joined bytes, and each text's score when whole.
+    fn whole_texts(&self) -> (Vec<usize>, Vec<Score>) {
+        let ends = self
+            .reference
+            .texts
+            .iter()
+            .scan(0, |pos, t| {
+                *pos += t.len() + self.sep.len();
+                Some(*pos)
+            })
+            .collect();
+        let full = (0..self.texts())
+            .map(|i| {
+                let mut s = self.reference.full(i);
+                s.bytes = self.reference.texts[i].len() as f64;
+                s
+            })
+            .collect();
+        (ends, full)
     }
 
     fn score_prefix(&self, prefix: &[u8], ends: &[usize], full: &[Score]) -> Score {
@@ -761,19 +769,7 @@ impl Sender {
                         })
                         .collect();
                     let (out, _) = stream_prefixes(chunks.into_iter());
-                    let mut ends = Vec::new();
-                    let mut pos = 0;
-                    for txt in &setup.reference.texts {
-                        pos += txt.len() + setup.sep.len();
-                        ends.push(pos);
-                    }
-                    let full: Vec<Score> = (0..setup.texts())
-                        .map(|i| {
-                            let mut s = setup.reference.full(i);
-                            s.bytes = setup.reference.texts[i].len() as f64;
-                            s
-                        })
-                        .collect();
+                    let (ends, full) = setup.whole_texts();
                     // Damaged bytes are scored as they decode, text by text.
                     setup.score_prefix(&out, &ends, &full)
                 }

@@ -237,7 +237,7 @@ pub fn decode<W: Write + ?Sized>(
     let mut d = Decoder::new(BufReader::with_capacity(1 << 16, input), in_name, shared)?;
     let mut stats = DecodeStats {
         level: d.header().level.to_string(),
-        embedded: matches!(d.header().model, super::container::ModelRef::Embedded(_)),
+        embedded: !matches!(d.header().model, super::container::ModelRef::Shared { .. }),
         ..DecodeStats::default()
     };
     let mut buf = Vec::new();

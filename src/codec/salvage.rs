@@ -1,7 +1,7 @@
 //! Salvage: what is intact in a damaged `.sz` file, on the one container
 //! [`Reader`], resumed past each stretch of damage.
 
-use super::container::{TRAILER_BYTES, Trailer};
+use super::container::Trailer;
 use super::decode::decode_payload;
 use super::file_model::resolve_model;
 use super::name_err;
@@ -57,10 +57,7 @@ pub fn salvage<W: Write + ?Sized>(
     let hlen = reader.header_len();
     let fm = resolve_model(&header, shared, in_name)?;
     let level = header.level;
-    let trailer = data
-        .len()
-        .checked_sub(TRAILER_BYTES)
-        .and_then(|s| Trailer::from_bytes(&data[s..]).ok());
+    let trailer = Trailer::at_end(header.version, data);
     let mut rep = SalvageReport {
         level: level.to_string(),
         ..SalvageReport::default()

@@ -448,16 +448,10 @@ mod tests {
                 hits[v as usize] += 1;
             }
         }
-        for i in 0..n {
-            let p = s.inclusion[i];
+        for (i, (&h, &p)) in hits.iter().zip(&s.inclusion).enumerate() {
             let sd = (texts as f64 * p * (1.0 - p)).sqrt();
-            let z = (hits[i] as f64 - texts as f64 * p) / sd;
-            assert!(
-                z.abs() < 4.5,
-                "skill {i}: {} vs {}",
-                hits[i],
-                texts as f64 * p
-            );
+            let z = (h as f64 - texts as f64 * p) / sd;
+            assert!(z.abs() < 4.5, "skill {i}: {h} vs {}", texts as f64 * p);
         }
         // The tail is drawn more often than its weight says.
         assert!(s.inclusion[n - 1] > 4.0 * w[n - 1] * 1.1);

@@ -333,25 +333,27 @@ fn peer_points(
         )?);
         Ok(())
     };
+    // Each text's distinct words and its dither offset, the same for every keep.
+    let distinct: Vec<(usize, f64)> = words
+        .iter()
+        .map(|w| {
+            let mut d = w.clone();
+            d.sort_unstable();
+            d.dedup();
+            (d.len(), text_offset(&d))
+        })
+        .collect();
     for &keep in &opts.keeps {
         let trunc = words
             .iter()
-            .map(|w| {
-                let mut d = w.clone();
-                d.sort_unstable();
-                d.dedup();
-                w[..kept_count(keep, w.len(), text_offset(&d))].to_vec()
-            })
+            .zip(&distinct)
+            .map(|(w, &(_, u))| w[..kept_count(keep, w.len(), u)].to_vec())
             .collect();
         add("truncate", keep, trunc)?;
         let top = words
             .iter()
-            .map(|w| {
-                let mut d = w.clone();
-                d.sort_unstable();
-                d.dedup();
-                most_informative(w, kept_count(keep, d.len(), text_offset(&d)), &word_info)
-            })
+            .zip(&distinct)
+            .map(|(w, &(n, u))| most_informative(w, kept_count(keep, n, u), &word_info))
             .collect();
         add("topk", keep, top)?;
     }

@@ -28,6 +28,37 @@ use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+/// One text as the measures read it: its skills in order (`Vec<String>`,
+/// `&[&str]`, ...).
+pub trait SkillText {
+    /// The text's skills, in order, repeats kept.
+    fn skills(&self) -> Vec<&str>;
+}
+
+impl<S: AsRef<str>> SkillText for [S] {
+    fn skills(&self) -> Vec<&str> {
+        self.iter().map(AsRef::as_ref).collect()
+    }
+}
+
+impl<S: AsRef<str>> SkillText for Vec<S> {
+    fn skills(&self) -> Vec<&str> {
+        self.as_slice().skills()
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> SkillText for [S; N] {
+    fn skills(&self) -> Vec<&str> {
+        self.as_slice().skills()
+    }
+}
+
+impl<T: SkillText + ?Sized> SkillText for &T {
+    fn skills(&self) -> Vec<&str> {
+        (**self).skills()
+    }
+}
+
 /// Set-level scores of a decoded corpus against its reference.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SetScores {
@@ -53,10 +84,10 @@ pub struct Information {
 
 impl Information {
     /// Counts, for each skill, how many of `texts` hold it (each text counted once).
-    pub fn from_texts<T: AsRef<[S]>, S: AsRef<str>>(texts: &[T]) -> Information {
+    pub fn from_texts<T: SkillText>(texts: &[T]) -> Information {
         let mut df: HashMap<String, u64> = HashMap::new();
         for t in texts {
-            let set: HashSet<&str> = t.as_ref().iter().map(AsRef::as_ref).collect();
+            let set: HashSet<&str> = t.skills().into_iter().collect();
             for s in set {
                 *df.entry(s.to_owned()).or_insert(0) += 1;
             }
@@ -101,23 +132,17 @@ fn check_len(reference: usize, decoded: usize) -> Result<()> {
 
 /// Precision, recall, F1, weighted recall and texts understood (see the module
 /// docs), with skill weights from `info`. Fails if the text counts differ.
-pub fn set_scores<R, D, S, U>(
+pub fn set_scores<R: SkillText, D: SkillText>(
     reference: &[R],
     decoded: &[D],
     info: &Information,
-) -> Result<SetScores>
-where
-    R: AsRef<[S]>,
-    D: AsRef<[U]>,
-    S: AsRef<str>,
-    U: AsRef<str>,
-{
+) -> Result<SetScores> {
     check_len(reference.len(), decoded.len())?;
     let (mut hits, mut nr, mut nd, mut same) = (0usize, 0usize, 0usize, 0usize);
     let (mut w_hit, mut w_all) = (0.0f64, 0.0f64);
     for (r, d) in reference.iter().zip(decoded) {
-        let r: HashSet<&str> = r.as_ref().iter().map(AsRef::as_ref).collect();
-        let d: HashSet<&str> = d.as_ref().iter().map(AsRef::as_ref).collect();
+        let r: HashSet<&str> = r.skills().into_iter().collect();
+        let d: HashSet<&str> = d.skills().into_iter().collect();
         let mut h = 0;
         for s in &r {
             let w = info.weight(s);
@@ -146,13 +171,7 @@ where
 
 /// Mean over texts of 1 - Levenshtein distance / longer length, on skill sequences
 /// (1 for two empty texts, and for an empty corpus). Fails if the text counts differ.
-pub fn edit_similarity<R, D, S, U>(reference: &[R], decoded: &[D]) -> Result<f64>
-where
-    R: AsRef<[S]>,
-    D: AsRef<[U]>,
-    S: AsRef<str>,
-    U: AsRef<str>,
-{
+pub fn edit_similarity<R: SkillText, D: SkillText>(reference: &[R], decoded: &[D]) -> Result<f64> {
     check_len(reference.len(), decoded.len())?;
     if reference.is_empty() {
         return Ok(1.0);
@@ -161,12 +180,12 @@ where
         .iter()
         .zip(decoded)
         .map(|(r, d)| {
-            let (r, d) = (r.as_ref(), d.as_ref());
+            let (r, d) = (r.skills(), d.skills());
             let longer = r.len().max(d.len());
             if longer == 0 {
                 1.0
             } else {
-                1.0 - edit_distance(r, d) as f64 / longer as f64
+                1.0 - edit_distance(&r, &d) as f64 / longer as f64
             }
         })
         .sum();
@@ -174,13 +193,14 @@ where
 }
 
 /// Levenshtein distance between two skill sequences.
-pub fn edit_distance<S: AsRef<str>, U: AsRef<str>>(a: &[S], b: &[U]) -> usize {
+pub fn edit_distance<A: SkillText + ?Sized, B: SkillText + ?Sized>(a: &A, b: &B) -> usize {
+    let (a, b) = (a.skills(), b.skills());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, x) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, y) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(x.as_ref() != y.as_ref());
+            let sub = prev[j] + usize::from(x != y);
             cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         std::mem::swap(&mut prev, &mut cur);
@@ -192,20 +212,13 @@ pub fn edit_distance<S: AsRef<str>, U: AsRef<str>>(a: &[S], b: &[U]) -> usize {
 /// of the clipped n-gram precisions p_1..p_4 (summed over texts), times the
 /// brevity penalty min(1, exp(1 - ref_len / dec_len)). 0 when some p_n is 0 or
 /// nothing was decoded; 1 when both sides are empty.
-pub fn bleu<R, D, S, U>(reference: &[R], decoded: &[D]) -> Result<f64>
-where
-    R: AsRef<[S]>,
-    D: AsRef<[U]>,
-    S: AsRef<str>,
-    U: AsRef<str>,
-{
+pub fn bleu<R: SkillText, D: SkillText>(reference: &[R], decoded: &[D]) -> Result<f64> {
     check_len(reference.len(), decoded.len())?;
     const N: usize = 4;
     let (mut matched, mut total) = ([0u64; N], [0u64; N]);
     let (mut ref_len, mut dec_len) = (0u64, 0u64);
     for (r, d) in reference.iter().zip(decoded) {
-        let r: Vec<&str> = r.as_ref().iter().map(AsRef::as_ref).collect();
-        let d: Vec<&str> = d.as_ref().iter().map(AsRef::as_ref).collect();
+        let (r, d) = (r.skills(), d.skills());
         ref_len += r.len() as u64;
         dec_len += d.len() as u64;
         for n in 1..=N {

@@ -379,7 +379,13 @@ fn finish(
     if graph.num_texts() == 0 && !opts.allow_empty {
         return Err(Error::NothingLearned {
             corpus: corpus_label(&names_in),
-            reason: "the corpus holds no texts to train on: empty, or all held out".into(),
+            reason: if heldout_texts > 0 {
+                format!(
+                    "all {heldout_texts} of its texts are held out for testing, none is left to train on"
+                )
+            } else {
+                "the corpus holds no texts: it is empty or blank".into()
+            },
         });
     }
 
@@ -402,7 +408,7 @@ fn finish(
             )
         } else {
             format!(
-                "{} texts, {} skills: no text has at most {} unknown skills",
+                "{} texts, {} skills: no text has at most {} unlearned skills",
                 graph.num_texts(),
                 n,
                 learner.max_novel()

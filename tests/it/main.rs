@@ -4,11 +4,15 @@ mod common;
 
 mod channel;
 mod cli;
+mod cli_bench;
+mod cli_inputs;
 mod codec;
 mod coder;
 mod container;
 mod exact_cm;
+mod exact_real;
 mod fidelity;
+mod format;
 mod golden;
 mod layers;
 mod peel;
