@@ -19,7 +19,7 @@ fn refused(args: &[&str]) {
 
 #[test]
 fn huge_sizes_are_refused_with_the_memory_they_would_need() {
-    let sweep = ["--ratio", "1:1:1"];
+    let sweep = ["--ratios", "1:1:1"];
     let fixed = ["--skills", HUGE, "--skill-degrees", "fixed:3"];
     let zipf = [
         "--skills",
@@ -64,7 +64,7 @@ fn a_huge_learner_capacity_is_a_number_not_a_table() {
         "uniform",
         "--unknown-fraction",
         "0.9",
-        "--ratio",
+        "--ratios",
         "0.5:1.5:0.5",
     ];
     let (code, big, err) = run(&[&emergence[..], &huge].concat());
