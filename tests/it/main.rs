@@ -22,6 +22,7 @@ mod text;
 mod theory_classes;
 mod theory_de;
 mod theory_finite;
+mod theory_limits;
 mod theory_scaling;
 mod theory_sim;
 mod theory_zipf;
