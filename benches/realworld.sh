@@ -9,12 +9,13 @@
 # `semzip bench`.
 #
 #   cargo build --release && bash benches/realworld.sh [WORKDIR] [--quick]
+#   (SEMZIP=path uses another semzip binary)
 #
 # --quick leaves out the 20 MB rows (they take minutes each on one core).
 # A peer tool that is not installed gets "absent" in its column, never a silent gap.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-semzip="$root/target/release/semzip"
+semzip=${SEMZIP:-"$root/target/release/semzip"}
 work=${1:-/tmp/semzip-realworld}
 quick=${2:-}
 mkdir -p "$work"
@@ -40,7 +41,7 @@ fi
 cant="$root/../shared/corpora/canterbury"
 [ -d "$cant" ] || cant=/work/shared/corpora/canterbury
 for t in alice29 asyoulik; do
-  [ -f "$cant/$t.txt" ] && cp "$cant/$t.txt" "$src/$t"
+  if [ -f "$cant/$t.txt" ]; then cat "$cant/$t.txt" > "$src/$t"; fi
 done
 
 files=()
@@ -52,7 +53,7 @@ cut_to() { # name source bytes
     # Start 1 MB in (past the first package's changelog), when there is room.
     local skip=0
     [ "$have" -ge $(( $3 + 1048576 )) ] && skip=1048576
-    tail -c +$(( skip + 1 )) "$2" | head -c "$3" > "$out"
+    head -c $(( skip + $3 )) "$2" | tail -c "$3" > "$out"
     files+=("$out")
   fi
 }
@@ -64,12 +65,15 @@ for s in changelogs man licenses fortunes alice29 asyoulik; do
     changelogs|man|fortunes) cut_to "$s-1m" "$src/$s" 1048576 ;;
   esac
   case $s in
-    alice29|asyoulik|licenses) cp "$src/$s" "$work/$s-whole"; files+=("$work/$s-whole") ;;
+    alice29|asyoulik|licenses) cat "$src/$s" > "$work/$s-whole"; files+=("$work/$s-whole") ;;
   esac
-  if [ "$quick" != "--quick" ]; then
-    case $s in changelogs|man) cut_to "$s-20m" "$src/$s" 20000000 ;; esac
-  fi
 done
+# The long rows last.
+if [ "$quick" != "--quick" ]; then
+  for s in changelogs man; do
+    [ -s "$src/$s" ] && cut_to "$s-20m" "$src/$s" 20000000
+  done
+fi
 
 # --- the peers -----------------------------------------------------------------
 size_of() { # command... < file: bytes out, or "absent"

@@ -6,8 +6,10 @@ pub mod peers;
 use crate::Error;
 use crate::codec::{Decoded, Decoder, EncodeOptions};
 use crate::codec::{Level, Unlearned};
+use crate::fidelity::measures::{Information, edit_similarity, set_scores};
 use crate::model::Model;
 use crate::pipeline::{EmbedOptions, encode};
+use crate::progress::{Progress, Silent};
 use crate::text::extract::Extractor;
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
 use serde::Serialize;
@@ -58,8 +60,22 @@ fn mb_s(bytes: usize, secs: f64) -> f64 {
     }
 }
 
+impl BenchRow {
+    /// True for the row of a peer that could not be measured (a tool not installed
+    /// or failing): its codec name says why, and it holds no measurement.
+    pub fn is_missing(&self) -> bool {
+        self.bytes_out == 0 && self.encode_mb_s.is_nan() && !self.exact
+    }
+}
+
+/// Rows [`bench_file`] measures for each file: five semzip rows, zstd 3 and 19, zstd
+/// 19 with the dictionary when there is one, and the three external peers.
+pub fn rows_per_file(with_dict: bool) -> u64 {
+    5 + 2 + u64::from(with_dict) + peers::EXTERNAL_ROWS
+}
+
 /// All rows for one file: semzip at each level (lossy levels with each choice for
-/// unlearned skills), then zstd.
+/// unlearned skills), then zstd, then the external peers.
 pub fn bench_file(
     path: &Path,
     model: Option<&Model>,
@@ -67,6 +83,27 @@ pub fn bench_file(
     texts_cut: Segmentation,
     runs: usize,
 ) -> crate::Result<Vec<BenchRow>> {
+    bench_file_with(path, model, dict, texts_cut, runs, &Silent, &mut |_| {})
+}
+
+/// [`bench_file`], handing each row to `on_row` as soon as it is measured and
+/// advancing `progress` by one per row ([`rows_per_file`] in all; the caller starts
+/// and finishes it, so that one bar can span several files).
+pub fn bench_file_with(
+    path: &Path,
+    model: Option<&Model>,
+    dict: Option<&[u8]>,
+    texts_cut: Segmentation,
+    runs: usize,
+    progress: &dyn Progress,
+    on_row: &mut dyn FnMut(&BenchRow),
+) -> crate::Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    let mut push = |row: BenchRow| {
+        on_row(&row);
+        progress.advance(1);
+        rows.push(row);
+    };
     if path.is_dir() {
         return Err(Error::invalid(format!(
             "{}: is a directory; give files",
@@ -75,7 +112,6 @@ pub fn bench_file(
     }
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let name = path.display().to_string();
-    let mut rows = Vec::new();
     let mut reference: Option<Vec<Vec<String>>> = None;
     let mut reference_seq: Option<Vec<Vec<String>>> = None;
     let cases = [
@@ -150,16 +186,19 @@ pub fn bench_file(
                         Decoded::Bytes(_) => Vec::new(),
                     })
                     .collect();
-                let (f1, understood) = fidelity(reference, &texts)
+                let scores = set_scores(reference, &texts, &Information::default())
                     .map_err(|e| Error::corrupt(format!("{name}: level {level}: {e}")))?;
                 if level == Level::Sequence {
                     let seqs = match &reference_seq {
                         Some(r) => r,
                         None => reference_seq.insert(reference_sequences(&data, texts_cut, ex)?),
                     };
-                    similarity = Some(sequence_similarity(seqs, &texts));
+                    similarity = Some(
+                        edit_similarity(seqs, &texts)
+                            .map_err(|e| Error::corrupt(format!("{name}: level {level}: {e}")))?,
+                    );
                 }
-                (f1, understood, false)
+                (scores.f1, scores.texts_understood, false)
             }
         };
         let codec = match level {
@@ -167,7 +206,7 @@ pub fn bench_file(
             _ => format!("semzip-{level}-{unlearned}"),
         };
         let escapes = stats.map_or(0, |s| s.escapes);
-        rows.push(BenchRow {
+        push(BenchRow {
             codec,
             file: name.clone(),
             bytes_in: data.len() as u64,
@@ -183,12 +222,12 @@ pub fn bench_file(
         });
     }
     for level in [3, 19] {
-        rows.push(zstd_row(&data, &name, level, None, runs)?);
+        push(zstd_row(&data, &name, level, None, runs)?);
     }
     if let Some(d) = dict {
-        rows.push(zstd_row(&data, &name, 19, Some(d), runs)?);
+        push(zstd_row(&data, &name, 19, Some(d), runs)?);
     }
-    rows.extend(peers::external_rows(&data, &name, runs));
+    peers::external_rows_each(&data, &name, runs, &mut push);
     Ok(rows)
 }
 
@@ -222,50 +261,6 @@ fn reference_sequences(
         .collect()
 }
 
-/// Mean over texts of 1 - (token edit distance / longer length); 1 for two empty texts
-/// (`fidelity::measures::edit_similarity`; 0 when the text counts differ).
-pub fn sequence_similarity(reference: &[Vec<String>], decoded: &[&Vec<String>]) -> f64 {
-    crate::fidelity::measures::edit_similarity(reference, decoded).unwrap_or(0.0)
-}
-
-/// Micro-averaged skill F1 and share of texts whose decoded set equals the reference.
-pub fn fidelity(reference: &[Vec<String>], decoded: &[&Vec<String>]) -> Result<(f64, f64), String> {
-    if reference.len() != decoded.len() {
-        return Err(format!(
-            "decoded {} texts, the original has {}",
-            decoded.len(),
-            reference.len()
-        ));
-    }
-    let (mut tp, mut nd, mut nr, mut same) = (0usize, 0usize, 0usize, 0usize);
-    for (r, d) in reference.iter().zip(decoded) {
-        let mut d: Vec<&str> = d.iter().map(String::as_str).collect();
-        d.sort_unstable();
-        d.dedup();
-        let hits = d
-            .iter()
-            .filter(|s| r.binary_search_by(|x| x.as_str().cmp(s)).is_ok())
-            .count();
-        tp += hits;
-        nd += d.len();
-        nr += r.len();
-        if hits == r.len() && d.len() == r.len() {
-            same += 1;
-        }
-    }
-    let f1 = if nd + nr == 0 {
-        1.0
-    } else {
-        2.0 * tp as f64 / (nd + nr) as f64
-    };
-    let understood = if reference.is_empty() {
-        1.0
-    } else {
-        same as f64 / reference.len() as f64
-    };
-    Ok((f1, understood))
-}
-
 /// A zstd row: compress and decompress the whole file, check the bytes.
 fn zstd_row(
     data: &[u8],
@@ -274,49 +269,33 @@ fn zstd_row(
     dict: Option<&[u8]>,
     runs: usize,
 ) -> crate::Result<BenchRow> {
-    let zerr = |e: std::io::Error| Error::invalid(format!("zstd failed on {name}: {e}"));
-    let mut enc_times = Vec::new();
-    let mut out = Vec::new();
-    for _ in 0..runs {
-        let t0 = Instant::now();
-        out = match dict {
-            Some(d) => zstd::bulk::Compressor::with_dictionary(level, d)
-                .and_then(|mut c| c.compress(data))
-                .map_err(zerr)?,
-            None => zstd::bulk::compress(data, level).map_err(zerr)?,
-        };
-        enc_times.push(t0.elapsed().as_secs_f64());
-    }
-    let mut dec_times = Vec::new();
-    let mut back = Vec::new();
-    for _ in 0..runs {
-        let t0 = Instant::now();
-        back = match dict {
-            Some(d) => zstd::bulk::Decompressor::with_dictionary(d)
-                .and_then(|mut c| c.decompress(&out, data.len()))
-                .map_err(zerr)?,
-            None => zstd::bulk::decompress(&out, data.len()).map_err(zerr)?,
-        };
-        dec_times.push(t0.elapsed().as_secs_f64());
-    }
-    let ok = back == data;
-    Ok(BenchRow {
-        codec: match dict {
-            Some(_) => format!("zstd-{level}-dict"),
-            None => format!("zstd-{level}"),
-        },
-        file: name.to_string(),
-        bytes_in: data.len() as u64,
-        bytes_out: out.len() as u64,
-        bpc: bpc(out.len(), data.len()),
-        encode_mb_s: mb_s(data.len(), median(enc_times)),
-        decode_mb_s: mb_s(data.len(), median(dec_times)),
-        skill_f1: if ok { 1.0 } else { 0.0 },
-        texts_understood: if ok { 1.0 } else { 0.0 },
-        exact: ok,
-        sequence_similarity: Some(if ok { 1.0 } else { 0.0 }),
-        escapes: 0,
+    let zerr = |e: std::io::Error| Error::Zstd(format!("zstd failed on {name}: {e}"));
+    let (out, et) = peers::timed(runs, || match dict {
+        Some(d) => {
+            zstd::bulk::Compressor::with_dictionary(level, d).and_then(|mut c| c.compress(data))
+        }
+        None => zstd::bulk::compress(data, level),
     })
+    .map_err(zerr)?;
+    let (back, dt) = peers::timed(runs, || match dict {
+        Some(d) => zstd::bulk::Decompressor::with_dictionary(d)
+            .and_then(|mut c| c.decompress(&out, data.len())),
+        None => zstd::bulk::decompress(&out, data.len()),
+    })
+    .map_err(zerr)?;
+    let codec = match dict {
+        Some(_) => format!("zstd-{level}-dict"),
+        None => format!("zstd-{level}"),
+    };
+    Ok(peers::row(
+        codec,
+        name,
+        data.len(),
+        out.len(),
+        et,
+        dt,
+        back == data,
+    ))
 }
 
 /// Largest zstd dictionary (zstd's own default size).
@@ -359,28 +338,28 @@ pub fn train_dictionary(files: &[PathBuf], seg: Segmentation) -> crate::Result<V
 mod tests {
     use super::*;
 
-    fn v(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
-    }
-
     #[test]
-    fn sequence_similarity_is_the_edit_similarity() {
-        let r = vec![v("a b c d"), v("")];
-        let d1 = v("a b c");
-        let d2 = v("");
-        let s = sequence_similarity(&r, &[&d1, &d2]);
-        assert!((s - (0.75 + 1.0) / 2.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn fidelity_counts_hits_and_whole_texts() {
-        let r = vec![v("a b"), v("c")];
-        let d1 = v("b a");
-        let d2 = v("x");
-        let (f1, understood) = fidelity(&r, &[&d1, &d2]).unwrap();
-        // tp = 2, decoded 3, reference 3.
-        assert!((f1 - 4.0 / 6.0).abs() < 1e-12);
-        assert!((understood - 0.5).abs() < 1e-12);
-        assert!(fidelity(&r, &[&d1]).is_err());
+    fn rows_stream_in_order_and_advance_the_progress_once_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.txt");
+        let mut text = String::new();
+        for i in 0..200 {
+            text.push_str(&format!("alpha beta{} gamma{} delta\n", i % 7, i % 5));
+        }
+        std::fs::write(&f, &text).unwrap();
+        let counter = crate::progress::Counter::default();
+        let mut seen = Vec::new();
+        let rows = bench_file_with(&f, None, None, Segmentation::Lines, 1, &counter, &mut |r| {
+            seen.push(r.codec.clone())
+        })
+        .unwrap();
+        let codecs: Vec<String> = rows.iter().map(|r| r.codec.clone()).collect();
+        assert_eq!(seen, codecs);
+        assert_eq!(rows.len() as u64, rows_per_file(false));
+        assert_eq!(counter.get().1, rows_per_file(false));
+        let set = &rows[3];
+        assert_eq!(set.codec, "semzip-set-escape");
+        // Escaped skills come back: the set level keeps every skill set.
+        assert_eq!((set.skill_f1, set.texts_understood), (1.0, 1.0));
     }
 }

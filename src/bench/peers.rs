@@ -11,7 +11,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// A row for a tool that could not be measured: says so instead of vanishing.
+/// A row for a tool that could not be measured: says so instead of vanishing
+/// ([`BenchRow::is_missing`]).
 fn missing(codec: &str, name: &str, len: usize, why: &str) -> BenchRow {
     BenchRow {
         codec: format!("{codec} ({why})"),
@@ -27,6 +28,19 @@ fn missing(codec: &str, name: &str, len: usize, why: &str) -> BenchRow {
         sequence_similarity: None,
         escapes: 0,
     }
+}
+
+/// Runs `f` `runs` times (at least once): its last result and the median seconds, or
+/// its first error.
+pub(crate) fn timed<T, E>(runs: usize, mut f: impl FnMut() -> Result<T, E>) -> Result<(T, f64), E> {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = Some(f()?);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    Ok((last.expect("at least one run"), median(times)))
 }
 
 /// Runs `prog args`, feeding `input` on stdin; its stdout, or None when it cannot
@@ -69,38 +83,22 @@ fn tool_row(
     if !found(prog) {
         return missing(codec, name, data.len(), &format!("{prog} not installed"));
     }
-    let mut out = Vec::new();
-    let mut et = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        match pipe(prog, enc, data) {
-            Some(o) => out = o,
-            None => return missing(codec, name, data.len(), &format!("{prog} failed")),
-        }
-        et.push(t.elapsed().as_secs_f64());
-    }
-    let mut back = Vec::new();
-    let mut dt = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        back = pipe(prog, dec, &out).unwrap_or_default();
-        dt.push(t.elapsed().as_secs_f64());
-    }
-    let ok = back == data;
-    BenchRow {
-        codec: codec.to_string(),
-        file: name.to_string(),
-        bytes_in: data.len() as u64,
-        bytes_out: out.len() as u64,
-        bpc: bpc(out.len(), data.len()),
-        encode_mb_s: mb_s(data.len(), median(et)),
-        decode_mb_s: mb_s(data.len(), median(dt)),
-        skill_f1: if ok { 1.0 } else { 0.0 },
-        texts_understood: if ok { 1.0 } else { 0.0 },
-        exact: ok,
-        sequence_similarity: ok.then_some(1.0),
-        escapes: 0,
-    }
+    let Ok((out, et)) = timed(runs, || pipe(prog, enc, data).ok_or(())) else {
+        return missing(codec, name, data.len(), &format!("{prog} failed"));
+    };
+    let (back, dt) = timed(runs, || {
+        Ok::<_, ()>(pipe(prog, dec, &out).unwrap_or_default())
+    })
+    .unwrap_or_default();
+    row(
+        codec.into(),
+        name,
+        data.len(),
+        out.len(),
+        et,
+        dt,
+        back == data,
+    )
 }
 
 /// PPMd as 7-Zip runs it (`7z a -m0=PPMd -mx=9 -mmt=1`), through a temporary archive.
@@ -114,66 +112,65 @@ fn ppmd_row(data: &[u8], name: &str, runs: usize) -> BenchRow {
     };
     let arc = dir.path().join("a.7z");
     let arc_s = arc.to_string_lossy().into_owned();
-    let mut et = Vec::new();
-    for _ in 0..runs {
+    let args = [
+        "a", "-si", "-m0=PPMd", "-mx=9", "-mmt=1", "-bd", "-y", &arc_s,
+    ];
+    let encoded = timed(runs, || {
         let _ = std::fs::remove_file(&arc);
-        let t = Instant::now();
-        let args = [
-            "a", "-si", "-m0=PPMd", "-mx=9", "-mmt=1", "-bd", "-y", &arc_s,
-        ];
-        if pipe("7z", &args, data).is_none() {
-            return missing(codec, name, data.len(), "7z failed");
-        }
-        et.push(t.elapsed().as_secs_f64());
-    }
-    let size = std::fs::metadata(&arc).map_or(0, |m| m.len());
-    let mut back = Vec::new();
-    let mut dt = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        back = pipe("7z", &["x", "-so", &arc_s], &[]).unwrap_or_default();
-        dt.push(t.elapsed().as_secs_f64());
-    }
-    let ok = back == data;
-    BenchRow {
-        codec: codec.to_string(),
-        file: name.to_string(),
-        bytes_in: data.len() as u64,
-        bytes_out: size,
-        bpc: bpc(size as usize, data.len()),
-        encode_mb_s: mb_s(data.len(), median(et)),
-        decode_mb_s: mb_s(data.len(), median(dt)),
-        skill_f1: if ok { 1.0 } else { 0.0 },
-        texts_understood: if ok { 1.0 } else { 0.0 },
-        exact: ok,
-        sequence_similarity: ok.then_some(1.0),
-        escapes: 0,
-    }
+        pipe("7z", &args, data).ok_or(())?;
+        std::fs::metadata(&arc).map(|m| m.len()).map_err(|_| ())
+    });
+    let Ok((size, et)) = encoded else {
+        return missing(codec, name, data.len(), "7z failed");
+    };
+    let (back, dt) = timed(runs, || {
+        Ok::<_, ()>(pipe("7z", &["x", "-so", &arc_s], &[]).unwrap_or_default())
+    })
+    .unwrap_or_default();
+    row(
+        codec.into(),
+        name,
+        data.len(),
+        size as usize,
+        et,
+        dt,
+        back == data,
+    )
 }
 
-/// Rows of the external peers: xz -9, bzip2 -9, PPMd (7z, one thread).
+/// Rows [`external_rows_each`] gives: xz, bzip2 and PPMd.
+pub const EXTERNAL_ROWS: u64 = 3;
+
+/// Rows of the external peers (xz -9, bzip2 -9, PPMd through 7z, one thread), each
+/// handed to `each` as soon as it is measured; a peer that cannot run gives a row
+/// saying why.
+pub fn external_rows_each(data: &[u8], name: &str, runs: usize, each: &mut dyn FnMut(BenchRow)) {
+    each(tool_row(
+        "xz-9",
+        "xz",
+        &["-9", "-c", "-T1"],
+        &["-d", "-c"],
+        data,
+        name,
+        runs,
+    ));
+    each(tool_row(
+        "bzip2-9",
+        "bzip2",
+        &["-9", "-c"],
+        &["-d", "-c"],
+        data,
+        name,
+        runs,
+    ));
+    each(ppmd_row(data, name, runs));
+}
+
+/// Rows of the external peers, in one list (see [`external_rows_each`]).
 pub fn external_rows(data: &[u8], name: &str, runs: usize) -> Vec<BenchRow> {
-    vec![
-        tool_row(
-            "xz-9",
-            "xz",
-            &["-9", "-c", "-T1"],
-            &["-d", "-c"],
-            data,
-            name,
-            runs,
-        ),
-        tool_row(
-            "bzip2-9",
-            "bzip2",
-            &["-9", "-c"],
-            &["-d", "-c"],
-            data,
-            name,
-            runs,
-        ),
-        ppmd_row(data, name, runs),
-    ]
+    let mut rows = Vec::new();
+    external_rows_each(data, name, runs, &mut |r| rows.push(r));
+    rows
 }
 
 /// How the input is cut into small packets.
@@ -211,7 +208,8 @@ impl Chunking {
         }
     }
 
-    fn label(&self) -> String {
+    /// How the cut is named in row names (`4096B`, `1lines`).
+    pub fn label(&self) -> String {
         match *self {
             Chunking::Bytes(b) => format!("{b}B"),
             Chunking::Lines(n) => format!("{n}lines"),
@@ -293,7 +291,17 @@ pub fn packet_rows(
     Ok(rows)
 }
 
-fn row(codec: String, name: &str, n: usize, out: usize, et: f64, dt: f64, ok: bool) -> BenchRow {
+/// The row of a lossless coder: `out` bytes from `n`, `et` and `dt` seconds to encode
+/// and decode, `ok` when the bytes came back.
+pub(crate) fn row(
+    codec: String,
+    name: &str,
+    n: usize,
+    out: usize,
+    et: f64,
+    dt: f64,
+    ok: bool,
+) -> BenchRow {
     BenchRow {
         codec,
         file: name.to_string(),
@@ -328,5 +336,11 @@ mod tests {
     fn a_missing_tool_gives_a_row_that_says_so() {
         let r = tool_row("nope", "semzip-no-such-tool", &[], &[], b"abc", "f", 1);
         assert!(r.codec.contains("not installed") && r.bytes_out == 0 && !r.exact);
+        assert!(r.is_missing());
+        let found = tool_row("cat", "cat", &[], &[], b"abc", "f", 2);
+        assert!(
+            !found.is_missing() && found.exact && found.bytes_out == 3,
+            "{found:?}"
+        );
     }
 }

@@ -3,10 +3,11 @@
 
 use crate::Error;
 use crate::bench::BenchRow;
+use crate::bench::peers::Chunking;
 use crate::model::Model;
 use crate::report::svg::{Plot, Series};
 use crate::report::table::number;
-use crate::report::{Table, to_json_pretty};
+use crate::report::to_json_pretty;
 use crate::text::segment::Segmentation;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files to measure (each read into memory).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Shared model: semzip rows then carry its fingerprint only (the model is not
     /// counted in the rate, as a zstd dictionary is not). Without it, each encode
@@ -24,28 +25,28 @@ pub struct Args {
     /// The model's training corpus, for the zstd 19 + dictionary row (needs -m): the
     /// dictionary is trained on these files' texts, cut as --texts says. Default: the
     /// corpus files named in the model, when they all still exist.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
     dict_corpus: Vec<PathBuf>,
     /// How the lossy levels cut texts (and how fidelity is counted): lines,
     /// paragraphs or fortunes (default: as the -m model was trained, else lines).
-    #[arg(long)]
+    #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
     /// Timed runs per row; the median is reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3)]
     runs: usize,
     /// Also cut each file into packets of this many bytes, each coded alone (semzip
     /// exact payload with the model's priors beside a zstd -19 frame per packet,
     /// with the dictionary when there is one). Repeatable.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "BYTES")]
     packet_bytes: Vec<usize>,
     /// As --packet-bytes, with packets of this many lines.
-    #[arg(long, num_args = 1..)]
+    #[arg(long, num_args = 1.., value_name = "N")]
     packet_texts: Vec<usize>,
     /// Print JSON rows instead of a table.
     #[arg(long)]
     json: bool,
     /// Write a rate-fidelity SVG per file into this folder.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
     /// Sweep the dial (--keep) at the set and sequence levels beside lossy peers
     /// (truncation, stop-word removal, most informative words; each then zstd -19),
@@ -116,40 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.plot.as_deref(),
         );
     }
-    let mut rows = Vec::new();
-    for f in &args.files {
-        let file_rows =
-            crate::bench::bench_file(f, model.as_ref(), dict.as_deref(), texts, args.runs)?;
-        if let Some(dir) = &args.plot {
-            plot_file(dir, f, &file_rows)?;
-        }
-        rows.extend(file_rows);
-        let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
-        let name = f.display().to_string();
-        let cuts = args
-            .packet_bytes
-            .iter()
-            .map(|&b| crate::bench::peers::Chunking::Bytes(b));
-        let cuts = cuts.chain(
-            args.packet_texts
-                .iter()
-                .map(|&n| crate::bench::peers::Chunking::Lines(n)),
-        );
-        for how in cuts {
-            rows.extend(crate::bench::peers::packet_rows(
-                &data,
-                &name,
-                model.as_ref(),
-                dict.as_deref(),
-                how,
-            )?);
-        }
-    }
-    if args.json {
-        println!("{}", to_json_pretty(&rows)?);
-        return Ok(());
-    }
-    if let Some(m) = &model {
+    if let Some(m) = &model
+        && !args.json
+    {
         println!(
             "shared model {:016x}: {} skills, trained on {} ({} bytes, not counted in bpc)",
             m.fingerprint(),
@@ -158,26 +128,178 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             m.to_bytes().len()
         );
     }
-    if let Some(d) = &dict {
+    if let Some(d) = &dict
+        && !args.json
+    {
         println!("zstd dictionary: {} bytes, not counted in bpc", d.len());
     }
-    let mut t = Table::new([
-        "file",
-        "codec",
-        "bytes_in",
-        "bytes_out",
-        "bpc",
-        "enc MB/s",
-        "dec MB/s",
-        "skill_f1",
-        "understood",
-        "exact",
-        "seq_sim",
-        "escapes",
-    ]);
-    for r in &rows {
-        t.row([
-            short_name(&r.file),
+    let cuts: Vec<Chunking> = args
+        .packet_bytes
+        .iter()
+        .map(|&b| Chunking::Bytes(b))
+        .chain(args.packet_texts.iter().map(|&n| Chunking::Lines(n)))
+        .collect();
+    let per_cut = 2 + u64::from(dict.is_some());
+    let total = args.files.len() as u64
+        * (crate::bench::rows_per_file(dict.is_some()) + cuts.len() as u64 * per_cut);
+    let bar = super::progress::Bar::new();
+    semzip::progress::Progress::start(&bar, total, "bench");
+    // Rows are printed as they are measured; the table's widths are fixed up front.
+    let table = StreamedTable::new(&args.files, &cuts);
+    if !args.json {
+        bar.suspend(|| print!("{}", table.header()));
+    }
+    let mut on_row = |r: &BenchRow| {
+        if !args.json {
+            bar.suspend(|| print!("{}", table.line(r)));
+        }
+    };
+    let mut rows = Vec::new();
+    let result = (|| -> anyhow::Result<()> {
+        for f in &args.files {
+            let file_rows = crate::bench::bench_file_with(
+                f,
+                model.as_ref(),
+                dict.as_deref(),
+                texts,
+                args.runs,
+                &bar,
+                &mut on_row,
+            )?;
+            if let Some(dir) = &args.plot {
+                plot_file(dir, f, &file_rows)?;
+            }
+            rows.extend(file_rows);
+            if cuts.is_empty() {
+                continue;
+            }
+            let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+            let name = f.display().to_string();
+            for &how in &cuts {
+                let cut_rows = crate::bench::peers::packet_rows(
+                    &data,
+                    &name,
+                    model.as_ref(),
+                    dict.as_deref(),
+                    how,
+                )?;
+                for r in &cut_rows {
+                    on_row(r);
+                    semzip::progress::Progress::advance(&bar, 1);
+                }
+                rows.extend(cut_rows);
+            }
+        }
+        Ok(())
+    })();
+    semzip::progress::Progress::finish(&bar);
+    result?;
+    if args.json {
+        println!("{}", to_json_pretty(&rows)?);
+    } else {
+        print!("{LEGEND}");
+    }
+    Ok(())
+}
+
+/// What the columns of the table mean: printed under it, and in `--help`.
+macro_rules! legend {
+    () => {
+        "Columns: bpc = bits of output per input byte; enc/dec MB/s = input megabytes per
+second (median of --runs); skill_f1 = F1 of each decoded text's skill set against the
+original's (micro-averaged); understood = share of texts whose decoded skill set
+equals the original's; exact = every byte comes back; seq_sim = mean over texts of
+1 - edit distance / longer length of the skill sequences (-: the set level keeps no
+order); escapes = skills (lossy levels) or words (exact) outside the codebook, sent
+literally. A peer that could not run has a row saying why, with - for its figures.
+"
+    };
+}
+pub(crate) use legend;
+
+/// The legend printed under the table.
+const LEGEND: &str = concat!("\n", legend!());
+
+/// The bench table printed row by row: the columns' widths are chosen before the
+/// first row is measured (a longer cell widens only its own row).
+struct StreamedTable {
+    widths: Vec<usize>,
+}
+
+/// The bench table's columns, and whether each is right-aligned (numbers).
+const COLUMNS: [(&str, bool); 12] = [
+    ("file", false),
+    ("codec", false),
+    ("bytes_in", true),
+    ("bytes_out", true),
+    ("bpc", true),
+    ("enc MB/s", true),
+    ("dec MB/s", true),
+    ("skill_f1", true),
+    ("understood", true),
+    ("exact", false),
+    ("seq_sim", true),
+    ("escapes", true),
+];
+
+impl StreamedTable {
+    fn new(files: &[PathBuf], cuts: &[Chunking]) -> Self {
+        let file = files
+            .iter()
+            .map(|f| short_name(&f.display().to_string()).chars().count())
+            .max()
+            .unwrap_or(0);
+        let codec = cuts
+            .iter()
+            .map(|c| format!("zstd-19-dict-{}", c.label()).len())
+            .chain(["semzip-sequence-escape".len(), "ppmd-7z-mx9".len()])
+            .max()
+            .unwrap_or(0);
+        let widths = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| match i {
+                0 => file.max(h.len()),
+                1 => codec.max(h.len()),
+                2 | 3 => h.len().max(10),
+                _ => h.len().max(7),
+            })
+            .collect();
+        StreamedTable { widths }
+    }
+
+    fn render(&self, cells: &[String]) -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(COLUMNS.iter().zip(&self.widths))
+            .map(|(v, ((_, right), &w))| {
+                if *right {
+                    format!("{v:>w$}")
+                } else {
+                    format!("{v:<w$}")
+                }
+            })
+            .collect();
+        let mut s = parts.join("  ").trim_end().to_string();
+        s.push('\n');
+        s
+    }
+
+    fn header(&self) -> String {
+        let names: Vec<String> = COLUMNS.iter().map(|(h, _)| h.to_string()).collect();
+        let rule: Vec<String> = self.widths.iter().map(|&w| "-".repeat(w)).collect();
+        self.render(&names) + &rule.join("  ") + "\n"
+    }
+
+    fn line(&self, r: &BenchRow) -> String {
+        let file = short_name(&r.file);
+        if r.is_missing() {
+            let mut cells = vec![file, r.codec.clone(), r.bytes_in.to_string()];
+            cells.resize(COLUMNS.len(), "-".to_string());
+            return self.render(&cells);
+        }
+        self.render(&[
+            file,
             r.codec.clone(),
             r.bytes_in.to_string(),
             r.bytes_out.to_string(),
@@ -190,10 +312,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             r.sequence_similarity
                 .map_or("-".to_string(), |v| format!("{v:.4}")),
             r.escapes.to_string(),
-        ]);
+        ])
     }
-    print!("{}", t.render());
-    Ok(())
 }
 
 pub(crate) fn short_name(f: &str) -> String {

@@ -26,6 +26,7 @@ recovered), bytes_ok (share of bytes exactly recovered), meaning/kbit (skills re
 kilobit sent).")]
 pub struct Args {
     /// Text files to send (their texts are concatenated).
+    #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Shared model (both ends hold it). Without it, a model is trained on the input
     /// and its bytes are counted once in semzip's bits sent.
@@ -46,12 +47,12 @@ pub struct Args {
     /// Texts per packet (1: each text is its own message).
     #[arg(long, conflicts_with = "packet_bytes", value_name = "N")]
     packet_texts: Option<usize>,
-    /// Instead: a packet closes once its texts reach B bytes.
-    #[arg(long, value_name = "B")]
+    /// Instead: a packet closes once its texts reach BYTES bytes.
+    #[arg(long, value_name = "BYTES")]
     packet_bytes: Option<usize>,
     /// How texts are cut: lines, paragraphs or fortunes (default: as the model was
     /// trained, else lines).
-    #[arg(long)]
+    #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
     /// Trials per point.
     #[arg(long, default_value_t = 20)]

@@ -71,7 +71,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         for l in &rep.lost {
             let count = l
                 .texts
-                .map_or("an unknown number of".to_string(), |n| n.to_string());
+                .map_or("an uncounted number of".to_string(), |n| n.to_string());
             eprintln!(
                 "semzip: {in_name}: damage at byte {}: {count} texts lost from text {}",
                 l.offset, l.first_text

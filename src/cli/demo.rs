@@ -38,6 +38,10 @@ fn theory_part(seed: u64) -> anyhow::Result<()> {
     let spec: DegreeSpec = "poly:0.5x^2+0.28x^3+0.22x^8".parse()?;
     let learner = Learner::capacity(1)?;
     println!("1. Theory: when do skills emerge?");
+    println!(
+        "   (R = texts per skill; DE = density evolution, peeling's large-graph limit; \
+         G* = 1/R*, the most skills per text at which every skill is still learned.)"
+    );
     println!("   Skill-driven ensemble, skill degrees {spec}, Poisson texts, capacity 1.");
     let p = DeParams::skill_driven(&spec, 1.0, learner.clone());
     if let Some(t) = ratio_threshold(&p, 1e-5) {
@@ -190,9 +194,8 @@ fn skill_f1(
     let decoded = String::from_utf8_lossy(decoded);
     let reference: Vec<Vec<String>> = original.iter().map(|t| extractor.skill_set(t)).collect();
     let got: Vec<Vec<String>> = decoded.lines().map(|t| extractor.skill_set(t)).collect();
-    let got: Vec<&Vec<String>> = got.iter().collect();
-    let (f1, _understood) = crate::bench::fidelity(&reference, &got).map_err(anyhow::Error::msg)?;
-    Ok(f1)
+    let info = crate::fidelity::measures::Information::default();
+    Ok(crate::fidelity::measures::set_scores(&reference, &got, &info)?.f1)
 }
 
 fn indent(s: &str) -> String {

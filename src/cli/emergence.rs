@@ -4,9 +4,7 @@
 use crate::ensemble::{DegreeSpec, Ensemble, Popularity};
 use crate::peel::Learner;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
-use crate::theory::emergence::{
-    EmergenceCurve, de_unlearned_line, emergence_curve, parse_ratio_sweep,
-};
+use crate::theory::emergence::{EmergenceCurve, de_unlearned_line, emergence_curve};
 use crate::theory::simulate::SimSetup;
 use crate::{Error, Result};
 use serde::Serialize;
@@ -16,7 +14,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// Number of skills N.
-    #[arg(long, default_value_t = 100_000, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "SKILLS",
+        default_value_t = 100_000,
+        allow_negative_numbers = true
+    )]
     pub skills: i64,
     /// Skill degree distribution Λ: skill-driven ensemble (e.g. poly:0.5x^2+0.28x^3+0.22x^8).
     #[arg(long, value_name = "SPEC")]
@@ -28,13 +31,23 @@ pub struct SimArgs {
     #[arg(long, value_name = "SPEC")]
     pub popularity: Option<String>,
     /// Learner capacity C (a text with at most C unlearned skills teaches them).
-    #[arg(long, allow_negative_numbers = true, conflicts_with = "learner")]
+    #[arg(
+        long,
+        value_name = "CAPACITY",
+        allow_negative_numbers = true,
+        conflicts_with = "learner"
+    )]
     pub capacity: Option<i64>,
     /// Learner table: capacity:C or probs:p1,p2,...
     #[arg(long, value_name = "SPEC")]
     pub learner: Option<String>,
     /// δ: share of skills not known before training (1 = no foundation model).
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub unknown_fraction: f64,
     /// Monte Carlo trials per ratio.
     #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
@@ -157,8 +170,14 @@ pub fn plot_path(dir: &Path, file: &str) -> Result<PathBuf> {
 /// Flags of `semzip emergence`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Ratios R (texts per skill) as FROM:TO:STEP, e.g. 0.8:1.6:0.05.
-    #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true)]
+    /// Ratios R (texts per skill): FROM:TO:STEP (e.g. 0.8:1.6:0.05), a list a,b,c, or
+    /// one R.
+    #[arg(
+        long = "ratios",
+        alias = "ratio",
+        value_name = "SWEEP",
+        allow_hyphen_values = true
+    )]
     ratio: String,
     #[command(flatten)]
     sim: SimArgs,
@@ -190,7 +209,7 @@ pub struct Args {
 fn run_finite(args: &Args) -> anyhow::Result<()> {
     use crate::theory::finite::finite_length;
     let setup = args.sim.setup()?;
-    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let ratios = crate::theory::sweep::parse_ratios(&args.ratio, "ratios")?;
     let sizes = args
         .sizes
         .split(',')
@@ -310,7 +329,7 @@ fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
         .into());
     }
     let (skills, trials) = (args.sim.skills as usize, args.sim.trials as usize);
-    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let ratios = crate::theory::sweep::parse_ratios(&args.ratio, "ratios")?;
     let bar = super::progress::bar((ratios.len() * trials) as u64, "emergence");
     let points = class_curve(&spec, &ratios, skills, trials, args.sim.seed, &|| {
         bar.inc(1)
@@ -424,7 +443,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return run_finite(&args);
     }
     let setup = args.sim.setup()?;
-    let ratios = parse_ratio_sweep(&args.ratio)?;
+    let ratios = crate::theory::sweep::parse_ratios(&args.ratio, "ratios")?;
     if let Some(dir) = &args.plot {
         super::check_plot_dir(dir)?;
     }

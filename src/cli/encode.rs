@@ -56,21 +56,21 @@ pub struct Args {
     bpc: Option<f64>,
     /// How the lossy levels cut the input into texts: lines, paragraphs or fortunes
     /// (default: as the -m model was trained, else lines).
-    #[arg(long)]
+    #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
     /// Bytes of input per packet (independent unit; smaller loses less on damage).
-    #[arg(long, default_value_t = DEFAULT_PACKET_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PACKET_BYTES)]
     packet_bytes: usize,
     /// Lossy levels: at most N texts per packet (1: every text its own message, as a
     /// channel carries them).
     #[arg(long, value_name = "N")]
     packet_texts: Option<usize>,
     /// Without -m: train the embedded model on at most this many leading input bytes.
-    #[arg(long, default_value_t = DEFAULT_TRAIN_BYTES, conflicts_with = "model")]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_TRAIN_BYTES, conflicts_with = "model")]
     train_bytes: usize,
     /// Without -m: the learner that trains the embedded model (`capacity:C` or
     /// `probs:p1,p2,...`; default: the capacity `semzip train` uses).
-    #[arg(long, value_parser = |s: &str| super::args::corpus_learner(s), conflicts_with = "model")]
+    #[arg(long, value_name = "SPEC", value_parser = |s: &str| super::args::corpus_learner(s), conflicts_with = "model")]
     learner: Option<crate::peel::Learner>,
     /// Print the summary as JSON (on stderr, since stdout may hold the output).
     #[arg(long)]

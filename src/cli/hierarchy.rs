@@ -26,10 +26,11 @@ pub struct Args {
         allow_negative_numbers = true
     )]
     general_per_domain: f64,
-    /// Foundation texts per general skill: one value or a list a,b,c.
+    /// Foundation texts per general skill: one R, a list a,b,c or FROM:TO:STEP.
     #[arg(
-        long,
-        value_name = "R[,R...]",
+        long = "foundation-ratios",
+        alias = "foundation-ratio",
+        value_name = "SWEEP",
         default_value = "2",
         allow_hyphen_values = true
     )]
@@ -37,7 +38,7 @@ pub struct Args {
     /// Learner capacity c (default 1).
     #[arg(
         long,
-        value_name = "C",
+        value_name = "CAPACITY",
         conflicts_with = "learner",
         allow_negative_numbers = true
     )]
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => general.clone(),
     };
     let domain: DegreeSpec = args.domain_degrees.parse()?;
-    let ratios = crate::theory::sweep::parse_ratios(&args.foundation_ratio, "foundation_ratio")?;
+    let ratios = crate::theory::sweep::parse_ratios(&args.foundation_ratio, "foundation_ratios")?;
     if !(args.general_per_domain.is_finite() && args.general_per_domain >= 0.0) {
         return Err(Error::invalid(format!(
             "--general-per-domain {}: must be a number >= 0",

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// How many of the most frequent learned skills to list.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
 }
 
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(Error::corrupt(format!(
-        "{}: not a semzip model or .sz file (unknown magic)",
+        "{}: not a semzip model or .sz file (unrecognized magic)",
         args.file.display()
     ))
     .into())

@@ -42,22 +42,41 @@ enum Command {
     Threshold(threshold::Args),
     /// The skill association graph: predicted and measured giant component.
     #[command(after_help = "Example:
-  semzip percolation --skill-degrees fixed:3 --ratio 0.2:1:0.1 --skills 10000 --simulate
+  semzip percolation --skill-degrees fixed:3 --ratios 0.2:1:0.1 --skills 10000 --simulate
 
-Columns: giant = fraction of skills in the association graph's giant component.")]
+Columns: ratio = texts per skill R; unlearned = fraction of skills left unlearned
+(density evolution); condition = the independent-site percolation condition (the graph
+percolates above 1); indep. giant = giant fraction by that approximation; radius =
+spectral radius of the exact recursion's Jacobian (percolates above 1, capacity 1);
+giant = fraction of skills in the association graph's giant component (exact tree
+recursion). With --simulate: sim unlearned, measured giant and components from
+sampled graphs.")]
     Percolation(percolation::Args),
     /// Foundation and fine-tuning: domain data needed with and without a foundation.
-    #[command(
-        after_help = "Example:\n  semzip hierarchy --foundation-ratio 1,2,4 --general-per-domain 3"
-    )]
+    #[command(after_help = "Example:
+  semzip hierarchy --foundation-ratios 1,2,4 --general-per-domain 3
+
+Columns: foundation R = foundation texts per general skill; foundation ε = fraction of
+general skills the foundation leaves unlearned (they stay unknown to the domain); R
+from scratch / R fine-tuned = domain texts per domain skill that learning needs
+without / with the foundation; saving = the share of domain texts the foundation
+saves.")]
     Hierarchy(hierarchy::Args),
     /// Emergence curve: density evolution beside Monte Carlo peeling over a ratio sweep.
     #[command(after_help = "Example:
-  semzip emergence --skills 100000 --ratio 0.9:1.3:0.02 --skill-degrees fixed:3 --trials 5 --plot plots")]
+  semzip emergence --skills 100000 --ratios 0.9:1.3:0.02 --skill-degrees fixed:3 --trials 5 --plot plots
+
+Columns: ratio = texts per skill R; DE unlearned = fraction of skills left unlearned by
+density evolution (the large-graph limit); sim unlearned = the same measured by
+peeling sampled graphs (mean over --trials); sim std = its standard deviation.")]
     Emergence(emergence::Args),
     /// Scaling of the test error with the ratio: DE, simulation and fitted laws.
     #[command(after_help = "Example:
-  semzip scaling --skills 100000 --text-degrees fixed:2 --popularity zipf:2 --ratios 1,2,4,8 --trials 2")]
+  semzip scaling --skills 100000 --text-degrees fixed:2 --popularity zipf:2 --ratios 1,2,4,8 --trials 2
+
+Columns: skill err = share of a fresh text's skill occurrences that are unlearned; text
+err = share of fresh texts holding at least one unlearned skill; DE = density
+evolution, sim = sampled graphs (mean, ± std over --trials).")]
     Scaling(scaling::Args),
     /// Corpus tools: `corpus synth` writes the synthetic language, `corpus stats` counts.
     Corpus(corpus::Args),
@@ -76,7 +95,10 @@ Columns: giant = fraction of skills in the association graph's giant component."
     /// Decompress a .sz file (also `semzip -d`).
     Decode(decode::Args),
     /// Rate against fidelity per level, beside zstd 3, 19 (and 19 with a dictionary).
-    #[command(after_help = "Example:\n  semzip bench book.txt --texts paragraphs --plot plots")]
+    #[command(after_help = concat!(
+        "Example:\n  semzip bench book.txt --texts paragraphs --plot plots\n\n",
+        bench::legend!()
+    ))]
     Bench(bench::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(meta::CompletionsArgs),
@@ -249,7 +271,7 @@ fn install_panic_hook() {
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
+            .unwrap_or_else(|| "a panic without a message".to_string());
         if msg.contains("Broken pipe") {
             std::process::exit(141);
         }

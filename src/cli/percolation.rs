@@ -16,10 +16,12 @@ use serde::Serialize;
 pub struct Args {
     #[command(flatten)]
     model: ModelArgs,
-    /// One ratio R, or a sweep FROM:TO:STEP (configurations: the ratio is implied).
+    /// Ratios R: one R, a list a,b,c or FROM:TO:STEP (configurations: the ratio is
+    /// implied).
     #[arg(
-        long,
-        value_name = "R|FROM:TO:STEP",
+        long = "ratios",
+        alias = "ratio",
+        value_name = "SWEEP",
         default_value = "1",
         allow_hyphen_values = true
     )]
@@ -67,7 +69,7 @@ struct Output {
 
 /// Parses `R`, `a,b,c` or `FROM:TO:STEP` into the list of ratios.
 pub fn parse_ratios(spec: &str) -> crate::Result<Vec<f64>> {
-    crate::theory::sweep::parse_ratios(spec, "ratio")
+    crate::theory::sweep::parse_ratios(spec, "ratios")
 }
 
 /// The ensemble the model flags describe, with `n` skills at ratio `r`.

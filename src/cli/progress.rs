@@ -29,20 +29,31 @@ pub fn bar_to(len: u64, msg: &str, visible: bool) -> ProgressBar {
 }
 
 /// The library's progress observer drawn as a terminal bar.
-pub struct Bar(ProgressBar);
+pub struct Bar(ProgressBar, bool);
 
 impl Bar {
     /// A bar that appears when the library starts reporting (on a terminal only).
     pub fn new() -> Self {
-        Bar(bar(0, ""))
+        Bar(bar_to(0, "", false), std::io::stderr().is_terminal())
+    }
+}
+
+impl Bar {
+    /// Runs `f` (which prints) with the bar wiped, then redraws it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.0.suspend(f)
     }
 }
 
 impl semzip::progress::Progress for Bar {
     fn start(&self, total: u64, label: &str) {
+        self.0.set_message(label.to_string());
         self.0.set_length(total);
         self.0.set_position(0);
-        self.0.set_message(label.to_string());
+        // Drawn from here on: never an empty bar before the work is known.
+        if self.1 {
+            self.0.set_draw_target(ProgressDrawTarget::stderr());
+        }
     }
     fn advance(&self, n: u64) {
         self.0.inc(n);
@@ -95,7 +106,7 @@ mod tests {
         pb.inc(3);
         assert_eq!(pb.position(), 3);
         assert_eq!(pb.length(), Some(10));
-        let b = Bar(bar_to(0, "", false));
+        let b = Bar(bar_to(0, "", false), false);
         b.start(7, "training");
         b.advance(2);
         assert_eq!((b.0.length(), b.0.position()), (Some(7), 2));

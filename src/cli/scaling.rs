@@ -2,12 +2,8 @@
 //! texts, with the fitted and predicted scaling laws.
 
 use super::emergence::{SimArgs, plot_path, short_description};
-use crate::Error;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
-use crate::theory::emergence::{
-    ScalingCurve, ScalingPoint, de_test_error_line, parse_ratio_list, parse_ratio_sweep,
-    scaling_curve,
-};
+use crate::theory::emergence::{ScalingCurve, ScalingPoint, de_test_error_line, scaling_curve};
 use crate::theory::simulate::SimSetup;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -15,17 +11,15 @@ use std::path::PathBuf;
 /// Flags of `semzip scaling`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Ratios R as FROM:TO:STEP.
+    /// Ratios R: a list a,b,c (e.g. 1,2,4,8,16 for a log-log fit) or FROM:TO:STEP.
     #[arg(
-        long,
-        value_name = "FROM:TO:STEP",
+        long = "ratios",
+        alias = "ratio",
+        value_name = "SWEEP",
         allow_hyphen_values = true,
-        conflicts_with = "ratios"
+        required = true
     )]
-    ratio: Option<String>,
-    /// Ratios R as a list a,b,c (e.g. 1,2,4,8,16 for a log-log fit).
-    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
-    ratios: Option<String>,
+    ratios: String,
     #[command(flatten)]
     sim: SimArgs,
     /// Print JSON instead of a table.
@@ -46,16 +40,7 @@ struct Output<'a> {
 /// Runs `semzip scaling`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let setup = args.sim.setup()?;
-    let ratios = match (&args.ratio, &args.ratios) {
-        (Some(s), None) => parse_ratio_sweep(s)?,
-        (None, Some(l)) => parse_ratio_list(l)?,
-        _ => {
-            return Err(Error::invalid(
-                "give the ratios as --ratio FROM:TO:STEP or --ratios a,b,c",
-            )
-            .into());
-        }
-    };
+    let ratios = crate::theory::sweep::parse_ratios(&args.ratios, "ratios")?;
     if let Some(dir) = &args.plot {
         super::check_plot_dir(dir)?;
     }

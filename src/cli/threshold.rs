@@ -28,12 +28,12 @@ pub struct ModelArgs {
     #[arg(long, value_name = "SPEC")]
     pub popularity: Option<String>,
     /// Number of skills N (text-driven Zipf popularity; simulations).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SKILLS", allow_negative_numbers = true)]
     pub skills: Option<i64>,
     /// Learner capacity c (default 1).
     #[arg(
         long,
-        value_name = "C",
+        value_name = "CAPACITY",
         conflicts_with = "learner",
         allow_negative_numbers = true
     )]
@@ -44,7 +44,7 @@ pub struct ModelArgs {
     /// Probability δ that a skill is unknown before training (1 = no foundation).
     #[arg(
         long,
-        value_name = "D",
+        value_name = "FRACTION",
         default_value_t = 1.0,
         allow_negative_numbers = true
     )]

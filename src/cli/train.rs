@@ -14,35 +14,35 @@ use std::path::PathBuf;
 pub struct Args {
     /// Corpus files or directories (a directory means its regular files, sorted,
     /// skipping `.dat` and `.u8`); `-` is stdin.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "FILE")]
     corpora: Vec<PathBuf>,
     /// The model file to write (`-`: stdout, the report then goes to stderr).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     /// How files are cut into texts: lines, paragraphs or fortunes (`%` lines).
-    #[arg(long = "texts", default_value = "lines")]
+    #[arg(long = "texts", value_name = "HOW", default_value = "lines")]
     texts: Segmentation,
     /// Skill extractor: words, words-nostop, bpe:VOCAB or tokenizer:FILE.json
     /// [default: words-nostop, or the foundation's extractor with --foundation].
-    #[arg(long)]
+    #[arg(long, value_name = "SPEC")]
     extractor: Option<ExtractorSpec>,
-    /// Learner capacity: a text with at most C unknown skills teaches them.
+    /// Learner capacity C: a text with at most C unlearned skills teaches them.
     #[arg(long, conflicts_with = "learner")]
     capacity: Option<u32>,
     /// Learner as a spec: capacity:C or probs:p1,p2,...
-    #[arg(long, value_parser = |s: &str| super::args::corpus_learner(s))]
+    #[arg(long, value_name = "SPEC", value_parser = |s: &str| super::args::corpus_learner(s))]
     learner: Option<Learner>,
     /// A model whose skills start known (fine-tuning).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     foundation: Option<PathBuf>,
     /// Fraction of texts held out to measure the test error.
-    #[arg(long, default_value_t = crate::train::DEFAULT_HOLDOUT)]
+    #[arg(long, value_name = "FRACTION", default_value_t = crate::train::DEFAULT_HOLDOUT)]
     holdout: f64,
     /// Seed of the held-out split (and of a probabilistic learner).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Prefixes measured for the scaling curve (at least 6).
-    #[arg(long, default_value_t = crate::train::DEFAULT_SCALING_POINTS)]
+    #[arg(long, value_name = "N", default_value_t = crate::train::DEFAULT_SCALING_POINTS)]
     scaling_points: usize,
     /// Write an empty model instead of failing when nothing can be learned.
     #[arg(long)]
@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Write SVG plots (emergence trajectory, scaling curve) into this folder.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
 }
 

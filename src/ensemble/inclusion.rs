@@ -39,7 +39,7 @@ use super::DegreeDistribution;
 
 /// Text degrees above this use the first factorial moment only (a binomial with
 /// the right mean): the alternating inclusion-exclusion sum loses precision.
-pub const MAX_EXACT_DEGREE: usize = 24;
+pub const MAX_EXACT_DEGREE: usize = 12;
 
 /// Successive sampling by weight: inclusion probabilities and the law of a rare
 /// skill's text-mates, for a text degree law Γ.
@@ -55,6 +55,8 @@ pub struct SuccessiveSampling {
     pub mean_time: f64,
     /// Σ_i π_i: the mean text degree.
     pub mean_degree: f64,
+    /// The Zipf exponent s of the weights, when they are Zipf's (set by the caller).
+    pub zipf_exponent: Option<f64>,
 }
 
 /// The mates of a rare skill in a text of one degree.
@@ -76,38 +78,69 @@ pub struct SlotLaw {
 
 impl SlotLaw {
     /// P(K = k), k = 0 .. d-1: how many of the d − 1 other skills of a rare skill's
-    /// text are unlearned, when `u` = U = Σ w_l u_l.
-    pub fn others(&self, u: f64) -> Vec<f64> {
+    /// text are unlearned, when every skill is unlearned with probability `a` and
+    /// the rare ones, besides, with extra probabilities whose weighted sum is `u`
+    /// (U = Σ w_l (u_l − a) / (1 − a)): K = K' + Bin(d − 1 − K', a), K' from the
+    /// factorial moments.
+    pub fn others(&self, u: f64, a: f64) -> Vec<f64> {
         let d = self.degree;
         if d == 0 {
             return vec![1.0];
         }
-        let u = u.clamp(0.0, 1.0);
-        if d > MAX_EXACT_DEGREE + 1 {
-            // Binomial with the exact mean.
-            let n = d - 1;
-            let x = (u * self.moments[1] / n as f64).clamp(0.0, 1.0);
-            return binomial_pmf(n, x);
-        }
-        let f: Vec<f64> = (0..d).map(|r| self.moments[r] * u.powi(r as i32)).collect();
-        inclusion_exclusion(&f)
+        let extra = rare_law(&self.moments, d - 1, u);
+        add_uniform_layer(&extra, a)
     }
 
-    /// P(no skill of a fresh text of this degree is unlearned).
-    pub fn fresh_all_learned(&self, u: f64) -> f64 {
-        let u = u.clamp(0.0, 1.0);
-        if self.degree > MAX_EXACT_DEGREE + 1 {
-            let x = (u * self.fresh_moments[1] / self.degree as f64).clamp(0.0, 1.0);
-            return (1.0 - x).powi(self.degree as i32);
-        }
-        let f: Vec<f64> = (0..=self.degree)
-            .map(|r| self.fresh_moments[r] * u.powi(r as i32))
-            .collect();
-        inclusion_exclusion(&f)[0]
+    /// P(no skill of a fresh text of this degree is unlearned), with `u` and `a`
+    /// as in [`SlotLaw::others`].
+    pub fn fresh_all_learned(&self, u: f64, a: f64) -> f64 {
+        let none = rare_law(&self.fresh_moments, self.degree, u)[0];
+        none * (1.0 - a.clamp(0.0, 1.0)).powi(self.degree as i32)
     }
 }
 
-/// P(K = k) from f_r = E[K^(r)] / r! (falling factorial moments), clamped to [0, 1].
+/// The law of the number of marked rare skills among `n` slots whose factorial
+/// moments over r! are `moments[r] u^r`: by inclusion-exclusion up to
+/// [`MAX_EXACT_DEGREE`] slots (falling back, like larger n, to the binomial with the
+/// exact mean when rounding breaks the alternating sum).
+fn rare_law(moments: &[f64], n: usize, u: f64) -> Vec<f64> {
+    let u = u.clamp(0.0, 1.0);
+    let binomial = || binomial_pmf(n, (u * moments[1.min(n)] / n.max(1) as f64).clamp(0.0, 1.0));
+    if n == 0 {
+        return vec![1.0];
+    }
+    if n > MAX_EXACT_DEGREE {
+        return binomial();
+    }
+    let f: Vec<f64> = (0..=n).map(|r| moments[r] * u.powi(r as i32)).collect();
+    let raw = inclusion_exclusion(&f);
+    let total: f64 = raw.iter().sum();
+    if raw.iter().any(|p| !(-1e-9..=1.0 + 1e-9).contains(p)) || (total - 1.0).abs() > 1e-6 {
+        return binomial();
+    }
+    raw.into_iter().map(|p| p.clamp(0.0, 1.0)).collect()
+}
+
+/// K = K' + Bin(n − K', a) for K' ~ `extra` on {0 .. n}.
+fn add_uniform_layer(extra: &[f64], a: f64) -> Vec<f64> {
+    let a = a.clamp(0.0, 1.0);
+    if a == 0.0 {
+        return extra.to_vec();
+    }
+    let n = extra.len() - 1;
+    let mut out = vec![0.0; n + 1];
+    for (k1, &p) in extra.iter().enumerate() {
+        if p == 0.0 {
+            continue;
+        }
+        for (j, b) in binomial_pmf(n - k1, a).into_iter().enumerate() {
+            out[k1 + j] += p * b;
+        }
+    }
+    out
+}
+
+/// P(K = k) from f_r = E[K^(r)] / r! (falling factorial moments), unclamped.
 fn inclusion_exclusion(f: &[f64]) -> Vec<f64> {
     let n = f.len();
     (0..n)
@@ -121,7 +154,7 @@ fn inclusion_exclusion(f: &[f64]) -> Vec<f64> {
                 let sign = if (r - k) % 2 == 0 { 1.0 } else { -1.0 };
                 s += sign * c * fr;
             }
-            s.clamp(0.0, 1.0)
+            s
         })
         .collect()
 }
@@ -311,6 +344,7 @@ pub fn successive_sampling(weights: &[f64], gamma: &DegreeDistribution) -> Succe
         laws,
         mean_time,
         mean_degree,
+        zipf_exponent: None,
     }
 }
 
@@ -373,11 +407,25 @@ mod tests {
             s.mean_time
         );
         // The mates law tends to Binomial(2, U).
-        let law = s.laws[0].others(0.3);
+        let law = s.laws[0].others(0.3, 0.0);
         let bin = binomial_pmf(2, 0.3);
         for k in 0..3 {
             assert!((law[k] - bin[k]).abs() < 5e-3, "{law:?} {bin:?}");
         }
+    }
+
+    #[test]
+    fn a_uniform_layer_alone_is_binomial_whatever_the_weights() {
+        // Every skill unlearned with the same probability a: K ~ Bin(d − 1, a), and
+        // with a = 1 every other skill is unlearned.
+        let s = successive_sampling(&zipf_weights(500, 2.0), &fixed(4));
+        let law = s.laws[0].others(0.0, 0.35);
+        for (k, (p, b)) in law.iter().zip(binomial_pmf(3, 0.35)).enumerate() {
+            assert!((p - b).abs() < 1e-15, "{k}: {p} {b}");
+        }
+        assert_eq!(s.laws[0].others(0.0, 1.0), vec![0.0, 0.0, 0.0, 1.0]);
+        let fresh = s.laws[0].fresh_all_learned(0.0, 0.35);
+        assert!((fresh - 0.65f64.powi(4)).abs() < 1e-15);
     }
 
     #[test]
@@ -419,7 +467,7 @@ mod tests {
         let s = successive_sampling(&w, &fixed(3));
         let rare = 200..n;
         let u: f64 = w[rare.clone()].iter().sum();
-        let law = s.laws[0].others(u);
+        let law = s.laws[0].others(u, 0.0);
         let picker = SkillPicker::new(n, Popularity::Zipf(2.0)).unwrap();
         let mut rng = seeded_rng(5);
         let mut row = Vec::new();

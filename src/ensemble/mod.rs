@@ -246,8 +246,9 @@ pub fn pick_distinct(k: usize, range: u32, rng: &mut SeededRng, row: &mut Vec<u3
 /// Uniform popularity picks k distinct skills ([`pick_distinct`]). Zipf popularity
 /// picks k distinct skills by weight, by rejection of repeats; after `64 k + 64`
 /// draws the rest are the most popular skills not yet chosen, so the cost is bounded
-/// however heavy the head is. (Density evolution's mixture assumes inclusion
-/// proportional to weight, which this sampler inflates in the tail: see the README.)
+/// however heavy the head is. Density evolution uses this sampler's inclusion
+/// probabilities and text-mate law ([`inclusion`]), not inclusion proportional to
+/// weight.
 #[derive(Debug, Clone)]
 pub enum SkillPicker {
     /// Distinct skills, uniformly.

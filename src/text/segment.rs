@@ -40,7 +40,7 @@ impl FromStr for Segmentation {
             "paragraphs" => Ok(Segmentation::Paragraphs),
             "fortunes" => Ok(Segmentation::Fortunes),
             other => Err(Error::invalid(format!(
-                "unknown text segmentation '{other}': expected lines, paragraphs or fortunes"
+                "'{other}' is not a way to cut texts: expected lines, paragraphs or fortunes"
             ))),
         }
     }

@@ -15,6 +15,25 @@
 //! each with its own δ, so mixed-Poisson (Zipf) skills and the two skill classes of
 //! the hierarchy run through the same scalar iteration.
 //!
+//! Text-driven Zipf popularity (theory: [`crate::ensemble::inclusion`]): the sampler
+//! picks distinct skills by weight (successive sampling), so skill i is in a text
+//! with probability π_i, not d w_i, and its degree is Poisson(R N π_i): the mixture's
+//! means are N π_i (edge shares π_i / Σπ). The other skills of a rare skill's text
+//! are not the edge average either: with a the unlearned probability every skill
+//! has (that of the most frequent one) and U the weight share of the rare skills'
+//! extra unlearned probability, the number K of unlearned mates is K' + Bin(d − 1 −
+//! K', a), K' with factorial moments U^r E[T_{d-r}^{r+1}] / E[T_d], and a rare
+//! skill's texts have degree d with probability ∝ Γ_d E[T_d]:
+//!
+//! ```text
+//! y = Σ_d Γ_d E[T_d] / E_Γ[T] · Σ_k P[K = k] (1 - p_{k+1})
+//! ```
+//!
+//! This is exact as N → ∞ for the skills that stay unlearned (their weights vanish)
+//! and when every skill is equally likely unlearned (the start); in between, a
+//! frequent skill that is unlearned for a while is treated like a rare one. Uniform
+//! popularity keeps the binomial text side above exactly.
+//!
 //! The learner's kernel `Σ_j P[·= j] (1 - p_{j+1})` lives in `theory::kernel`; the
 //! degree laws' generating functions in [`DegreeDistribution`] (one home each).
 //!
@@ -62,7 +81,9 @@ pub enum TextProfile {
     Degrees(#[serde(serialize_with = "ser_dist")] DegreeDistribution),
     /// Text degrees Γ whose skills are picked distinct by weight (text-driven Zipf):
     /// a rare skill's text-mates follow the successive-sampling law of
-    /// [`crate::ensemble::inclusion`].
+    /// [`crate::ensemble::inclusion`]. In JSON it is the degree table, as
+    /// `Degrees`.
+    #[serde(rename = "Degrees")]
     Successive(#[serde(serialize_with = "ser_successive")] Arc<SuccessiveSampling>),
 }
 
@@ -175,7 +196,8 @@ impl DeParams {
                 // Skill i is in a text with probability π_i (distinct picks by
                 // weight), so its degree is Poisson(R N π_i).
                 let n = skills.max(1);
-                let succ = successive_sampling(&zipf_weights(n, s), &gamma);
+                let mut succ = successive_sampling(&zipf_weights(n, s), &gamma);
+                succ.zipf_exponent = Some(s);
                 let means = succ.inclusion.iter().map(|p| n as f64 * p).collect();
                 (means, TextProfile::Successive(Arc::new(succ)))
             }
@@ -407,6 +429,8 @@ pub(crate) struct Engine<'a> {
     r: f64,
     edge_share: Vec<f64>,
     g: f64,
+    /// The last y found by inverting x (a warm start).
+    last_y: std::cell::Cell<f64>,
 }
 
 impl Prepared {
@@ -444,6 +468,7 @@ impl Prepared {
             r,
             edge_share,
             g: if r > 0.0 { total / r } else { f64::INFINITY },
+            last_y: std::cell::Cell::new(0.5),
         }
     }
 
@@ -599,14 +624,12 @@ impl Engine<'_> {
                     .sum(),
             },
             TextSide::Successive(s) => {
-                // x averages over edges (shares π_i / Σπ); the rare skills' weight
-                // share is U = x Σπ / E_Γ[T] (see `ensemble::inclusion`).
-                let u = (x * s.mean_degree / s.mean_time).clamp(0.0, 1.0);
+                let (u, a) = self.successive_marks(x, s);
                 s.laws
                     .iter()
                     .filter(|l| l.degree > 0)
                     .map(|l| {
-                        let pk = l.others(u);
+                        let pk = l.others(u, a);
                         l.rare_share
                             * pk.iter()
                                 .enumerate()
@@ -623,16 +646,73 @@ impl Engine<'_> {
     pub fn fresh_all_learned(&self, x: f64) -> Option<f64> {
         match &self.prep.text {
             TextSide::Successive(s) => {
-                let u = (x * s.mean_degree / s.mean_time).clamp(0.0, 1.0);
+                let (u, a) = self.successive_marks(x, s);
                 Some(
                     s.laws
                         .iter()
-                        .map(|l| l.share * l.fresh_all_learned(u))
+                        .map(|l| l.share * l.fresh_all_learned(u, a))
                         .sum(),
                 )
             }
             _ => None,
         }
+    }
+
+    /// The marks behind an edge-unlearned probability `x` under successive
+    /// sampling: `a`, the unlearned probability every skill has (that of the most
+    /// frequent skill), and U, the weight share of the rare skills' extra unlearned
+    /// probability. x = Σ e_i δ_i λ_i(y) is inverted for y; the rare skills' weights
+    /// are π_i / E_Γ[T], so U = (x − a) / (1 − a) · Σπ / E_Γ[T].
+    fn successive_marks(&self, x: f64, s: &SuccessiveSampling) -> (f64, f64) {
+        let y = self.invert_edge_unlearned(x);
+        let a = self
+            .prep
+            .comps
+            .iter()
+            .zip(&self.edge_share)
+            .filter(|(_, e)| **e > 0.0)
+            .map(|(c, _)| c.delta * c.edge_gf(y, self.r))
+            .fold(1.0, f64::min)
+            .min(x.max(0.0));
+        let u = if a >= 1.0 {
+            0.0
+        } else {
+            (x - a) / (1.0 - a) * s.mean_degree / s.mean_time
+        };
+        (u.clamp(0.0, 1.0), a)
+    }
+
+    /// The y in [0, 1] with Σ e_i δ_i λ_i(y) = x (monotone: safeguarded Newton from
+    /// the last answer).
+    fn invert_edge_unlearned(&self, x: f64) -> f64 {
+        if x >= self.edge_unlearned(1.0) {
+            return 1.0;
+        }
+        if x <= self.edge_unlearned(0.0) {
+            return 0.0;
+        }
+        let (mut lo, mut hi) = (0.0, 1.0);
+        let mut y = self.last_y.get().clamp(0.0, 1.0);
+        for _ in 0..200 {
+            let f = self.edge_unlearned(y) - x;
+            if f > 0.0 {
+                hi = y;
+            } else {
+                lo = y;
+            }
+            if f.abs() <= 1e-15 * x.max(1e-300) || hi - lo < 1e-15 {
+                break;
+            }
+            let df = self.edge_sum(|c, r| c.delta * c.edge_gf_deriv(y, r));
+            let next = y - f / df;
+            y = if df > 0.0 && next > lo && next < hi {
+                next
+            } else {
+                0.5 * (lo + hi)
+            };
+        }
+        self.last_y.set(y);
+        y
     }
 
     /// x at round 0: Σ e_i δ_i.

@@ -128,7 +128,7 @@ pub fn zipf_exponent_of(means: &[f64]) -> Option<f64> {
 }
 
 /// The law DE predicts at `p`: a power law `-(1 - 1/s)` for Zipf-like mixtures with
-/// s > 1 (s estimated from the means), a floor where the error levels off at a
+/// s > 1 (the sampler's s, else estimated from the means), a floor where the error levels off at a
 /// positive value (see [`error_floor`]), else exponential (rate `μ (1 - y∞)` for
 /// Poisson mixtures, using the smallest mean for s ≤ 1; numerical local slope of
 /// ln(skill error) for degree tables).
@@ -137,7 +137,12 @@ pub fn predicted_law(p: &DeParams) -> Law {
         SkillProfile::PoissonMixture(means) => {
             let de = density_evolution(p);
             let open = 1.0 - de.not_teaching;
-            match zipf_exponent_of(means) {
+            // The sampler's exponent when known: the means π_i saturate at the head.
+            let s = match &p.texts {
+                super::de::TextProfile::Successive(succ) => succ.zipf_exponent,
+                _ => None,
+            };
+            match s.or_else(|| zipf_exponent_of(means)) {
                 Some(s) if s > 1.0 => Law::PowerLaw {
                     exponent: -(1.0 - 1.0 / s),
                 },

@@ -409,7 +409,7 @@ fn finish(
             )
         } else {
             format!(
-                "{} texts, {} skills: no text has at most {} unknown skills",
+                "{} texts, {} skills: no text has at most {} unlearned skills",
                 graph.num_texts(),
                 n,
                 learner.max_novel()

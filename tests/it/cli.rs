@@ -18,12 +18,13 @@ fn stderr(o: &Output) -> String {
 
 /// A small synthetic corpus in `dir`, made by the binary itself.
 fn corpus(dir: &Path, name: &str) {
-    let o = run(
-        &[
+    let o = crate::common::current_semzip()
+        .args([
             "corpus", "synth", "--skills", "60", "--count", "400", "-o", name,
-        ],
-        dir,
-    );
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -123,7 +124,7 @@ fn sh(script: &str, dir: &Path) -> Output {
     Command::new("sh")
         .arg("-c")
         .arg(script)
-        .arg(env!("CARGO_BIN_EXE_semzip"))
+        .arg(bin().get_program())
         .current_dir(dir)
         .output()
         .unwrap()
@@ -136,7 +137,7 @@ fn closed_stdout_and_stdin_fail() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("in.txt"), "a few words here\nand there\n").unwrap();
-    let o = sh(r#"exec "$0" encode -c in.txt >&-"#, d);
+    let o = sh(r#"exec "$0" encode in.txt -o - >&-"#, d);
     assert!(!o.status.success(), "closed stdout accepted");
     assert!(stderr(&o).contains("stdout is closed"), "{}", stderr(&o));
     let o = sh(r#"exec "$0" encode -o out.sz <&-"#, d);
@@ -144,7 +145,7 @@ fn closed_stdout_and_stdin_fail() {
     assert!(stderr(&o).contains("stdin is closed"), "{}", stderr(&o));
     assert!(!d.join("out.sz").exists());
     // /dev/null redirections stay legitimate.
-    let o = sh(r#"exec "$0" encode -c in.txt > /dev/null"#, d);
+    let o = sh(r#"exec "$0" encode in.txt -o - > /dev/null"#, d);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -387,12 +388,13 @@ fn inapplicable_flags_are_refused() {
     let o = run(&["train", "c.txt", "-o", "m.szm"], d);
     assert!(o.status.success(), "{}", stderr(&o));
     for args in [
-        &["encode", "c.txt", "-c", "--unlearned", "drop"][..],
-        &["encode", "c.txt", "-c", "--texts", "paragraphs"][..],
+        &["encode", "c.txt", "-o", "-", "--unlearned", "drop"][..],
+        &["encode", "c.txt", "-o", "-", "--texts", "paragraphs"][..],
         &[
             "encode",
             "c.txt",
-            "-c",
+            "-o",
+            "-",
             "-m",
             "m.szm",
             "--learner",
@@ -401,7 +403,8 @@ fn inapplicable_flags_are_refused() {
         &[
             "encode",
             "c.txt",
-            "-c",
+            "-o",
+            "-",
             "-m",
             "m.szm",
             "--train-bytes",
@@ -411,12 +414,16 @@ fn inapplicable_flags_are_refused() {
         let o = run(args, d);
         assert_eq!(o.status.code(), Some(2), "{args:?} accepted");
         assert!(o.stdout.is_empty(), "{args:?} wrote data");
+        // Refused for the flag it ignores, not for something else.
+        let flag = args[args.len() - 2];
+        assert!(stderr(&o).contains(flag), "{args:?}: {}", stderr(&o));
     }
     let o = run(
         &[
             "encode",
             "c.txt",
-            "-c",
+            "-o",
+            "-",
             "--level",
             "set",
             "--unlearned",

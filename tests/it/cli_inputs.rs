@@ -14,11 +14,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The JSON object printed on stderr by `encode --json` (to stdout unless `-o`).
+/// The JSON object printed on stderr by `encode --json` (to stdout unless `-o FILE`).
 fn encode_json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["encode", "--json"];
     if !args.contains(&"-o") {
-        all.push("-c");
+        all.extend(["-o", "-"]);
     }
     all.extend_from_slice(args);
     let o = run(&all, dir);
@@ -55,12 +55,13 @@ fn words(n: usize, seed: u64) -> Vec<String> {
 
 /// A synthetic corpus written by the binary itself (one text a line).
 fn synth(dir: &Path, name: &str, count: &str) {
-    let o = run(
-        &[
+    let o = crate::common::current_semzip()
+        .args([
             "corpus", "synth", "--skills", "80", "--count", count, "-o", name,
-        ],
-        dir,
-    );
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -175,13 +176,13 @@ fn text_counts_agree_between_levels() {
     }
 
     // The summaries name the unit, so a reader sees why exact differs.
-    let o = run(&["encode", "-c", "b.txt"], d);
+    let o = run(&["encode", "-o", "-", "b.txt"], d);
     assert!(
         stderr(&o).contains(&format!("{newlines} lines")),
         "{}",
         stderr(&o)
     );
-    let o = run(&["encode", "-c", "--level", "set", "b.txt"], d);
+    let o = run(&["encode", "-o", "-", "--level", "set", "b.txt"], d);
     assert!(
         stderr(&o).contains(&format!("{non_blank} texts (non-blank lines)")),
         "{}",

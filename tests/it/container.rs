@@ -2,9 +2,7 @@
 //! checks it owns, on files encoded from the committed synthetic sample.
 
 use proptest::prelude::*;
-use semzip::codec::container::{
-    INDEX_TAG, TRAILER_BYTES, Trailer, is_extension_tag, write_extension,
-};
+use semzip::codec::container::{INDEX_TAG, Trailer, VERSION, is_extension_tag, write_extension};
 use semzip::codec::reader::{Reader, Record, find_packet, split};
 use semzip::codec::{
     Decoded, EncodeOptions, Level, decode, decode_packets, inspect_sz, resolve_model, salvage,
@@ -64,23 +62,12 @@ fn layout(sz: &[u8]) -> (Vec<u64>, u64) {
     (packets, index.expect("a trailer"))
 }
 
-/// Bytes of the trailer at the end of `sz`: fixed before version 3, then given by
-/// the length byte before the end mark.
-fn trailer_len(version: u16, sz: &[u8]) -> usize {
-    if version < 3 {
-        TRAILER_BYTES
-    } else {
-        sz[sz.len() - 5] as usize + 5
-    }
-}
-
 /// `sz` with a record inserted just before the index, the trailer rewritten to match.
 fn with_record_before_index(sz: &[u8], record: &[u8]) -> Vec<u8> {
     let (_, index_offset) = layout(sz);
     let at = index_offset as usize;
-    let version = Reader::new(sz).unwrap().header().version;
-    let mut t = Trailer::at_end(version, sz).expect("a trailer");
-    let end = sz.len() - trailer_len(version, sz);
+    let mut t = Trailer::at_end(VERSION, sz).unwrap();
+    let end = sz.len() - t.to_bytes().len();
     t.index_offset += record.len() as u64;
     let mut out = sz[..at].to_vec();
     out.extend_from_slice(record);

@@ -4,6 +4,7 @@ mod common;
 
 mod channel;
 mod cli;
+mod cli_bench;
 mod cli_inputs;
 mod codec;
 mod coder;

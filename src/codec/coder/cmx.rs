@@ -2,25 +2,35 @@
 //! predicted by hashed character contexts (orders 0-4, 6), word contexts (the
 //! current word with the previous one, as the word-level PPM sees them), a column
 //! context for line-structured text, and a match model that predicts the byte after
-//! the longest earlier repeat. A gated logistic mixer combines their stretched
-//! probabilities; two APM stages refine the result. All arithmetic is integer so
-//! every platform decodes alike. The state can be primed with a text (the model's
-//! priors) and cloned per packet.
+//! the longest earlier repeat. Two gated logistic mixers combine their stretched
+//! probabilities; an APM refines the result. Inside a long match a byte is first
+//! one decision ("the match's byte comes"), so repeats skip most of the work. All
+//! arithmetic is integer so every platform decodes alike. The state can be primed
+//! with a text (the model's priors) and cloned per packet.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::cm::{squash, stretch_table};
 use super::models::mix;
 
 /// Hashed context inputs.
-const ORDERS: usize = 10;
-/// Mixer inputs: the contexts, the match model (two), a bias.
-const INPUTS: usize = ORDERS + 3;
+const ORDERS: usize = 9;
+/// Mixer inputs: the contexts, the match model (two), a bias; zeros pad them to
+/// a multiple of 8 for vector arithmetic.
+const INPUTS: usize = 16;
 /// Entries of a slot: a check tag, then the 15 nodes of a nibble's binary tree.
 const SLOT: usize = 16;
+/// Entries of a table line: the two candidate slots of a hash, one cache line.
+const LINE: usize = 2 * SLOT;
 /// Bytes hashed to find match candidates.
 const MIN_MATCH: usize = 5;
+/// Match length from which a byte is first coded as one decision: "the match's
+/// byte comes" (the eight bit decisions follow only when it does not).
+const LONG: usize = 64;
 /// Match-length buckets (mixer selection and the match model's own statistics).
 const LEN_BUCKETS: usize = 32;
+/// Contexts whose "seen this node" flags select the second mixer's weights
+/// (orders 2, 3, 4, 6 and the word pair: how deep a PPM would go).
+const SEEN: std::ops::Range<usize> = 2..7;
 
 /// Adaptation rate per count: 65536 / (n + 1.5).
 const RATE: [i32; 16] = {
@@ -50,9 +60,16 @@ fn tables() -> &'static Tables {
     })
 }
 
-#[inline]
-fn sq(t: &Tables, d: i32) -> i32 {
-    t.squash[(d.clamp(-2047, 2047) + 2048) as usize] as i32
+impl Tables {
+    #[inline]
+    fn sq(&self, d: i32) -> i32 {
+        self.squash[(d.clamp(-2047, 2047) + 2048) as usize] as i32
+    }
+
+    #[inline]
+    fn st(&self, p: u16) -> i32 {
+        self.stretch[(p & 4095) as usize] as i32
+    }
 }
 
 /// An adaptive probability refinement indexed by a context and the input's stretch
@@ -78,12 +95,11 @@ impl Apm {
 
     #[inline]
     fn p(&mut self, tb: &Tables, p: i32, cx: usize) -> i32 {
-        let s = tb.stretch[p as usize] as i32 + 2048;
+        let s = tb.st(p as u16) + 2048;
         let (lo, w) = ((s >> 7) as usize, s & 127);
-        let base = cx * 33;
-        let a = self.t[base + lo] as i32;
-        let b = self.t[base + lo + 1] as i32;
-        self.idx = base + lo + usize::from(w >= 64);
+        let base = cx * 33 + lo;
+        let (a, b) = (self.t[base] as i32, self.t[base + 1] as i32);
+        self.idx = base + usize::from(w >= 64);
         ((a * (128 - w) + b * w) >> 11).clamp(1, 4095)
     }
 
@@ -95,26 +111,87 @@ impl Apm {
     }
 }
 
+/// Context slots in lines of one cache line each (aligned by an offset into the
+/// vector, so no unsafe code is needed).
+struct Slots {
+    t: Vec<u16>,
+    /// Index of the first line (64-byte aligned).
+    off: usize,
+    line_mask: usize,
+}
+
+impl Slots {
+    fn new(lines: usize) -> Self {
+        let mut t = vec![2048u16 << 4; lines * LINE + LINE];
+        let off = align_offset(&t);
+        for l in 0..lines {
+            t[off + l * LINE] = 0;
+            t[off + l * LINE + SLOT] = 0;
+        }
+        Slots {
+            t,
+            off,
+            line_mask: lines - 1,
+        }
+    }
+}
+
+/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
+#[inline(always)]
+fn prefetch(t: &[u16], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(p) = t.get(i) {
+        // SAFETY: a prefetch is only a hint: it never faults, reads into the
+        // program or writes, and the address is inside `t`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (p as *const u16).cast::<i8>(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (t, i);
+}
+
+/// Elements to skip so that index 0 of a u16 vector's lines sits on 64 bytes.
+fn align_offset(t: &[u16]) -> usize {
+    let addr = t.as_ptr() as usize;
+    (64 - addr % 64) % 64 / 2
+}
+
+impl Clone for Slots {
+    fn clone(&self) -> Self {
+        let mut t = vec![0u16; self.t.len()];
+        let off = align_offset(&t);
+        let n = self.t.len() - LINE;
+        t[off..off + n].copy_from_slice(&self.t[self.off..self.off + n]);
+        Slots {
+            t,
+            off,
+            line_mask: self.line_mask,
+        }
+    }
+}
+
 /// The coder's whole adaptive state.
 #[derive(Clone)]
 pub struct Cm {
     /// Slots of 16 nodes; a node is a 12-bit probability and a 4-bit count.
-    t: Vec<u16>,
-    slot_mask: usize,
+    slots: Slots,
+    /// Where each context's slot for the current nibble starts.
     base: [usize; ORDERS],
+    /// The node each context predicts the current bit with.
+    node: [usize; ORDERS],
     hashes: [u64; ORDERS],
-    st: [i32; INPUTS],
-    w: Vec<i32>,
+    st: [i16; INPUTS],
+    w: Vec<i16>,
     wset: usize,
-    w2: Vec<i32>,
+    w2: Vec<i16>,
     wset2: usize,
-    pmix: i32,
     pmix1: i32,
     pmix2: i32,
-    apm3: Apm,
+    apm: Apm,
     apm_mask: usize,
-    apm1: Apm,
-    apm2: Apm,
     /// Bytes seen (the prime, then the data).
     hist: Vec<u8>,
     mtab: Vec<u32>,
@@ -122,14 +199,20 @@ pub struct Cm {
     mlen: usize,
     /// The match's predicted byte still agrees with the bits of this byte so far.
     mok: bool,
+    /// The byte the match predicts (valid while `mok`).
+    mbyte: u32,
     msm: Vec<u16>,
     msm_i: usize,
+    /// P(the match's byte comes) by match length, for long matches.
+    hit: Vec<u16>,
+    /// The context slots of this byte are still to be found (skipped when a long
+    /// match's byte comes).
+    pending: bool,
     c0: u32,
     bitpos: u32,
     c4: u64,
     word: u64,
     word1: u64,
-    word2: u64,
     col: u64,
     line_above: usize,
     line_start: usize,
@@ -138,41 +221,35 @@ pub struct Cm {
 impl Cm {
     /// A fresh state of the given sizes ([`Cm::sizes_for`]).
     pub fn new((slot_bits, match_bits, apm_bits): (u32, u32, u32)) -> Self {
-        let slots = 1usize << slot_bits;
-        let mut t = vec![2048u16 << 4; slots * SLOT];
-        for s in 0..slots {
-            t[s * SLOT] = 0;
-        }
         let mut cm = Cm {
-            t,
-            slot_mask: slots - 1,
+            slots: Slots::new(1usize << (slot_bits - 1)),
             base: [0; ORDERS],
+            node: [0; ORDERS],
             hashes: [0; ORDERS],
             st: [0; INPUTS],
-            w: vec![(1 << 16) / 4; INPUTS * 256 * 4],
+            w: vec![(W1 / 4) as i16; INPUTS * 256 * 4],
             wset: 0,
-            w2: vec![(1 << 16) / 4; INPUTS * 8 * 8 * 2],
+            w2: vec![(W1 / 4) as i16; INPUTS * 8 * 8 * 2],
             wset2: 0,
-            pmix: 2048,
             pmix1: 2048,
             pmix2: 2048,
-            apm3: Apm::new(1 << apm_bits, 7),
-            apm1: Apm::new(256, 7),
-            apm2: Apm::new(1 << apm_bits, 7),
+            apm: Apm::new(1 << apm_bits, 7),
             apm_mask: (1 << apm_bits) - 1,
             hist: Vec::new(),
             mtab: vec![0; 1 << match_bits],
             mptr: 0,
             mlen: 0,
             mok: false,
+            mbyte: 0,
             msm: vec![1 << 15; LEN_BUCKETS * 2],
             msm_i: 0,
+            hit: vec![1 << 15; LEN_BUCKETS],
+            pending: false,
             c0: 1,
             bitpos: 0,
             c4: 0,
             word: 0,
             word1: 0,
-            word2: 0,
             col: 0,
             line_above: 0,
             line_start: 0,
@@ -195,12 +272,41 @@ impl Cm {
     pub fn prime(&mut self, text: &[u8]) {
         self.hist.reserve(text.len());
         for &c in text {
-            for k in (0..8).rev() {
-                let bit = u32::from((c >> k) & 1);
-                self.predict();
-                self.update(bit);
-            }
+            self.code_byte(c, |_, b| b);
         }
+    }
+
+    /// Codes one byte: `code(p, b)` codes a decision of P(1) = p / 4096 and
+    /// returns it (`b` is the encoder's decision; a decoder ignores it and returns
+    /// what it decodes). Returns the byte.
+    #[inline]
+    fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
+        if self.mok && self.mlen >= LONG {
+            let e = &mut self.hit[len_bucket(self.mlen)];
+            let p = (*e >> 4).clamp(1, 4095) as u32;
+            let hit = code(p, u32::from(c as u32 == self.mbyte));
+            let target = if hit == 1 { 65535 } else { 0 };
+            *e = (*e as i32 + ((target - *e as i32) >> 5)) as u16;
+            if hit == 1 {
+                let b = self.mbyte as u8;
+                self.end_byte(b);
+                return b;
+            }
+            self.mok = false;
+        }
+        if self.pending {
+            let hs = self.hashes;
+            self.lookup(&hs);
+            self.pending = false;
+        }
+        let mut v = 0u32;
+        for k in (0..8).rev() {
+            let p = self.predict();
+            let bit = code(p, u32::from((c >> k) & 1));
+            self.update(bit);
+            v = (v << 1) | bit;
+        }
+        v as u8
     }
 
     /// Reserves history room for `n` more bytes.
@@ -208,28 +314,39 @@ impl Cm {
         self.hist.reserve(n);
     }
 
-    /// Finds (or claims) the slot for context hash `h`: two candidate slots, the
-    /// less used one is replaced on a miss.
+    /// Points every context at its slot for hash `hs[i]`: two candidates in one
+    /// line, the less used one replaced on a miss.
     #[inline]
-    fn slot(&mut self, h: u64) -> usize {
-        let chk = ((h >> 48) as u16) | 1;
-        let i = (h as usize) & self.slot_mask;
-        let a = i * SLOT;
-        if self.t[a] == chk {
-            return a;
+    fn lookup(&mut self, hs: &[u64; ORDERS]) {
+        let s = &mut self.slots;
+        // All lines' tags are read before any is acted on, so the cache misses
+        // overlap instead of queueing behind each branch.
+        let mut at = [0usize; ORDERS];
+        let mut tags = [(0u16, 0u16); ORDERS];
+        for i in 0..ORDERS {
+            at[i] = s.off + ((hs[i] as usize) & s.line_mask) * LINE;
+            tags[i] = (s.t[at[i]], s.t[at[i] + SLOT]);
         }
-        let b = (i ^ 1) * SLOT;
-        if self.t[b] == chk {
-            return b;
+        for i in 0..ORDERS {
+            let chk = ((hs[i] >> 48) as u16) | 1;
+            let a = at[i];
+            self.base[i] = if tags[i].0 == chk {
+                a
+            } else if tags[i].1 == chk {
+                a + SLOT
+            } else {
+                let na = s.t[a + 1] & 15;
+                let nb = s.t[a + SLOT + 1] & 15;
+                let r = if tags[i].0 == 0 || na <= nb {
+                    a
+                } else {
+                    a + SLOT
+                };
+                s.t[r] = chk;
+                s.t[r + 1..r + SLOT].fill(2048 << 4);
+                r
+            };
         }
-        let na = self.t[a + 1] & 15;
-        let nb = self.t[b + 1] & 15;
-        let r = if self.t[a] == 0 || na <= nb { a } else { b };
-        self.t[r] = chk;
-        for e in &mut self.t[r + 1..r + SLOT] {
-            *e = 2048 << 4;
-        }
-        r
     }
 
     /// Sets the contexts for a new byte from what precedes it.
@@ -247,16 +364,46 @@ impl Cm {
             mix(c4 & 0xffff, 3),
             mix(c4 & 0xff_ffff, 4),
             mix(c4 & 0xffff_ffff, 5),
-            mix(c4 & 0xff_ffff_ffff, 6),
             mix(c4 & 0xffff_ffff_ffff, 7),
             mix(mix(self.word, self.word1), 8 + (c1 << 8)),
             mix(self.word, 9 + (c1 << 8)),
             mix(mix(above, self.col.min(80)), 10 + (c1 << 12)),
         ];
-        let _ = self.word2;
-        for i in 0..ORDERS {
-            self.base[i] = self.slot(self.hashes[i]);
+        self.pending = true;
+        if self.mok {
+            self.prefetch_predicted();
         }
+    }
+
+    /// Prefetches the lines this byte's second nibble and the next byte's
+    /// character contexts will use if the match model's byte comes: their misses
+    /// then overlap the coding of this byte.
+    fn prefetch_predicted(&self) {
+        self.prefetch_nibble(16 | (self.mbyte >> 4));
+        self.prefetch_next(self.mbyte as u8);
+    }
+
+    /// Prefetches the second-nibble lines for a first nibble (`16 | nibble`).
+    fn prefetch_nibble(&self, hi: u32) {
+        let s = &self.slots;
+        for &h in &self.hashes {
+            prefetch(
+                &s.t,
+                s.off + ((mix(h, hi as u64) as usize) & s.line_mask) * LINE,
+            );
+        }
+    }
+
+    /// Prefetches the next byte's order-1 to order-6 lines if this byte is `c`.
+    fn prefetch_next(&self, c: u8) {
+        let s = &self.slots;
+        let at = |h: u64| s.off + ((h as usize) & s.line_mask) * LINE;
+        let c4 = (self.c4 << 8) | c as u64;
+        prefetch(&s.t, at(mix(c4 & 0xff, 2)));
+        prefetch(&s.t, at(mix(c4 & 0xffff, 3)));
+        prefetch(&s.t, at(mix(c4 & 0xff_ffff, 4)));
+        prefetch(&s.t, at(mix(c4 & 0xffff_ffff, 5)));
+        prefetch(&s.t, at(mix(c4 & 0xffff_ffff_ffff, 7)));
     }
 
     /// P(next bit = 1) in 12 bits.
@@ -264,25 +411,29 @@ impl Cm {
     pub fn predict(&mut self) -> u32 {
         let tb = tables();
         let nidx = nibble_node(self.c0, self.bitpos);
-        for i in 0..ORDERS {
-            let p = self.t[self.base[i] + nidx] >> 4;
-            self.st[i] = tb.stretch[p as usize] as i32;
+        let t = &self.slots.t;
+        let mut e = [0u16; ORDERS];
+        for (i, e) in e.iter_mut().enumerate() {
+            let j = self.base[i] + nidx;
+            self.node[i] = j;
+            *e = t[j];
+            self.st[i] = tb.st(*e >> 4) as i16;
         }
+        let seen: usize = e[SEEN].iter().map(|&e| usize::from(e & 15 != 0)).sum();
         // Match model: the expected bit, with a confidence learned per length.
-        let lb = len_bucket(self.mlen);
-        if self.mlen > 0 && self.mok {
-            let eb = ((self.hist[self.mptr] as u32) >> (7 - self.bitpos)) & 1;
-            self.msm_i = lb * 2 + eb as usize;
-            let p = (self.msm[self.msm_i] >> 4) as usize;
-            let s = tb.stretch[p.clamp(1, 4095)] as i32;
-            self.st[ORDERS] = s;
+        let live = self.mlen > 0 && self.mok;
+        if live {
+            let eb = (self.mbyte >> (7 - self.bitpos)) & 1;
+            self.msm_i = len_bucket(self.mlen) * 2 + eb as usize;
+            let p = self.msm[self.msm_i] >> 4;
+            self.st[ORDERS] = tb.st(p.clamp(1, 4095)) as i16;
             self.st[ORDERS + 1] = if eb == 1 { 256 } else { -256 };
         } else {
             self.st[ORDERS] = 0;
             self.st[ORDERS + 1] = 0;
         }
         self.st[ORDERS + 2] = 256;
-        let mset = if self.mlen == 0 || !self.mok {
+        let mset = if !live {
             0
         } else if self.mlen < 16 {
             1
@@ -292,79 +443,70 @@ impl Cm {
             3
         };
         self.wset = (mset * 256 + self.c0 as usize) * INPUTS;
-        // Second weight set: by how many of the orders 2-7 have seen this node
-        // (how deep a PPM would go) and the bit position.
-        let nidx = nibble_node(self.c0, self.bitpos);
-        let mut seen = 0;
-        for i in 2..8 {
-            seen += usize::from(self.t[self.base[i] + nidx] & 15 != 0);
-        }
-        self.wset2 =
-            ((seen.min(7) * 8 + self.bitpos as usize) * 2 + usize::from(mset > 0)) * INPUTS;
-        let w = &self.w[self.wset..self.wset + INPUTS];
-        let w2 = &self.w2[self.wset2..self.wset2 + INPUTS];
-        let mut dot: i64 = 0;
-        let mut dot2: i64 = 0;
-        for i in 0..INPUTS {
-            dot += w[i] as i64 * self.st[i] as i64;
-            dot2 += w2[i] as i64 * self.st[i] as i64;
-        }
-        let d1 = ((dot >> 16) as i32).clamp(-2047, 2047);
-        let d2 = ((dot2 >> 16) as i32).clamp(-2047, 2047);
-        self.pmix1 = sq(tb, d1).clamp(1, 4095);
-        self.pmix2 = sq(tb, d2).clamp(1, 4095);
-        let p = sq(tb, (d1 + d2) >> 1).clamp(1, 4095);
-        self.pmix = p;
+        // Second weight set: by how many of the orders have seen this node and the
+        // bit position.
+        self.wset2 = ((seen * 8 + self.bitpos as usize) * 2 + usize::from(live)) * INPUTS;
+        let w: &[i16; INPUTS] = self.w[self.wset..self.wset + INPUTS]
+            .try_into()
+            .expect("weights");
+        let w2: &[i16; INPUTS] = self.w2[self.wset2..self.wset2 + INPUTS]
+            .try_into()
+            .expect("weights");
+        let d1 = dot(w, &self.st);
+        let d2 = dot(w2, &self.st);
+        self.pmix1 = tb.sq(d1).clamp(1, 4095);
+        self.pmix2 = tb.sq(d2).clamp(1, 4095);
+        let p = tb.sq((d1 + d2) >> 1).clamp(1, 4095);
         let c1 = (self.c4 & 0xff) as usize;
-        let p1 = self.apm1.p(tb, p, self.c0 as usize);
-        let h2 = ((self.c0 as usize) | (c1 << 8)) & self.apm_mask;
-        let p2 = self.apm2.p(tb, p, h2);
-        let h3 = (mix(self.c4 & 0xffff, self.c0 as u64) as usize) & self.apm_mask;
-        let p3 = self.apm3.p(tb, p, h3);
-        ((2 * p + p1 + 2 * p2 + 3 * p3 + 4) >> 3).clamp(1, 4095) as u32
+        let h = ((self.c0 as usize) | (c1 << 8)) & self.apm_mask;
+        let pa = self.apm.p(tb, p, h);
+        ((p + 3 * pa + 2) >> 2).clamp(1, 4095) as u32
     }
 
     /// Learns the coded bit and moves to the next decision.
     #[inline]
     pub fn update(&mut self, bit: u32) {
-        let nidx = nibble_node(self.c0, self.bitpos);
-        for i in 0..ORDERS {
-            let e = &mut self.t[self.base[i] + nidx];
+        let t = &mut self.slots.t;
+        let target = if bit == 1 { 4095 } else { 0 };
+        for &j in &self.node {
+            let e = &mut t[j];
             let n = *e & 15;
             let p = (*e >> 4) as i32;
-            let target = if bit == 1 { 4095 } else { 0 };
-            let np = (p + (((target - p) * RATE[n as usize]) >> 16)).clamp(1, 4095);
+            // Moves at most 2/3 of the way to 0 or 4095: stays in range.
+            let np = p + (((target - p) * RATE[n as usize]) >> 16);
             *e = ((np as u16) << 4) | (n + u16::from(n < LIMIT));
         }
-        let err = ((bit as i32) << 12) - self.pmix1;
-        let w = &mut self.w[self.wset..self.wset + INPUTS];
-        for (w, &st) in w.iter_mut().zip(&self.st) {
-            *w += (st * err) >> 11;
-        }
-        let err = ((bit as i32) << 12) - self.pmix2;
-        let w = &mut self.w2[self.wset2..self.wset2 + INPUTS];
-        for (w, &st) in w.iter_mut().zip(&self.st) {
-            *w += (st * err) >> 11;
-        }
-        self.apm1.update(bit);
-        self.apm2.update(bit);
-        self.apm3.update(bit);
+        let w: &mut [i16; INPUTS] = (&mut self.w[self.wset..self.wset + INPUTS])
+            .try_into()
+            .expect("weights");
+        train(w, &self.st, ((bit as i32) << 12) - self.pmix1);
+        let w2: &mut [i16; INPUTS] = (&mut self.w2[self.wset2..self.wset2 + INPUTS])
+            .try_into()
+            .expect("weights");
+        train(w2, &self.st, ((bit as i32) << 12) - self.pmix2);
+        self.apm.update(bit);
         if self.mlen > 0 && self.mok {
             let e = &mut self.msm[self.msm_i];
             let target = if bit == 1 { 65535 } else { 0 };
             *e = (*e as i32 + ((target - *e as i32) >> 6)) as u16;
-            let eb = ((self.hist[self.mptr] as u32) >> (7 - self.bitpos)) & 1;
+            let eb = (self.mbyte >> (7 - self.bitpos)) & 1;
             if eb != bit {
                 self.mok = false;
             }
         }
         self.c0 = (self.c0 << 1) | bit;
         self.bitpos += 1;
+        if self.bitpos < 8 {
+            // The APM row of the next bit: its miss overlaps the mixing.
+            let h = ((self.c0 as usize) | (((self.c4 & 0xff) as usize) << 8)) & self.apm_mask;
+            let t = &self.apm.t;
+            prefetch(t, h * 33);
+            prefetch(t, h * 33 + 32);
+        }
         if self.bitpos == 4 {
             let hi = self.c0 as u64;
-            for i in 0..ORDERS {
-                self.base[i] = self.slot(mix(self.hashes[i], hi));
-            }
+            let hs = self.hashes.map(|h| mix(h, hi));
+            self.lookup(&hs);
         } else if self.bitpos == 8 {
             let c = (self.c0 & 0xff) as u8;
             self.end_byte(c);
@@ -409,12 +551,14 @@ impl Cm {
             self.mtab[hi] = n as u32;
         }
         self.mok = self.mlen > 0;
+        if self.mok {
+            self.mbyte = self.hist[self.mptr] as u32;
+        }
         // Word and line contexts.
         let lc = c.to_ascii_lowercase();
         if lc.is_ascii_alphanumeric() || c >= 128 {
             self.word = (self.word ^ lc as u64).wrapping_mul(0x2000_0000_0000_0035) + 1;
         } else if self.word != 0 {
-            self.word2 = self.word1;
             self.word1 = self.word;
             self.word = 0;
         }
@@ -426,6 +570,31 @@ impl Cm {
             self.col += 1;
         }
         self.byte_contexts();
+    }
+}
+
+/// A mixer weight of 1.0 (weights are i16: at most 2.0 in size).
+const W1: i32 = 1 << 14;
+
+/// The mixer's output logit: weights dotted with inputs.
+#[inline(never)]
+fn dot(w: &[i16; INPUTS], st: &[i16; INPUTS]) -> i32 {
+    let mut d: i32 = 0;
+    for i in 0..INPUTS {
+        d += w[i] as i32 * st[i] as i32;
+    }
+    (d >> 14).clamp(-2047, 2047)
+}
+
+/// One online gradient step of a mixer towards the coded bit.
+#[inline(never)]
+fn train(w: &mut [i16; INPUTS], st: &[i16; INPUTS], err: i32) {
+    // (st * err) >> 13, rounded, in 16-bit lanes: (2 st * 8 err) >> 16 is
+    // (st * err) >> 12, at most 2047 in size.
+    let e = (err * 8) as i16;
+    for i in 0..INPUTS {
+        let x = ((st[i] as i32 * 2 * e as i32) >> 16) as i16;
+        w[i] = w[i].saturating_add((x + 1) >> 1);
     }
 }
 
@@ -453,12 +622,10 @@ pub fn encode(mut state: Cm, data: &[u8]) -> Vec<u8> {
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 3 + 16));
     for &c in data {
-        for k in (0..8).rev() {
-            let bit = u32::from((c >> k) & 1);
-            let p = state.predict();
+        state.code_byte(c, |p, bit| {
             enc.code(bit, p);
-            state.update(bit);
-        }
+            bit
+        });
     }
     enc.finish()
 }
@@ -469,14 +636,7 @@ pub fn decode(mut state: Cm, coded: &[u8], len: usize) -> Vec<u8> {
     let mut dec = BitDec::new(coded);
     let mut out = Vec::with_capacity(len);
     for _ in 0..len {
-        let mut c = 0u32;
-        for _ in 0..8 {
-            let p = state.predict();
-            let bit = dec.decode(p);
-            state.update(bit);
-            c = (c << 1) | bit;
-        }
-        out.push(c as u8);
+        out.push(state.code_byte(0, |p, _| dec.decode(p)));
     }
     out
 }
@@ -502,6 +662,29 @@ mod tests {
         round_trip(b"", &[7]);
         round_trip(b"", &[0u8; 5000]);
         round_trip(b"prime text", b"prime text again");
+    }
+
+    #[test]
+    fn long_matches_that_break_round_trip() {
+        // A block repeated with one byte changed per copy: long matches whose
+        // byte comes, and misses inside them.
+        let mut s = 1u32;
+        let block: Vec<u8> = (0..300)
+            .map(|_| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                b'a' + ((s >> 16) % 26) as u8
+            })
+            .collect();
+        let mut data = Vec::new();
+        for k in 0..40 {
+            let mut b = block.clone();
+            b[(k * 37) % 300] = b'#';
+            data.extend_from_slice(&b);
+        }
+        let alone = round_trip(b"", &data);
+        assert!(alone < data.len() / 8, "{alone}");
+        let primed = round_trip(&block, &data);
+        assert!(primed < alone, "{primed} {alone}");
     }
 
     /// Measurement aid: `CMX_FILE=path cargo test --release --lib cmx_file -- --ignored --nocapture`.

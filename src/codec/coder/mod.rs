@@ -12,6 +12,7 @@ mod bitrc;
 mod book;
 mod cm;
 mod cmx;
+mod cmx_v2;
 mod exact;
 mod models;
 mod rc;
@@ -29,11 +30,16 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
-/// A primed state of the exact level's models, by the table sizes it was built for.
-type PrimedState = ((u32, u32, u32), std::sync::Arc<cmx::Cm>);
+/// Primed states of the exact level's models, by the table sizes each was built for.
+type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)>>;
 
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
+
+/// Primed states with context tables of at most 2^this slots (64 MiB: packets up to
+/// a few hundred KB) are built once and cloned per packet; larger ones are primed
+/// afresh in each packet, so memory stays one state per packet in flight.
+const CACHED_SLOT_BITS: u32 = 21;
 
 /// Order-0 units per codebook count.
 const PRIOR: u32 = 16;
@@ -55,7 +61,9 @@ pub struct CoderContext {
     /// Text the exact level's context-mixing models learn from before each packet.
     prime: Vec<u8>,
     /// Primed states by table sizes, built once and cloned per packet.
-    primed: std::sync::Mutex<Vec<PrimedState>>,
+    primed: PrimedStates<cmx::Cm>,
+    /// The same for mode 2's coder (decoding older files).
+    primed_v2: PrimedStates<cmx_v2::Cm>,
 }
 
 impl CoderContext {
@@ -97,6 +105,7 @@ impl CoderContext {
             esc_inc: inc0,
             prime: Vec::new(),
             primed: std::sync::Mutex::new(Vec::new()),
+            primed_v2: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -110,36 +119,70 @@ impl CoderContext {
     /// The starting state of the exact level's models for `n` bytes of data.
     fn exact_state(&self, n: usize) -> cmx::Cm {
         let sizes = cmx::Cm::sizes_for(self.prime.len() + n);
-        if self.prime.is_empty() {
-            return cmx::Cm::new(sizes);
-        }
-        let found = {
-            let cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
-            cache
-                .iter()
-                .find(|(k, _)| *k == sizes)
-                .map(|(_, s)| s.clone())
-        };
-        let state = match found {
-            Some(s) => s,
-            None => {
-                let mut s = cmx::Cm::new(sizes);
-                s.prime(&self.prime);
-                let s = std::sync::Arc::new(s);
-                let mut cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());
-                if !cache.iter().any(|(k, _)| *k == sizes) {
-                    cache.push((sizes, s.clone()));
-                }
-                s
-            }
-        };
-        (*state).clone()
+        primed_state(
+            &self.primed,
+            &self.prime,
+            sizes,
+            cmx::Cm::new,
+            cmx::Cm::prime,
+        )
+    }
+
+    /// The same for exact payload mode 2 (files of earlier builds).
+    fn exact_state_v2(&self, n: usize) -> cmx_v2::Cm {
+        let sizes = cmx_v2::Cm::sizes_for(self.prime.len() + n);
+        primed_state(
+            &self.primed_v2,
+            &self.prime,
+            sizes,
+            cmx_v2::Cm::new,
+            cmx_v2::Cm::prime,
+        )
     }
 
     /// The codebook the context was built from.
     pub fn codebook(&self) -> &Codebook {
         &self.book
     }
+}
+
+/// A fresh state of `sizes` that has learned `prime`, built once per sizes and
+/// cloned per packet.
+fn primed_state<S: Clone>(
+    cache: &PrimedStates<S>,
+    prime: &[u8],
+    sizes: (u32, u32, u32),
+    new: fn((u32, u32, u32)) -> S,
+    learn: fn(&mut S, &[u8]),
+) -> S {
+    if prime.is_empty() {
+        return new(sizes);
+    }
+    if sizes.0 > CACHED_SLOT_BITS {
+        // A large packet: priming is cheap beside coding it, while a cached copy
+        // would double the memory of every packet in flight.
+        let mut s = new(sizes);
+        learn(&mut s, prime);
+        return s;
+    }
+    let found = {
+        let c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        c.iter().find(|(k, _)| *k == sizes).map(|(_, s)| s.clone())
+    };
+    let state = match found {
+        Some(s) => s,
+        None => {
+            let mut s = new(sizes);
+            learn(&mut s, prime);
+            let s = std::sync::Arc::new(s);
+            let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+            if !c.iter().any(|(k, _)| *k == sizes) {
+                c.push((sizes, s.clone()));
+            }
+            s
+        }
+    };
+    (*state).clone()
 }
 
 /// A skill of a text: a codebook code, or a literal for a skill outside the codebook.
@@ -173,8 +216,12 @@ const EXACT_CODED: u8 = 0;
 /// them would have made them larger (random or already compressed data).
 const EXACT_STORED: u8 = 1;
 
+/// First byte of an exact payload: the bytes were coded by the first context-mixing
+/// coder (read, no longer written).
+const EXACT_CM_V2: u8 = 2;
+
 /// First byte of an exact payload: the bytes were coded by context mixing.
-const EXACT_CM: u8 = 2;
+const EXACT_CM: u8 = 3;
 
 /// Packets up to this size are also coded by the word model, and the smaller
 /// payload kept: a small packet without priors is where its codebook-primed
@@ -234,7 +281,7 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
-        Some((&EXACT_CM, coded)) => {
+        Some((&mode @ (EXACT_CM | EXACT_CM_V2), coded)) => {
             let (len, used) = read_varint(coded).ok_or_else(|| {
                 crate::Error::corrupt("exact payload is corrupt (truncated length)")
             })?;
@@ -244,7 +291,11 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
                 ));
             }
             let len = len as usize;
-            Ok(cmx::decode(ctx.exact_state(len), &coded[used..], len))
+            Ok(if mode == EXACT_CM {
+                cmx::decode(ctx.exact_state(len), &coded[used..], len)
+            } else {
+                cmx_v2::decode(ctx.exact_state_v2(len), &coded[used..], len)
+            })
         }
         _ => Err(crate::Error::corrupt(
             "exact payload is corrupt (unknown payload mode)",
