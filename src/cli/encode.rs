@@ -34,7 +34,8 @@ pub struct Args {
     /// is trained on the input and embedded (self-contained output).
     #[arg(short, long)]
     model: Option<PathBuf>,
-    /// Fidelity: exact (every byte), sequence (skills in order) or set (skill sets).
+    /// Fidelity: exact (every byte), sequence (skills in order), set (skill sets), or
+    /// layered (all three in one file: decode picks with --level).
     #[arg(long, default_value = "exact")]
     level: Level,
     /// Skills outside the codebook at the lossy levels: escape (send literally) or drop
