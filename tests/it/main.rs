@@ -10,6 +10,7 @@ mod container;
 mod exact_cm;
 mod fidelity;
 mod golden;
+mod layered;
 mod layers;
 mod peel;
 mod range_coder_spec;
