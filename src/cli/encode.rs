@@ -302,7 +302,7 @@ pub(crate) fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> c
 /// with a warning saying so.
 fn fitting_texts(args: &Args, input: Option<&Path>, model: Option<&Model>) -> Segmentation {
     let seg = texts_or_model(args.texts, model);
-    if args.texts.is_some() || seg == Segmentation::Lines || !args.level.is_lossy() {
+    if args.texts.is_some() || seg == Segmentation::Lines || args.level == Level::Exact {
         return seg;
     }
     let Some(path) = input.filter(|p| !is_std(Some(p))) else {

@@ -133,6 +133,12 @@ const MODE_STORED: u8 = 1;
 /// Codes `data` given the skill sequence of its texts, flattened (`skills`).
 pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
     let units = residual(skills, data);
+    if std::env::var("SZ_DEBUG").is_ok() {
+        let marks = units.iter().filter(|u| u.1.is_some()).count();
+        let skips = units.iter().filter(|u| u.0 == M_SKIP).count();
+        let known: usize = units.iter().filter_map(|u| u.1.as_ref().map(|w| w.len())).sum();
+        eprintln!("skills {} marks {marks} skips {skips} units {} known bytes {known} of {}", skills.len(), units.len(), data.len());
+    }
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
