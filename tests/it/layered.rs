@@ -251,3 +251,59 @@ proptest! {
         prop_assert!(dec_at(&m, None).is_err(), "mutation at {} accepted", i);
     }
 }
+
+/// Changelog-like text: entries of a few packages, bullet lines drawn from a small
+/// pool, and a trailer line per entry that repeats one of a few maintainers.
+fn changelog(entries: usize, seed: u64) -> Vec<u8> {
+    let mut next = lcg(seed);
+    let pkgs = ["libfoo", "barutils", "quxd"];
+    let people = [
+        ("Ana Ruiz", "ana@example.org"),
+        ("Bo Chen", "bo@example.net"),
+        ("Cy Oduya", "cy@example.com"),
+    ];
+    let bullets = [
+        "New upstream release.",
+        "Fix build with the new compiler.",
+        "Update the watch file.",
+        "Bump the standards version, no changes needed.",
+        "Drop a patch applied upstream.",
+        "Add a test for the parser regression.",
+    ];
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri"];
+    let mut out = String::new();
+    for _ in 0..entries {
+        let p = pkgs[(next() % 3) as usize];
+        out.push_str(&format!(
+            "{p} ({}.{}-{}) unstable; urgency=medium\n\n",
+            next() % 9,
+            next() % 30,
+            1 + next() % 4
+        ));
+        for _ in 0..1 + next() % 3 {
+            out.push_str(&format!("  * {}\n", bullets[(next() % 6) as usize]));
+        }
+        let (name, mail) = people[(next() % 3) as usize];
+        out.push_str(&format!(
+            "\n -- {name} <{mail}>  {}, {:02} Mar 20{:02} {:02}:{:02}:00 +0000\n\n",
+            days[(next() % 5) as usize],
+            1 + next() % 28,
+            10 + next() % 15,
+            next() % 24,
+            next() % 60
+        ));
+    }
+    out.into_bytes()
+}
+
+/// Issue 10: a set carries less than its sequence, so it never costs more, even
+/// where repeated lines make sequences cheap.
+#[test]
+fn sets_never_cost_more_than_sequences_on_changelog_text() {
+    let data = changelog(600, 4);
+    for texts in [Segmentation::Lines, Segmentation::Paragraphs] {
+        let set = enc(&data, &options(Level::Set, texts, 1 << 20)).len();
+        let seq = enc(&data, &options(Level::Sequence, texts, 1 << 20)).len();
+        assert!(set <= seq, "{texts:?}: set {set} bytes, sequence {seq}");
+    }
+}
