@@ -41,8 +41,10 @@ impl Default for EmbedOptions {
 }
 
 /// Encodes `input` into a `.sz` stream: with a shared `model`, the file names its
-/// fingerprint; without, a model is trained on the first `embed.train_bytes` of the
-/// input and embedded (memory is then bounded by that prefix).
+/// fingerprint; without, the exact level uses the built-in model
+/// ([`FileModel::builtin`], nothing in the header) and the lossy levels train a model
+/// on the first `embed.train_bytes` of the input and embed it (memory is then
+/// bounded by that prefix).
 pub fn encode<W: Write + ?Sized>(
     input: impl Read,
     in_name: &str,
@@ -76,6 +78,16 @@ pub fn encode<W: Write + ?Sized>(
                 opts,
             )
         }
+        // The exact level's context-mixing coder learns from the data itself, from
+        // built-in priors: a trained model would only cost header bytes.
+        None if opts.level == Level::Exact => crate::codec::encode(
+            input,
+            in_name,
+            output,
+            out_name,
+            &FileModel::builtin(),
+            opts,
+        ),
         None => {
             let mut input = input;
             let mut prefix = Vec::new();

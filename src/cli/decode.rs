@@ -134,8 +134,15 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
     }
     if !quiet && !is_std(output) {
         eprintln!(
-            "{in_name} -> {out_name}: {} packets, {} texts, {} bytes ({})",
-            stats.packets, stats.texts, stats.bytes_out, stats.level
+            "{in_name} -> {out_name}: {} packets, {}, {} bytes ({})",
+            stats.packets,
+            if stats.level == "exact" {
+                format!("{} lines", stats.texts)
+            } else {
+                format!("{} texts", stats.texts)
+            },
+            stats.bytes_out,
+            stats.level
         );
     }
     Ok(())

@@ -172,7 +172,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
     if args.json {
         eprintln!("{}", serde_json::to_string(&stats)?);
     } else if !quiet {
-        eprintln!("{}", summary(&in_name, &out_name, &stats));
+        eprintln!("{}", summary(&in_name, &out_name, &stats, opts.texts));
     }
     Ok(())
 }
@@ -221,7 +221,7 @@ fn encode_to_rate(
     } else if !args.common.quiet {
         eprintln!(
             "{}, keep {:.4}",
-            summary(in_name, &out_name, &stats),
+            summary(in_name, &out_name, &stats, opts.texts),
             found.keep
         );
     }
@@ -250,8 +250,23 @@ fn notes(args: &Args, input: Option<&Path>) {
 /// Below this, per-packet framing dominates the output.
 const MIN_SENSIBLE_PACKET_BYTES: usize = 256;
 
+/// What the text count of a summary counts. The levels count different things, and
+/// say which: the exact level codes bytes and counts its lines (`\n`, blank lines
+/// too); the lossy levels count the texts they coded (blank ones are skipped), cut
+/// as `texts` says. So `--texts lines` gives the same count at `sequence` and `set`,
+/// and the exact level's count is larger by the blank lines.
+pub(crate) fn text_count(level: &str, n: u64, texts: Segmentation) -> String {
+    if level == "exact" {
+        format!("{n} lines")
+    } else if texts == Segmentation::Lines {
+        format!("{n} texts (non-blank lines)")
+    } else {
+        format!("{n} texts ({texts})")
+    }
+}
+
 /// The one-line summary printed on stderr.
-fn summary(input: &str, output: &str, s: &EncodeStats) -> String {
+fn summary(input: &str, output: &str, s: &EncodeStats, texts: Segmentation) -> String {
     let what = if s.level == "exact" {
         "words"
     } else {
@@ -264,8 +279,14 @@ fn summary(input: &str, output: &str, s: &EncodeStats) -> String {
         format!("{:.3} bpc", s.bpc)
     };
     let mut line = format!(
-        "{input} -> {output}: {} -> {} bytes ({bpc}), level {}, {} packets, {} texts, {} {what}, {} escaped",
-        s.bytes_in, s.bytes_out, s.level, s.packets, s.texts, s.skills, s.escapes
+        "{input} -> {output}: {} -> {} bytes ({bpc}), level {}, {} packets, {}, {} {what}, {} escaped",
+        s.bytes_in,
+        s.bytes_out,
+        s.level,
+        s.packets,
+        text_count(&s.level, s.texts, texts),
+        s.skills,
+        s.escapes
     );
     if s.dropped > 0 {
         line.push_str(&format!(", {} dropped", s.dropped));

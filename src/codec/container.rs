@@ -25,8 +25,11 @@ pub const PACKET_TAG: [u8; 2] = *b"PK";
 pub const INDEX_TAG: [u8; 2] = *b"IX";
 /// Largest body of an extension record a reader accepts.
 pub const MAX_EXTENSION_BYTES: u64 = 64 << 20;
-/// Size of the fixed trailer at the end of the file.
+/// Size of the fixed trailer at the end of a version 1 or 2 file.
 pub const TRAILER_BYTES: usize = 52;
+/// Largest compact trailer (version 3): four 10-byte varints, the original's
+/// checksum, the trailer's checksum, its length byte and the end mark.
+pub const MAX_TRAILER_BYTES: usize = 4 * 10 + 8 + 4 + 1 + 4;
 /// Largest header section (extractor, codebook, associations, metadata) a reader accepts.
 pub const MAX_SECTION_BYTES: u64 = 256 << 20;
 /// Largest decompressed extractor a reader accepts.
@@ -35,7 +38,9 @@ pub const MAX_EXTRACTOR_BYTES: u64 = 256 << 20;
 const FLAG_LEVEL_MASK: u16 = 0b11;
 const FLAG_DROP: u16 = 1 << 2;
 const FLAG_EMBEDDED: u16 = 1 << 3;
-const FLAG_RESERVED: u16 = !0b1111;
+/// Version 3: the exact level's built-in model (neither fingerprint nor sections).
+const FLAG_BUILTIN: u16 = 1 << 4;
+const FLAG_RESERVED: u16 = !0b1_1111;
 
 /// How the texts of the input were cut (the lossy levels code one skill list per text).
 ///
@@ -53,6 +58,9 @@ pub enum ModelRef {
     },
     /// A model carried inside the file (self-contained).
     Embedded(EmbeddedModel),
+    /// No model at all (self-contained, exact level only, version 3): the payloads
+    /// start from the coder's built-in priors.
+    Builtin,
 }
 
 /// The parts of a model that a self-contained `.sz` file carries.
@@ -128,13 +136,23 @@ impl Header {
         if self.unlearned == Unlearned::Drop {
             flags |= FLAG_DROP;
         }
-        if matches!(self.model, ModelRef::Embedded(_)) {
-            flags |= FLAG_EMBEDDED;
+        match self.model {
+            ModelRef::Embedded(_) => flags |= FLAG_EMBEDDED,
+            ModelRef::Builtin => {
+                if self.version < 3 || self.level != Level::Exact {
+                    return Err(Error::invalid(
+                        "the built-in model needs the exact level and format version 3",
+                    ));
+                }
+                flags |= FLAG_BUILTIN;
+            }
+            ModelRef::Shared { .. } => {}
         }
         b.extend_from_slice(&flags.to_le_bytes());
         b.push(self.texts.0);
         match &self.model {
             ModelRef::Shared { fingerprint } => b.extend_from_slice(&fingerprint.to_le_bytes()),
+            ModelRef::Builtin => {}
             ModelRef::Embedded(m) => {
                 let ex = zstd::bulk::compress(&m.extractor, 19)
                     .map_err(|e| Error::invalid(format!("cannot compress the extractor: {e}")))?;
@@ -169,7 +187,12 @@ impl Header {
             )));
         }
         let flags = u16::from_le_bytes([fixed[6], fixed[7]]);
-        if flags & FLAG_RESERVED != 0 {
+        let reserved = if version < 3 {
+            FLAG_RESERVED | FLAG_BUILTIN
+        } else {
+            FLAG_RESERVED
+        };
+        if flags & reserved != 0 {
             return Err(Error::corrupt(format!(
                 "reserved header flag bits are set (flags {flags:#06x}): damaged or newer file"
             )));
@@ -192,7 +215,14 @@ impl Header {
                 texts.0
             )));
         }
-        let model = if flags & FLAG_EMBEDDED != 0 {
+        let model = if flags & FLAG_BUILTIN != 0 {
+            if flags & FLAG_EMBEDDED != 0 || level != Level::Exact {
+                return Err(Error::corrupt(format!(
+                    "header flags {flags:#06x} name the built-in model beside another model or level: damaged file"
+                )));
+            }
+            ModelRef::Builtin
+        } else if flags & FLAG_EMBEDDED != 0 {
             let ex = read_section(r, &mut raw, "the embedded extractor")?;
             let codebook = read_section(r, &mut raw, "the embedded codebook")?;
             let assoc = read_section(r, &mut raw, "the embedded associations")?;
@@ -313,8 +343,32 @@ pub struct Trailer {
 }
 
 impl Trailer {
-    /// The trailer's bytes.
-    pub fn to_bytes(&self) -> [u8; TRAILER_BYTES] {
+    /// The trailer's bytes in the format version this code writes (3: compact).
+    ///
+    /// Four varints (index offset, packets, texts, original bytes), the original's
+    /// xxh3 (`u64`), the low 32 bits of xxh3 over those bytes (`u32`), one byte
+    /// giving the length of all that, and the end mark.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(MAX_TRAILER_BYTES);
+        for v in [
+            self.index_offset,
+            self.packets,
+            self.texts,
+            self.original_bytes,
+        ] {
+            varint::put(&mut b, v);
+        }
+        b.extend_from_slice(&self.original_xxh3.to_le_bytes());
+        let sum = xxh3_64(&b) as u32;
+        b.extend_from_slice(&sum.to_le_bytes());
+        let len = b.len() as u8;
+        b.push(len);
+        b.extend_from_slice(&END_MAGIC);
+        b
+    }
+
+    /// The fixed 52-byte trailer of format versions 1 and 2.
+    pub fn to_bytes_v2(&self) -> [u8; TRAILER_BYTES] {
         let mut b = [0u8; TRAILER_BYTES];
         for (i, v) in [
             self.index_offset,
@@ -334,7 +388,67 @@ impl Trailer {
         b
     }
 
-    /// Parses and checks a trailer.
+    /// Parses and checks the trailer of a file of format `version`: `b` is exactly
+    /// the trailer (the bytes from the end of the index to the end of the file).
+    pub fn parse(version: u16, b: &[u8]) -> Result<Trailer> {
+        if version < 3 {
+            return Trailer::from_bytes(b);
+        }
+        let n = b.len();
+        if n < 5 || b[n - 4..] != END_MAGIC {
+            return Err(Error::corrupt(
+                "the .sz file is truncated or has trailing bytes (no end mark)",
+            ));
+        }
+        if b[n - 5] as usize != n - 5 {
+            return Err(Error::corrupt(
+                "the .sz file is truncated or has trailing bytes (trailer length mismatch)",
+            ));
+        }
+        let body = &b[..n - 5];
+        let damaged = || Error::corrupt("the .sz trailer is damaged (checksum mismatch)");
+        if body.len() < 4 + 8 + 4 {
+            return Err(damaged());
+        }
+        let (fields, sum) = body.split_at(body.len() - 4);
+        if u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]) != xxh3_64(fields) as u32 {
+            return Err(damaged());
+        }
+        let mut rest = fields;
+        let mut v = [0u64; 4];
+        for x in &mut v {
+            let (val, used) = varint::get(rest).map_err(|_| damaged())?;
+            *x = val;
+            rest = &rest[used..];
+        }
+        if rest.len() != 8 {
+            return Err(damaged());
+        }
+        let mut h = [0u8; 8];
+        h.copy_from_slice(rest);
+        Ok(Trailer {
+            index_offset: v[0],
+            packets: v[1],
+            texts: v[2],
+            original_bytes: v[3],
+            original_xxh3: u64::from_le_bytes(h),
+        })
+    }
+
+    /// The trailer at the end of a whole file of format `version`, if one parses
+    /// there (salvage, which cannot trust the records before it).
+    pub fn at_end(version: u16, data: &[u8]) -> Option<Trailer> {
+        if version < 3 {
+            let s = data.len().checked_sub(TRAILER_BYTES)?;
+            return Trailer::from_bytes(&data[s..]).ok();
+        }
+        let n = data.len();
+        let len = *data.get(n.checked_sub(5)?)? as usize;
+        let start = n.checked_sub(len + 5)?;
+        Trailer::parse(version, &data[start..]).ok()
+    }
+
+    /// Parses and checks a version 1 or 2 trailer (52 bytes).
     pub fn from_bytes(b: &[u8]) -> Result<Trailer> {
         if b.len() != TRAILER_BYTES {
             return Err(Error::corrupt("the .sz file is truncated (no trailer)"));
@@ -625,10 +739,22 @@ mod tests {
             original_bytes: 4,
             original_xxh3: 5,
         };
-        assert_eq!(Trailer::from_bytes(&t.to_bytes()).unwrap(), t);
-        let mut bad = t.to_bytes();
+        assert_eq!(Trailer::from_bytes(&t.to_bytes_v2()).unwrap(), t);
+        let mut bad = t.to_bytes_v2();
         bad[3] ^= 1;
         assert!(Trailer::from_bytes(&bad).is_err());
+        let b = t.to_bytes();
+        assert_eq!(Trailer::parse(VERSION, &b).unwrap(), t);
+        assert!(b.len() < 30, "compact trailer: {} bytes", b.len());
+        let mut file = vec![7u8; 100];
+        file.extend_from_slice(&b);
+        assert_eq!(Trailer::at_end(VERSION, &file), Some(t));
+        for i in 0..b.len() {
+            let mut bad = b.clone();
+            bad[i] ^= 0x10;
+            assert!(Trailer::parse(VERSION, &bad).is_err(), "byte {i}");
+        }
+        assert!(Trailer::parse(VERSION, &b[1..]).is_err());
     }
 
     proptest! {
@@ -659,6 +785,8 @@ mod tests {
         fn random_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..200)) {
             let _ = Header::read_from(&mut &data[..]);
             let _ = read_index(&mut &data[..], 1000);
+            let _ = Trailer::parse(VERSION, &data);
+            let _ = Trailer::at_end(VERSION, &data);
             let _ = decode_associations(&data);
             let mut with_magic = b"SZIP\x01\x00\x08\x00\x00".to_vec();
             with_magic.extend_from_slice(&data);

@@ -427,7 +427,7 @@ pub fn decode_at<W: Write + ?Sized>(
     )?;
     let mut stats = DecodeStats {
         level: d.header().level.to_string(),
-        embedded: matches!(d.header().model, super::container::ModelRef::Embedded(_)),
+        embedded: !matches!(d.header().model, super::container::ModelRef::Shared { .. }),
         ..DecodeStats::default()
     };
     let mut buf = Vec::new();

@@ -181,12 +181,7 @@ pub fn encode<W: Write + ?Sized>(
         opts.unlearned,
         texts_code(opts.segmentation()),
         fm.model_ref(),
-        format!(
-            "{{\"created_by\":\"semzip {}\",\"packet_bytes\":{}}}",
-            env!("CARGO_PKG_VERSION"),
-            opts.packet_bytes
-        )
-        .into_bytes(),
+        metadata(opts.packet_bytes).into_bytes(),
     );
     let mut out = CountingWriter {
         inner: output,
@@ -275,6 +270,17 @@ pub fn encode<W: Write + ?Sized>(
         out.bytes as f64 * 8.0 / reader.bytes as f64
     };
     Ok(stats)
+}
+
+/// The header's metadata: empty with the default packet size, else the packet size
+/// (a 1 KB file should not pay 30 bytes for who wrote it; the format version says
+/// enough).
+fn metadata(packet_bytes: usize) -> String {
+    if packet_bytes == DEFAULT_PACKET_BYTES {
+        String::new()
+    } else {
+        format!("{{\"packet_bytes\":{packet_bytes}}}")
+    }
 }
 
 type Emit<'e> = dyn FnMut(Coded, &mut EncodeStats) -> Result<()> + 'e;

@@ -24,6 +24,7 @@ pub struct FileModel {
     pub embedded: bool,
     sections: Option<EmbeddedModel>,
     ctx: CoderContext,
+    builtin: bool,
 }
 
 impl FileModel {
@@ -36,6 +37,7 @@ impl FileModel {
             embedded: false,
             sections: None,
             ctx: CoderContext::new(&model.codebook, &model.associations).with_prime(&model.prime),
+            builtin: false,
         }
     }
 
@@ -56,7 +58,24 @@ impl FileModel {
             embedded: true,
             ctx: CoderContext::new(&model.codebook, &sections.associations),
             sections: Some(sections),
+            builtin: false,
         })
+    }
+
+    /// No model (the exact level's self-contained files, format version 3): no
+    /// codebook, the default words extractor, and the built-in priors
+    /// ([`crate::model::builtin::BUILTIN_PRIME`]). The header carries nothing.
+    pub fn builtin() -> FileModel {
+        let codebook = Codebook::default();
+        FileModel {
+            extractor: Extractor::words(false).expect("the words extractor builds"),
+            fingerprint: xxhash_rust::xxh3::xxh3_64(crate::model::builtin::BUILTIN_PRIME),
+            embedded: true,
+            sections: None,
+            ctx: CoderContext::new(&codebook, &[]).with_prime(crate::model::builtin::BUILTIN_PRIME),
+            codebook,
+            builtin: true,
+        }
     }
 
     /// Decodes an embedded model's sections.
@@ -86,11 +105,15 @@ impl FileModel {
             fingerprint: e.fingerprint(),
             embedded: true,
             sections: Some(e.clone()),
+            builtin: false,
         })
     }
 
     /// What the header says about this model: its fingerprint, or its sections.
     pub fn model_ref(&self) -> ModelRef {
+        if self.builtin {
+            return ModelRef::Builtin;
+        }
         match &self.sections {
             Some(s) => ModelRef::Embedded(s.clone()),
             None => ModelRef::Shared {
@@ -118,6 +141,7 @@ impl FileModel {
 /// `name` names the file in errors.
 pub fn resolve_model(header: &Header, shared: Option<&Model>, name: &str) -> Result<FileModel> {
     match &header.model {
+        ModelRef::Builtin => Ok(FileModel::builtin()),
         ModelRef::Embedded(e) => {
             FileModel::from_embedded(e).map_err(|err| super::name_err(name, err))
         }

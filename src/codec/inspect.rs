@@ -145,6 +145,11 @@ pub fn inspect_sz(path: &Path) -> Result<SzInfo> {
             info.model = "shared".into();
             info.fingerprint = format!("{fingerprint:016x}");
         }
+        ModelRef::Builtin => {
+            info.model = "built-in".into();
+            info.fingerprint = format!("{:016x}", FileModel::builtin().fingerprint);
+            info.codebook_skills = Some(0);
+        }
         ModelRef::Embedded(e) => {
             info.model = "embedded".into();
             info.fingerprint = format!("{:016x}", e.fingerprint());

@@ -7,8 +7,10 @@ use super::varint;
 use crate::{Error, Result};
 use std::io::{self, Read, Write};
 
-/// Default amount of input per packet (see docs/FORMAT.md for the choice).
-pub const DEFAULT_PACKET_BYTES: usize = 256 << 10;
+/// Default amount of input per packet (see docs/FORMAT.md for the choice): the
+/// context-mixing coder's history then spans most files whole (20 MB of changelogs:
+/// 0.88x zstd -19, against 1.43x with 256 KiB packets), memory stays bounded.
+pub const DEFAULT_PACKET_BYTES: usize = 16 << 20;
 /// Largest `--packet-bytes` accepted.
 pub const MAX_PACKET_BYTES: usize = 16 << 20;
 /// Largest payload a reader accepts (a coder may expand incompressible input a little;

@@ -21,8 +21,8 @@
 //! ```
 
 use super::container::{
-    Header, INDEX_TAG, IndexEntry, PACKET_TAG, TRAILER_BYTES, Trailer, is_extension_tag,
-    read_exact_or, read_extension, read_index,
+    Header, INDEX_TAG, IndexEntry, MAX_TRAILER_BYTES, PACKET_TAG, TRAILER_BYTES, Trailer,
+    is_extension_tag, read_exact_or, read_extension, read_index,
 };
 use super::level::Level;
 use super::packet::Packet;
@@ -226,9 +226,30 @@ impl<R: Read> Reader<R> {
     }
 
     fn read_trailer(&mut self) -> Result<Record> {
-        let mut tb = [0u8; TRAILER_BYTES];
-        read_exact_or(&mut self.r, &mut tb, "the trailer")?;
-        let t = Trailer::from_bytes(&tb)?;
+        let t = if self.header.version < 3 {
+            let mut tb = [0u8; TRAILER_BYTES];
+            read_exact_or(&mut self.r, &mut tb, "the trailer")?;
+            Trailer::from_bytes(&tb)?
+        } else {
+            // The compact trailer is the rest of the input: read one byte more than
+            // it can be, to tell trailing bytes from it.
+            let mut tb = Vec::with_capacity(MAX_TRAILER_BYTES + 1);
+            (&mut self.r)
+                .take(MAX_TRAILER_BYTES as u64 + 1)
+                .read_to_end(&mut tb)
+                .map_err(|e| Error::corrupt(format!("cannot read the trailer: {e}")))?;
+            if tb.len() > MAX_TRAILER_BYTES {
+                return Err(Error::corrupt(
+                    "trailing bytes after the end of the .sz data",
+                ));
+            }
+            if tb.is_empty() {
+                return Err(Error::corrupt(
+                    "the .sz file is truncated (inside the trailer)",
+                ));
+            }
+            Trailer::parse(self.header.version, &tb)?
+        };
         if t.index_offset != self.pos || t.packets != self.entries.len() as u64 {
             return Err(Error::corrupt(
                 "the trailer does not match the packets: damaged file",

@@ -1,7 +1,7 @@
 //! Salvage: what is intact in a damaged `.sz` file, on the one container
 //! [`Reader`], resumed past each stretch of damage.
 
-use super::container::{TRAILER_BYTES, Trailer};
+use super::container::Trailer;
 use super::decode::{Run, decode_payload};
 use super::layered::{EXACT_TAG, ORDER_TAG};
 use super::level::Level;
@@ -93,10 +93,7 @@ pub fn salvage_at<W: Write + ?Sized>(
         }
     };
     keep(&mut reader);
-    let trailer = data
-        .len()
-        .checked_sub(TRAILER_BYTES)
-        .and_then(|s| Trailer::from_bytes(&data[s..]).ok());
+    let trailer = Trailer::at_end(header.version, data);
     // Pass 1: the intact runs (a packet, and in a layered file the records after it),
     // and where damage began before each.
     let mut runs: Vec<(u64, Run, Option<u64>)> = Vec::new();

@@ -11,6 +11,7 @@
 //! The same (ensemble, seed) always gives the same graph.
 
 pub mod classes;
+pub mod inclusion;
 pub mod spec;
 
 pub use spec::{DegreeDistribution, DegreeSpec, Popularity};

@@ -1,6 +1,7 @@
 //! The trained model: the extractor, the codebook of learned skills, how it was
 //! trained, and its file format (`docs/FORMAT.md`).
 
+pub mod builtin;
 pub mod codebook;
 pub mod file;
 pub mod info;

@@ -13,8 +13,9 @@ use std::io::{BufRead, ErrorKind};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-/// Default longest text, in bytes (1 MiB): longer ones are split.
-pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
+/// Default longest text, in bytes (16 KiB, [`MAX_FITTING_TEXT_BYTES`]): longer ones
+/// are split at whitespace, so a file without line breaks is still many texts.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = MAX_FITTING_TEXT_BYTES;
 
 /// Smallest accepted text limit: room for a few UTF-8 characters.
 const MIN_TEXT_BYTES: usize = 8;
@@ -22,7 +23,7 @@ const MIN_TEXT_BYTES: usize = 8;
 /// How a corpus is cut into texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Segmentation {
-    /// One text per line; `\n` or `\r\n` ends a line.
+    /// One text per line; `\n`, `\r\n` or a lone `\r` (old Mac files) ends a line.
     Lines,
     /// Texts separated by blank (whitespace-only) lines; inner line breaks kept as `\n`.
     Paragraphs,
@@ -72,7 +73,7 @@ pub struct SegmentStats {
 
 /// How one read of the input ended.
 enum Fragment {
-    /// A whole line, its `\n` included.
+    /// A whole line, its terminator (`\n`, `\r\n` or `\r`) included.
     Line,
     /// The read limit was reached inside a line.
     Partial,
@@ -158,7 +159,7 @@ impl<R: BufRead> Segmenter<R> {
         &self.stats
     }
 
-    /// Reads up to a newline, the limit, or the end of input into `self.frag`.
+    /// Reads up to a line break, the limit, or the end of input into `self.frag`.
     fn read_fragment(&mut self) -> std::io::Result<Fragment> {
         self.frag.clear();
         let limit = self.max + 1;
@@ -173,9 +174,13 @@ impl<R: BufRead> Segmenter<R> {
             }
             let room = limit - self.frag.len();
             let window = &avail[..avail.len().min(room)];
-            if let Some(i) = window.iter().position(|&b| b == b'\n') {
+            if let Some(i) = window.iter().position(|&b| b == b'\n' || b == b'\r') {
+                let cr = window[i] == b'\r';
                 self.frag.extend_from_slice(&window[..=i]);
                 self.reader.consume(i + 1);
+                if cr {
+                    self.take_lf_after_cr()?;
+                }
                 return Ok(Fragment::Line);
             }
             let n = window.len();
@@ -183,6 +188,23 @@ impl<R: BufRead> Segmenter<R> {
             self.reader.consume(n);
             if self.frag.len() >= limit {
                 return Ok(Fragment::Partial);
+            }
+        }
+    }
+
+    /// After a `\r`: a `\n` right behind it belongs to the same line break.
+    fn take_lf_after_cr(&mut self) -> std::io::Result<()> {
+        loop {
+            match self.reader.fill_buf() {
+                Ok(b) => {
+                    if b.first() == Some(&b'\n') {
+                        self.frag.push(b'\n');
+                        self.reader.consume(1);
+                    }
+                    return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
         }
     }
@@ -256,9 +278,13 @@ impl<R: BufRead> Segmenter<R> {
     fn take_fragment(&mut self, kind: Fragment) {
         self.stats.bytes += self.frag.len() as u64;
         let mut frag = std::mem::take(&mut self.frag);
-        let whole_line = matches!(kind, Fragment::Line);
-        if whole_line {
-            frag.pop();
+        if matches!(kind, Fragment::Line) {
+            if frag.last() == Some(&b'\n') {
+                frag.pop();
+            }
+            if frag.last() == Some(&b'\r') {
+                frag.pop();
+            }
         }
         let starts_line = self.at_line_start;
         match self.seg {
@@ -266,9 +292,6 @@ impl<R: BufRead> Segmenter<R> {
                 self.cur.extend_from_slice(&frag);
                 match kind {
                     Fragment::Line => {
-                        if self.cur.last() == Some(&b'\r') {
-                            self.cur.pop();
-                        }
                         self.split_long();
                         self.finish();
                     }
@@ -284,10 +307,7 @@ impl<R: BufRead> Segmenter<R> {
             }
             Segmentation::Paragraphs | Segmentation::Fortunes => {
                 let ends_line = !matches!(kind, Fragment::Partial);
-                let mut content: &[u8] = &frag;
-                if ends_line && content.last() == Some(&b'\r') {
-                    content = &content[..content.len() - 1];
-                }
+                let content: &[u8] = &frag;
                 let at_eof = matches!(kind, Fragment::Eof);
                 // Nothing after the last newline: not a line at all.
                 let no_line = at_eof && starts_line && content.is_empty();
@@ -360,6 +380,24 @@ mod tests {
         assert_eq!(st.empty_skipped, 2);
         assert_eq!(st.texts, 3);
         assert_eq!(st.bytes, 18);
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line_and_crlf_split_across_reads_is_one_break() {
+        let input = b"one\rtwo\r\rthree\r\nfour\r";
+        let (t, st) = cut(input, Segmentation::Lines, 100);
+        assert_eq!(t, ["one", "two", "three", "four"]);
+        assert_eq!(st.empty_skipped, 1);
+        assert_eq!(st.bytes, input.len() as u64);
+        let (t, _) = cut(b"a b\rc\r\r\rd\r", Segmentation::Paragraphs, 100);
+        assert_eq!(t, ["a b\nc", "d"]);
+        // A reader that hands out one byte at a time puts `\r` and `\n` in separate reads.
+        let input: &[u8] = b"x\r\ny\r\n\r\nz";
+        let slow = std::io::BufReader::with_capacity(1, input);
+        let mut s = Segmenter::new(slow, Segmentation::Lines, 100);
+        let t: Vec<String> = s.by_ref().map(|t| t.unwrap()).collect();
+        assert_eq!(t, ["x", "y", "z"]);
+        assert_eq!(s.stats().empty_skipped, 1);
     }
 
     #[test]

@@ -23,10 +23,12 @@
 //! skills that are unlearned without it.
 
 use super::kernel::Kernel;
+use crate::ensemble::inclusion::{SuccessiveSampling, successive_sampling};
 use crate::ensemble::{DegreeDistribution, DegreeSpec, Ensemble, Popularity, zipf_weights};
 use crate::peel::Learner;
 use crate::{Error, Result};
 use serde::{Serialize, Serializer};
+use std::sync::Arc;
 
 /// Rounds after which density evolution stops even if not converged.
 pub const MAX_ROUNDS: usize = 100_000;
@@ -58,6 +60,10 @@ pub enum TextProfile {
     Poisson,
     /// A prescribed text degree table Γ (text-driven, configuration).
     Degrees(#[serde(serialize_with = "ser_dist")] DegreeDistribution),
+    /// Text degrees Γ whose skills are picked distinct by weight (text-driven Zipf):
+    /// a rare skill's text-mates follow the successive-sampling law of
+    /// [`crate::ensemble::inclusion`].
+    Successive(#[serde(serialize_with = "ser_successive")] Arc<SuccessiveSampling>),
 }
 
 /// Everything density evolution needs.
@@ -116,6 +122,13 @@ fn ser_dist<S: Serializer>(d: &DegreeDistribution, s: S) -> std::result::Result<
     m.end()
 }
 
+fn ser_successive<S: Serializer>(
+    d: &Arc<SuccessiveSampling>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    ser_dist(&d.gamma, s)
+}
+
 fn ser_mixture<S: Serializer>(m: &[f64], s: S) -> std::result::Result<S::Ok, S::Error> {
     #[derive(Serialize)]
     struct Summary {
@@ -156,20 +169,20 @@ impl DeParams {
         learner: Learner,
     ) -> Self {
         let gamma = text_degrees.distribution();
-        let mean = gamma.mean();
-        let means = match popularity {
-            Popularity::Uniform => vec![mean],
+        let (means, texts) = match popularity {
+            Popularity::Uniform => (vec![gamma.mean()], TextProfile::Degrees(gamma)),
             Popularity::Zipf(s) => {
+                // Skill i is in a text with probability π_i (distinct picks by
+                // weight), so its degree is Poisson(R N π_i).
                 let n = skills.max(1);
-                zipf_weights(n, s)
-                    .into_iter()
-                    .map(|w| mean * n as f64 * w)
-                    .collect()
+                let succ = successive_sampling(&zipf_weights(n, s), &gamma);
+                let means = succ.inclusion.iter().map(|p| n as f64 * p).collect();
+                (means, TextProfile::Successive(Arc::new(succ)))
             }
         };
         DeParams {
             skills: SkillProfile::PoissonMixture(means),
-            texts: TextProfile::Degrees(gamma),
+            texts,
             ratio,
             learner,
             unknown_fraction: 1.0,
@@ -365,6 +378,19 @@ pub(crate) enum TextSide {
     Poisson,
     /// A text degree table Γ.
     Table(DegreeDistribution),
+    /// Text degrees Γ with skills picked distinct by weight.
+    Successive(Arc<SuccessiveSampling>),
+}
+
+impl TextSide {
+    /// The text degree table, when there is one.
+    pub fn table(&self) -> Option<&DegreeDistribution> {
+        match self {
+            TextSide::Poisson => None,
+            TextSide::Table(d) => Some(d),
+            TextSide::Successive(s) => Some(&s.gamma),
+        }
+    }
 }
 
 /// A skill side, text side and learner ready to iterate at any ratio and δ.
@@ -464,6 +490,7 @@ pub(crate) fn text_side(t: &TextProfile) -> TextSide {
     match t {
         TextProfile::Poisson => TextSide::Poisson,
         TextProfile::Degrees(d) => TextSide::Table(d.clone()),
+        TextProfile::Successive(s) => TextSide::Successive(s.clone()),
     }
 }
 
@@ -552,6 +579,7 @@ impl Engine<'_> {
         match &self.prep.text {
             TextSide::Poisson => self.g,
             TextSide::Table(d) => d.mean(),
+            TextSide::Successive(s) => s.gamma.mean(),
         }
     }
 
@@ -570,6 +598,40 @@ impl Engine<'_> {
                     .map(|&(deg, r)| r * k.not_teach_binomial(deg as usize - 1, x))
                     .sum(),
             },
+            TextSide::Successive(s) => {
+                // x averages over edges (shares π_i / Σπ); the rare skills' weight
+                // share is U = x Σπ / E_Γ[T] (see `ensemble::inclusion`).
+                let u = (x * s.mean_degree / s.mean_time).clamp(0.0, 1.0);
+                s.laws
+                    .iter()
+                    .filter(|l| l.degree > 0)
+                    .map(|l| {
+                        let pk = l.others(u);
+                        l.rare_share
+                            * pk.iter()
+                                .enumerate()
+                                .map(|(j, p)| p * (1.0 - k.p(j + 1)))
+                                .sum::<f64>()
+                    })
+                    .sum()
+            }
+        }
+    }
+
+    /// For text-driven Zipf: P(a fresh text has every skill learned) when an edge
+    /// is unlearned with probability `x` (`None` for other text sides).
+    pub fn fresh_all_learned(&self, x: f64) -> Option<f64> {
+        match &self.prep.text {
+            TextSide::Successive(s) => {
+                let u = (x * s.mean_degree / s.mean_time).clamp(0.0, 1.0);
+                Some(
+                    s.laws
+                        .iter()
+                        .map(|l| l.share * l.fresh_all_learned(u))
+                        .sum(),
+                )
+            }
+            _ => None,
         }
     }
 
@@ -637,6 +699,7 @@ impl Engine<'_> {
         match &self.prep.text {
             TextSide::Poisson => (-self.g * (1.0 - v)).exp(),
             TextSide::Table(d) => d.edge_gf(v),
+            TextSide::Successive(s) => s.gamma.edge_gf(v),
         }
     }
 
@@ -645,6 +708,7 @@ impl Engine<'_> {
         match &self.prep.text {
             TextSide::Poisson => self.g,
             TextSide::Table(d) => d.edge_gf_deriv(1.0),
+            TextSide::Successive(s) => s.gamma.edge_gf_deriv(1.0),
         }
     }
 

@@ -88,6 +88,7 @@ pub fn test_error_de(p: &DeParams) -> TestError {
     let prep = Prepared::new(p);
     let e = prep.at(p.effective_ratio());
     let text_error = match &prep.text {
+        TextSide::Successive(_) => 1.0 - e.fresh_all_learned(q).unwrap_or(0.0),
         TextSide::Poisson => -(-e.text_mean() * q).exp_m1(),
         TextSide::Table(d) => match d.poisson_mean() {
             Some(mean) => -(-mean * q).exp_m1(),

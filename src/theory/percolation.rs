@@ -156,6 +156,7 @@ fn rho_deriv(prep: &Prepared, r: f64, z: f64) -> f64 {
     match &prep.text {
         TextSide::Poisson => e.rho_deriv_one() * e.rho(z),
         TextSide::Table(d) => d.edge_gf_deriv(z),
+        TextSide::Successive(s) => s.gamma.edge_gf_deriv(z),
     }
 }
 

@@ -327,8 +327,8 @@ pub fn no_threshold_reason(p: &DeParams) -> Vec<NoThreshold> {
     }
     // With every skill unknown, a text of degree k starts learning with p_k: nothing
     // starts when p_k = 0 for every text degree (Poisson texts have all degrees).
-    let starts = match &prep.text {
-        super::de::TextSide::Table(d) if d.poisson_mean().is_none() => d
+    let starts = match prep.text.table() {
+        Some(d) if d.poisson_mean().is_none() => d
             .terms()
             .iter()
             .any(|&(k, _)| prep.kernel.p(k as usize) > 0.0),

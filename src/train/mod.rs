@@ -380,7 +380,13 @@ fn finish(
     if graph.num_texts() == 0 && !opts.allow_empty {
         return Err(Error::NothingLearned {
             corpus: corpus_label(&names_in),
-            reason: "the corpus holds no texts to train on: empty, or all held out".into(),
+            reason: if heldout_texts > 0 {
+                format!(
+                    "all {heldout_texts} of its texts are held out for testing, none is left to train on"
+                )
+            } else {
+                "the corpus holds no texts: it is empty or blank".into()
+            },
         });
     }
 

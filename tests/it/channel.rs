@@ -7,26 +7,7 @@ use semzip::ensemble::DegreeSpec;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::common::lcg;
-
-/// Lines of made-up words, 3-9 a line, popularity skewed towards small indices.
-fn synthetic_text(lines: usize, vocab: u64, seed: u64) -> String {
-    let mut next = lcg(seed);
-    let mut out = String::new();
-    for _ in 0..lines {
-        let n = 3 + next() % 7;
-        let words: Vec<String> = (0..n)
-            .map(|_| {
-                let a = next() % vocab;
-                let b = next() % vocab;
-                format!("w{}", a.min(b))
-            })
-            .collect();
-        out.push_str(&words.join(" "));
-        out.push('\n');
-    }
-    out
-}
+use crate::common::{lcg, synthetic_text};
 
 fn tmp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.path().join(name);

@@ -13,46 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use crate::common::lcg;
-
-/// Lines of a small made-up language: 2-8 words each, skewed popularity, some
-/// capitalized, some punctuation, so every coder path is exercised.
-fn synthetic_text(lines: usize, vocab: usize, seed: u64) -> String {
-    let mut next = lcg(seed);
-    let syll = [
-        "ka", "lo", "mi", "ru", "te", "zan", "pe", "vo", "qui", "shi",
-    ];
-    let word = |i: usize| -> String {
-        let mut w = String::from("x");
-        let mut j = i + 1;
-        while j > 0 {
-            w.push_str(syll[j % syll.len()]);
-            j /= syll.len();
-        }
-        w
-    };
-    let mut out = String::new();
-    for _ in 0..lines {
-        let k = 2 + (next() % 7) as usize;
-        for j in 0..k {
-            let u = (next() % 1000) as f64 / 1000.0;
-            let mut w = word(((u * u * u) * vocab as f64) as usize);
-            if j == 0 && next().is_multiple_of(3) {
-                w[..1].make_ascii_uppercase();
-            }
-            if j > 0 {
-                out.push(' ');
-            }
-            out.push_str(&w);
-        }
-        out.push_str(if next().is_multiple_of(4) {
-            ".\n"
-        } else {
-            "\n"
-        });
-    }
-    out
-}
+use crate::common::synthetic_text;
 
 fn options(level: Level, unlearned: Unlearned, packet_bytes: usize) -> EncodeOptions {
     EncodeOptions {

@@ -122,6 +122,10 @@ fn repetitive_input_stays_decodable() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_canterbury),
+    ignore = "needs ../shared/corpora/canterbury (then touch build.rs)"
+)]
 fn canterbury_round_trips() {
     let dir = std::path::Path::new("../shared/corpora/canterbury");
     if !dir.exists() {

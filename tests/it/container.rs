@@ -2,9 +2,7 @@
 //! checks it owns, on files encoded from the committed synthetic sample.
 
 use proptest::prelude::*;
-use semzip::codec::container::{
-    INDEX_TAG, TRAILER_BYTES, Trailer, is_extension_tag, write_extension,
-};
+use semzip::codec::container::{INDEX_TAG, Trailer, VERSION, is_extension_tag, write_extension};
 use semzip::codec::reader::{Reader, Record, find_packet, split};
 use semzip::codec::{
     Decoded, EncodeOptions, Level, decode, decode_packets, inspect_sz, resolve_model, salvage,
@@ -68,8 +66,8 @@ fn layout(sz: &[u8]) -> (Vec<u64>, u64) {
 fn with_record_before_index(sz: &[u8], record: &[u8]) -> Vec<u8> {
     let (_, index_offset) = layout(sz);
     let at = index_offset as usize;
-    let end = sz.len() - TRAILER_BYTES;
-    let mut t = Trailer::from_bytes(&sz[end..]).unwrap();
+    let mut t = Trailer::at_end(VERSION, sz).unwrap();
+    let end = sz.len() - t.to_bytes().len();
     t.index_offset += record.len() as u64;
     let mut out = sz[..at].to_vec();
     out.extend_from_slice(record);

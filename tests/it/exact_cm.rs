@@ -224,6 +224,10 @@ fn changelog_text_is_smaller_than_zstd_19() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_canterbury),
+    ignore = "needs ../shared/corpora/canterbury (then touch build.rs)"
+)]
 fn prose_is_smaller_than_zstd_19() {
     let path = std::path::Path::new("../shared/corpora/canterbury/alice29.txt");
     let Ok(data) = std::fs::read(path) else {

@@ -5,9 +5,10 @@ use semzip::codec::Level;
 use semzip::fidelity::curve::{CurveOptions, curve_data, monotone_share};
 use semzip::text::extract::Extractor;
 use semzip::text::segment::Segmentation;
-use semzip::text::synth::{SynthSpec, synthesize};
 use std::path::Path;
 use std::process::Command;
+
+use crate::common::synthetic_text;
 
 fn semzip() -> Command {
     crate::common::semzip()
@@ -102,25 +103,9 @@ fn bad_dial_values_get_one_line_and_exit_2() {
     }
 }
 
-/// A fixed synthetic corpus: 1500 texts over 600 Zipf skills, glue words between.
-fn synthetic() -> String {
-    let spec = SynthSpec {
-        skills: 600,
-        texts: 1500,
-        popularity: semzip::ensemble::spec::Popularity::Zipf(1.0),
-        text_degrees: semzip::ensemble::spec::DegreeSpec::Fixed(6),
-        seed: 7,
-        glue: true,
-    };
-    let c = synthesize(&spec).unwrap();
-    let mut s = c.lines.join("\n");
-    s.push('\n');
-    s
-}
-
 #[test]
 fn the_dial_is_monotone_on_a_synthetic_corpus() {
-    let data = synthetic();
+    let data = synthetic_text(1500, 600, 7);
     let keeps = vec![1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
     let opts = CurveOptions {
         keeps: keeps.clone(),
@@ -165,7 +150,7 @@ fn the_dial_is_monotone_on_a_synthetic_corpus() {
 fn a_target_rate_is_met_by_the_largest_fraction() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("synth.txt");
-    let data = synthetic();
+    let data = synthetic_text(1500, 600, 7);
     std::fs::write(&input, &data).unwrap();
     let full = dir.path().join("full.sz");
     let st = semzip()
@@ -207,7 +192,7 @@ fn a_target_rate_is_met_by_the_largest_fraction() {
 fn curve_json_rows_carry_the_measures() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("synth.txt");
-    std::fs::write(&input, synthetic()).unwrap();
+    std::fs::write(&input, synthetic_text(1500, 600, 7)).unwrap();
     let o = semzip()
         .args(["bench", "--curve", "--json", "--keeps", "1,0.5,0.2"])
         .arg(&input)

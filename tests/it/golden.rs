@@ -99,11 +99,14 @@ fn golden_sz_files_decode_and_re_encode_byte_for_byte() {
                     FileModel::shared(&shared)
                 }
                 ModelRef::Embedded(e) => FileModel::from_embedded(e).unwrap(),
+                ModelRef::Builtin => FileModel::builtin(),
             };
             let opts = EncodeOptions {
                 level,
                 texts: texts_of(semzip::codec::container::TextsCode(parsed.texts)),
-                packet_bytes: meta["packet_bytes"].as_u64().unwrap() as usize,
+                packet_bytes: meta["packet_bytes"]
+                    .as_u64()
+                    .map_or(semzip::codec::packet::DEFAULT_PACKET_BYTES, |n| n as usize),
                 ..EncodeOptions::default()
             };
             let mut again = Vec::new();

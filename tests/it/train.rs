@@ -11,38 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::common::synthetic_corpus;
+
 /// A pseudo-word that is never an English stop word.
 fn word(i: usize) -> String {
     format!("zq{i}x")
-}
-
-/// Lines of a small random-looking language: each line has 1-4 distinct words
-/// drawn with a skewed popularity from `n` words (a fixed LCG keeps it reproducible).
-fn synthetic_lines(n: usize, lines: usize, seed: u64) -> Vec<String> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as usize
-    };
-    (0..lines)
-        .map(|_| {
-            let k = 1 + next() % 4;
-            let mut ws: Vec<usize> = Vec::new();
-            while ws.len() < k {
-                // Squaring a uniform draw favours small indices.
-                let u = (next() % 1000) as f64 / 1000.0;
-                let w = ((u * u) * n as f64) as usize;
-                if !ws.contains(&w) {
-                    ws.push(w);
-                }
-            }
-            ws.iter().map(|&w| word(w)).collect::<Vec<_>>().join(" ")
-        })
-        .collect()
 }
 
 fn write_file(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
@@ -72,7 +45,7 @@ fn model_bytes() -> &'static Vec<u8> {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
         let (m, _) = train_texts(
-            synthetic_lines(300, 2000, 1).into_iter(),
+            synthetic_corpus(2000, 300, 1).lines.into_iter(),
             vec!["synthetic".into()],
             &opts(),
         )
@@ -84,7 +57,7 @@ fn model_bytes() -> &'static Vec<u8> {
 #[test]
 fn training_is_deterministic_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write_file(dir.path(), "c.txt", &synthetic_lines(500, 4000, 3));
+    let p = write_file(dir.path(), "c.txt", &synthetic_corpus(4000, 500, 3).lines);
     let (a, ra) = train(std::slice::from_ref(&p), &opts()).unwrap();
     let (b, _) = train(std::slice::from_ref(&p), &opts()).unwrap();
     assert_eq!(a.to_bytes(), b.to_bytes());
@@ -215,7 +188,7 @@ fn bad_corpora_give_clear_errors() {
 #[test]
 fn a_directory_means_its_files_without_indexes() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = synthetic_lines(100, 600, 5);
+    let lines = synthetic_corpus(600, 100, 5).lines;
     write_file(dir.path(), "b.txt", &lines[300..]);
     write_file(dir.path(), "a.txt", &lines[..300]);
     std::fs::write(dir.path().join("a.dat"), vec![0u8; 64]).unwrap();
@@ -229,6 +202,10 @@ fn a_directory_means_its_files_without_indexes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_fortunes),
+    ignore = "needs /usr/share/games/fortunes: run bash corpora/fetch.sh"
+)]
 fn fortunes_train_if_present() {
     let dir = Path::new("/usr/share/games/fortunes");
     let files: Vec<PathBuf> = ["computers", "science", "wisdom"]
@@ -307,7 +284,7 @@ proptest! {
 fn cli_train_then_inspect() {
     let exe = env!("CARGO_BIN_EXE_semzip");
     let dir = tempfile::tempdir().unwrap();
-    let corpus = write_file(dir.path(), "c.txt", &synthetic_lines(200, 1500, 9));
+    let corpus = write_file(dir.path(), "c.txt", &synthetic_corpus(1500, 200, 9).lines);
     let model = dir.path().join("m.szm");
     let out = Command::new(exe)
         .args([
@@ -406,6 +383,10 @@ fn cli_train_then_inspect() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_canterbury),
+    ignore = "needs ../shared/corpora/canterbury (then touch build.rs)"
+)]
 fn canterbury_paragraphs_train_if_present() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/canterbury");
     let alice = dir.join("alice29.txt");

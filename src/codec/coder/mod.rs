@@ -36,6 +36,11 @@ type PrimedState = ((u32, u32, u32), std::sync::Arc<cmx::Cm>);
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
 
+/// Primed states with context tables of at most 2^this slots (64 MiB: packets up to
+/// a few hundred KB) are built once and cloned per packet; larger ones are primed
+/// afresh in each packet, so memory stays one state per packet in flight.
+const CACHED_SLOT_BITS: u32 = 21;
+
 /// Order-0 units per codebook count.
 const PRIOR: u32 = 16;
 
@@ -113,6 +118,13 @@ impl CoderContext {
         let sizes = cmx::Cm::sizes_for(self.prime.len() + n);
         if self.prime.is_empty() {
             return cmx::Cm::new(sizes);
+        }
+        if sizes.0 > CACHED_SLOT_BITS {
+            // A large packet: priming is cheap beside coding it, while a cached copy
+            // would double the memory of every packet in flight.
+            let mut s = cmx::Cm::new(sizes);
+            s.prime(&self.prime);
+            return s;
         }
         let found = {
             let cache = self.primed.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,5 +1,8 @@
-//! What every integration test shares: the one way to run the `semzip` binary.
+//! What every integration test shares: the one way to run the `semzip` binary and
+//! the one synthetic corpus generator.
 
+use semzip::ensemble::{DegreeSpec, Popularity};
+use semzip::text::synth::{SynthCorpus, SynthSpec, synthesize};
 use std::process::Command;
 
 /// A command for the `semzip` binary built with these tests.
@@ -27,4 +30,27 @@ pub fn lcg(seed: u64) -> impl FnMut() -> u64 {
             .wrapping_add(1442695040888963407);
         s >> 33
     }
+}
+
+/// The one synthetic corpus of the tests, in the crate's own synthetic language
+/// (`semzip corpus synth`): `texts` lines over `skills` Zipf-popular skills, about
+/// four a line, with glue words between them. The same arguments give the same text.
+pub fn synthetic_text(texts: usize, skills: usize, seed: u64) -> String {
+    let mut s = synthetic_corpus(texts, skills, seed).lines.join("\n");
+    s.push('\n');
+    s
+}
+
+/// [`synthetic_text`] as a corpus: its lines, each line's true skills and the
+/// skills' pseudo-words.
+pub fn synthetic_corpus(texts: usize, skills: usize, seed: u64) -> SynthCorpus {
+    synthesize(&SynthSpec {
+        skills,
+        texts,
+        popularity: Popularity::Zipf(1.0),
+        text_degrees: DegreeSpec::Poisson(4.0),
+        seed,
+        glue: true,
+    })
+    .expect("a valid synthetic spec")
 }
