@@ -330,9 +330,10 @@ impl<R: Read> Decoder<R> {
                     body: Some(body),
                     ..
                 }) => {
-                    let run = self.pending.as_mut().ok_or_else(|| {
-                        Error::corrupt("a layer record comes before any packet")
-                    })?;
+                    let run = self
+                        .pending
+                        .as_mut()
+                        .ok_or_else(|| Error::corrupt("a layer record comes before any packet"))?;
                     run.attach(tag, &body)?;
                 }
                 Some(Record::Index(_)) => batch.extend(self.pending.take()),

@@ -369,13 +369,12 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Coded, Counts
             c.skills = es.words;
             c.known = es.known;
             c.escapes = es.escapes;
-            let p = Packet {
+            Packet {
                 texts: data.iter().filter(|&&b| b == b'\n').count() as u64,
                 first_text: first_line,
                 original_bytes: data.len() as u64,
                 payload,
-            };
-            p
+            }
         }
         Job::Texts {
             texts,
@@ -398,13 +397,12 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Coded, Counts
                 Level::Set => coder::encode_sets(fm.context(), &coded_texts),
                 _ => coder::encode_sequences(fm.context(), &coded_texts),
             };
-            let p = Packet {
+            Packet {
                 texts: texts.len() as u64,
                 first_text: first,
                 original_bytes: bytes,
                 payload,
-            };
-            p
+            }
         }
     };
     let coded = Coded {

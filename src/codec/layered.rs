@@ -162,7 +162,9 @@ pub fn decode_run(
     }
     let exact = exact.ok_or_else(|| missing("exact"))?;
     if exact.original_bytes > super::packet::MAX_PAYLOAD_BYTES * 64 {
-        return Err(Error::corrupt("an exact layer record claims too many bytes"));
+        return Err(Error::corrupt(
+            "an exact layer record claims too many bytes",
+        ));
     }
     let words = rendered(fm, &seqs);
     let refs: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();

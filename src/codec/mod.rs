@@ -25,7 +25,9 @@ pub mod reader;
 pub mod salvage;
 pub mod varint;
 
-pub use decode::{DecodeStats, Decoded, Decoder, decode, decode_at, decode_packets, decode_payload};
+pub use decode::{
+    DecodeStats, Decoded, Decoder, decode, decode_at, decode_packets, decode_payload,
+};
 pub use encode::{EncodeOptions, EncodeStats, encode};
 pub use file_model::{FileModel, resolve_model};
 pub use inspect::{SzInfo, inspect_sz};

@@ -3,9 +3,9 @@
 
 use super::container::Trailer;
 use super::decode::{Run, decode_payload};
+use super::file_model::resolve_model;
 use super::layered::{EXACT_TAG, ORDER_TAG};
 use super::level::Level;
-use super::file_model::resolve_model;
 use super::name_err;
 use super::reader::{Reader, Record, find_packet};
 use crate::model::Model;
@@ -162,7 +162,14 @@ pub fn salvage_at<W: Write + ?Sized>(
         rep.lost_layers = [Level::Sequence, Level::Exact]
             .iter()
             .filter(|l| l.rank() > out_level.rank())
-            .map(|l| if *l == Level::Sequence { "order" } else { "exact" }.to_string())
+            .map(|l| {
+                if *l == Level::Sequence {
+                    "order"
+                } else {
+                    "exact"
+                }
+                .to_string()
+            })
             .collect();
     }
     // Pass 2: decode each run at the output level, in order, counting the gaps.

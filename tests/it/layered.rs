@@ -25,7 +25,7 @@ fn prose(words: usize, seed: u64) -> Vec<u8> {
         } else {
             let k = (next() % 1000) as f64 / 1000.0;
             let s = stems[(k * k * stems.len() as f64) as usize];
-            format!("{s}{}", if next() % 5 == 0 { "s" } else { "" })
+            format!("{s}{}", if next().is_multiple_of(5) { "s" } else { "" })
         };
         match next() % 20 {
             0 => w[..1].make_ascii_uppercase(),
@@ -103,7 +103,12 @@ fn each_level_of_a_layered_file_equals_the_single_level_file() {
             let (packets, orders, exacts) = record_offsets(&layered);
             assert_eq!(packets.len(), orders.len());
             assert_eq!(packets.len(), exacts.len());
-            assert_eq!(pb > data.len(), packets.len() == 1, "runs: {}", packets.len());
+            assert_eq!(
+                pb > data.len(),
+                packets.len() == 1,
+                "runs: {}",
+                packets.len()
+            );
             // Runs are cut by bytes, single-level files by texts: only the decoded
             // texts are compared, with the packet size far above the texts.
             for level in [Level::Set, Level::Sequence] {
@@ -131,7 +136,10 @@ fn single_level_files_refuse_another_level() {
 #[test]
 fn a_file_cut_after_its_base_layer_salvages_the_sets() {
     let data = prose(2000, 11);
-    let layered = enc(&data, &options(Level::Layered, Segmentation::Lines, 1 << 20));
+    let layered = enc(
+        &data,
+        &options(Level::Layered, Segmentation::Lines, 1 << 20),
+    );
     let set_out = dec_at(&layered, Some(Level::Set)).unwrap();
     let (_, orders, _) = record_offsets(&layered);
     let cut = &layered[..orders[0] as usize];
@@ -182,7 +190,10 @@ fn a_file_cut_after_its_base_layer_salvages_the_sets() {
 #[test]
 fn damaged_layered_files_give_one_error_line() {
     let data = prose(1500, 5);
-    let layered = enc(&data, &options(Level::Layered, Segmentation::Lines, 1 << 20));
+    let layered = enc(
+        &data,
+        &options(Level::Layered, Segmentation::Lines, 1 << 20),
+    );
     let dir = tempfile::tempdir().unwrap();
     let (_, orders, exacts) = record_offsets(&layered);
     for (what, bytes) in [
@@ -201,7 +212,13 @@ fn damaged_layered_files_give_one_error_line() {
         let p = dir.path().join("bad.sz");
         std::fs::write(&p, &bytes).unwrap();
         let o = dir.path().join("bad.txt");
-        let (code, _, err) = run(&["decode", "-f", p.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+        let (code, _, err) = run(&[
+            "decode",
+            "-f",
+            p.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ]);
         assert_eq!(code, 1, "{what}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{what}: {err}");
         assert!(!o.exists(), "{what}: partial output left");

@@ -133,12 +133,6 @@ const MODE_STORED: u8 = 1;
 /// Codes `data` given the skill sequence of its texts, flattened (`skills`).
 pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
     let units = residual(skills, data);
-    if std::env::var("SZ_DEBUG").is_ok() {
-        let marks = units.iter().filter(|u| u.1.is_some()).count();
-        let skips = units.iter().filter(|u| u.0 == M_SKIP).count();
-        let known: usize = units.iter().filter_map(|u| u.1.as_ref().map(|w| w.len())).sum();
-        eprintln!("skills {} marks {marks} skips {skips} units {} known bytes {known} of {}", skills.len(), units.len(), data.len());
-    }
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
@@ -435,18 +429,24 @@ mod tests {
         let r = residual(&skills, b"Alice saw the RABBIT\x02 in a hole.");
         let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
         // "ghost" is not spelled: one skip before "hole".
-        assert_eq!(
-            coded,
-            b"\x02 saw the \x03\x04\x02 in a \x05\x01.".to_vec()
-        );
+        assert_eq!(coded, b"\x02 saw the \x03\x04\x02 in a \x05\x01.".to_vec());
     }
 
     #[test]
     fn exact_layer_round_trips() {
         let ctx = CoderContext::new(&Codebook::default(), &[]);
         let data = b"Alice was beginning to get very tired of sitting by her sister\n\x01\x05 odd ALICE Sister\n".repeat(20);
-        let skills: Vec<&[u8]> = [b"alice".as_slice(), b"beginning", b"tired", b"sitting", b"sister", b"odd", b"alice", b"sister"]
-            .repeat(20);
+        let skills: Vec<&[u8]> = [
+            b"alice".as_slice(),
+            b"beginning",
+            b"tired",
+            b"sitting",
+            b"sister",
+            b"odd",
+            b"alice",
+            b"sister",
+        ]
+        .repeat(20);
         let p = encode_exact(&ctx, &skills, &data);
         assert!(p.len() < data.len() / 4, "{}", p.len());
         assert_eq!(decode_exact(&ctx, &skills, &p, data.len()).unwrap(), data);
@@ -465,7 +465,10 @@ mod tests {
             vec![k(2)],
             vec![k(1), k(3), k(1), k(1)],
         ];
-        let sets: Vec<Vec<Skill>> = seqs.iter().map(|s| super::super::canonical_set(s)).collect();
+        let sets: Vec<Vec<Skill>> = seqs
+            .iter()
+            .map(|s| super::super::canonical_set(s))
+            .collect();
         let p = encode_order(&sets, &seqs);
         assert_eq!(decode_order(&sets, &p).unwrap(), seqs);
         assert!(decode_order(&sets[..2], &p).is_err());

@@ -416,7 +416,9 @@ mod tests {
         let texts: Vec<Vec<Skill>> = (0..400u32)
             .map(|t| {
                 let k = t % 3;
-                (0..6).map(|j| Skill::Known((k * 11 + j * 3) % 40)).collect()
+                (0..6)
+                    .map(|j| Skill::Known((k * 11 + j * 3) % 40))
+                    .collect()
             })
             .collect();
         let p = encode(&ctx, &texts);
@@ -426,7 +428,10 @@ mod tests {
         assert!(p.len() < encode_mode(&ctx, &texts, false).len());
         // A sequence payload out of canonical order is refused.
         let mut bad = AS_SEQUENCES.to_vec();
-        bad.extend_from_slice(&super::super::seq::encode(&ctx, &[vec![Skill::Known(5), Skill::Known(2)]]));
+        bad.extend_from_slice(&super::super::seq::encode(
+            &ctx,
+            &[vec![Skill::Known(5), Skill::Known(2)]],
+        ));
         assert!(decode(&ctx, &bad).is_err());
     }
 
