@@ -14,6 +14,7 @@ mod exact_real;
 mod fidelity;
 mod format;
 mod golden;
+mod layered;
 mod layers;
 mod peel;
 mod range_coder_spec;
