@@ -280,7 +280,7 @@ impl Cm {
     /// returns it (`b` is the encoder's decision; a decoder ignores it and returns
     /// what it decodes). Returns the byte.
     #[inline]
-    fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
+    pub fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
         if self.mok && self.mlen >= LONG {
             let e = &mut self.hit[len_bucket(self.mlen)];
             let p = (*e >> 4).clamp(1, 4095) as u32;
@@ -408,7 +408,7 @@ impl Cm {
 
     /// P(next bit = 1) in 12 bits.
     #[inline]
-    pub fn predict(&mut self) -> u32 {
+    fn predict(&mut self) -> u32 {
         let tb = tables();
         let nidx = nibble_node(self.c0, self.bitpos);
         let t = &self.slots.t;
@@ -465,7 +465,7 @@ impl Cm {
 
     /// Learns the coded bit and moves to the next decision.
     #[inline]
-    pub fn update(&mut self, bit: u32) {
+    fn update(&mut self, bit: u32) {
         let t = &mut self.slots.t;
         let target = if bit == 1 { 4095 } else { 0 };
         for &j in &self.node {
