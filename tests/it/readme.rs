@@ -64,7 +64,7 @@ const EXAMPLES: &[Example] = &[
         },
     },
     Example {
-        command: "semzip emergence --skills 100000 --ratio 0.9:1.3:0.02 --skill-degrees 'poly:0.5x^2+0.28x^3+0.22x^8' --trials 5 --plot plots",
+        command: "semzip emergence --skills 100000 --ratios 0.9:1.3:0.02 --skill-degrees 'poly:0.5x^2+0.28x^3+0.22x^8' --trials 5 --plot plots",
         json: true,
         smaller: &[],
         check: |ran, dir| {
@@ -85,7 +85,7 @@ const EXAMPLES: &[Example] = &[
         },
     },
     Example {
-        command: "semzip emergence --classes examples/classes.toml --ratio 0.5:4:0.5 --skills 100000 --trials 3",
+        command: "semzip emergence --classes examples/classes.toml --ratios 0.5:4:0.5 --skills 100000 --trials 3",
         json: true,
         smaller: &[],
         check: |ran, _| {
@@ -100,7 +100,7 @@ const EXAMPLES: &[Example] = &[
         },
     },
     Example {
-        command: "semzip emergence --finite-length --skill-degrees fixed:3 --ratio 1.16:1.30:0.02 --trials 30",
+        command: "semzip emergence --finite-length --skill-degrees fixed:3 --ratios 1.16:1.30:0.02 --trials 30",
         json: true,
         smaller: &[],
         check: |ran, _| {
