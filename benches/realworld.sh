@@ -115,5 +115,5 @@ if [ -n "$fort" ] && [ -s "$src/alice29" ]; then
   [ -s "$model" ] || "$semzip" train $fort --texts fortunes -o "$model" -f >/dev/null 2>&1
   echo
   echo "Short messages: alice29.txt cut into packets, shared fortunes model, zstd -19 with a dictionary trained on fortunes:"
-  "$semzip" bench -m "$model" --runs 1 --packet-bytes 1024 --packet-bytes 256 "$src/alice29"
+  "$semzip" bench -m "$model" --runs 1 "$src/alice29" --packet-bytes 1024 256
 fi

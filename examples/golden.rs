@@ -49,7 +49,7 @@ fn main() -> semzip::Result<()> {
     )?;
     write("synth.szm", &model.to_bytes())?;
     let model = Model::from_bytes(&model.to_bytes())?;
-    for level in Level::ALL {
+    for level in Level::ALL.into_iter().chain([Level::Layered]) {
         for shared in [true, false] {
             let name = format!("{level}-{}", if shared { "shared" } else { "embedded" });
             let opts = EncodeOptions {

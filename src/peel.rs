@@ -56,6 +56,10 @@ pub const NEVER_LEARNED: u32 = u32::MAX - 1;
 /// teaches a given one of them. Capacity c is `p_k = 1` for k <= c and 0 above.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Learner {
+    /// The table's leading run of ones (a capacity of 4294967295 is one number, not
+    /// a table: tables are sized by what the data uses, never by the capacity).
+    ones: usize,
+    /// The table after those ones (empty for a capacity; never starting with 1).
     probs: Vec<f64>,
     seed: u64,
 }
@@ -69,7 +73,8 @@ impl Learner {
             ));
         }
         Ok(Learner {
-            probs: vec![1.0; c as usize],
+            ones: c as usize,
+            probs: Vec::new(),
             seed: 0,
         })
     }
@@ -90,7 +95,9 @@ impl Learner {
         while probs.len() > 1 && probs.last() == Some(&0.0) {
             probs.pop();
         }
-        Ok(Learner { probs, seed })
+        let ones = probs.iter().take_while(|&&p| p == 1.0).count();
+        probs.drain(..ones);
+        Ok(Learner { ones, probs, seed })
     }
 
     /// The same learner drawing its random choices from `seed`.
@@ -104,19 +111,27 @@ impl Learner {
     pub fn prob(&self, k: usize) -> f64 {
         if k == 0 {
             0.0
+        } else if k <= self.ones {
+            1.0
         } else {
-            self.probs.get(k - 1).copied().unwrap_or(0.0)
+            self.probs.get(k - 1 - self.ones).copied().unwrap_or(0.0)
         }
     }
 
-    /// The table `p_1, p_2, ...` (zero beyond its end).
-    pub fn probs(&self) -> &[f64] {
-        &self.probs
+    /// The table as (leading ones, the entries after them): `p_k = 1` for k up to
+    /// the first, then the second, then 0.
+    pub fn table(&self) -> (usize, &[f64]) {
+        (self.ones, &self.probs)
+    }
+
+    /// The capacity c when the learner is the deterministic one of capacity c.
+    pub fn capacity_of(&self) -> Option<usize> {
+        self.probs.is_empty().then_some(self.ones)
     }
 
     /// The largest k with `p_k > 0` (the capacity, for a deterministic learner).
     pub fn max_novel(&self) -> usize {
-        self.probs.len()
+        self.ones + self.probs.len()
     }
 
     /// True when every `p_k` is 0 or 1, so no random draw is needed.
@@ -182,10 +197,13 @@ impl FromStr for Learner {
 
 impl fmt::Display for Learner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.probs.iter().all(|&p| p == 1.0) {
-            write!(f, "capacity:{}", self.probs.len())
+        if self.probs.is_empty() {
+            write!(f, "capacity:{}", self.ones)
         } else {
-            let list: Vec<String> = self.probs.iter().map(|p| p.to_string()).collect();
+            let list: Vec<String> = std::iter::repeat_n(&1.0, self.ones)
+                .chain(&self.probs)
+                .map(|p| p.to_string())
+                .collect();
             write!(f, "probs:{}", list.join(","))
         }
     }

@@ -358,7 +358,8 @@ impl Setup {
                     .iter()
                     .map(|t| {
                         let skills = match level {
-                            Level::Set => fm.extractor.skill_set(t),
+                            // A layered file's base layer alone: the sets.
+                            Level::Set | Level::Layered => fm.extractor.skill_set(t),
                             _ => fm.extractor.skills(t),
                         };
                         skills
@@ -372,7 +373,7 @@ impl Setup {
                     })
                     .collect();
                 match level {
-                    Level::Set => coder::encode_sets(fm.context(), &coded),
+                    Level::Set | Level::Layered => coder::encode_sets(fm.context(), &coded),
                     _ => coder::encode_sequences(fm.context(), &coded),
                 }
             }
@@ -396,7 +397,7 @@ impl Setup {
                             Err(_) => Score::default(),
                         };
                     }
-                    Level::Set => coder::decode_sets(fm.context(), body),
+                    Level::Set | Level::Layered => coder::decode_sets(fm.context(), body),
                     Level::Sequence => coder::decode_sequences(fm.context(), body),
                 };
                 let Ok(texts) = texts else {

@@ -38,7 +38,8 @@ pub struct Args {
     /// Sweep the channel's parameter (P, SNR or load) from FROM to TO.
     #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true)]
     sweep: Option<String>,
-    /// semzip levels to send (repeat; default set, sequence and exact).
+    /// semzip levels to send (repeat; default set, sequence and exact). `layered`
+    /// sends a layered file's base layer only (the sets, with --protect's protection).
     #[arg(long)]
     level: Vec<Level>,
     /// Packet-level protection: none or lt:OVERHEAD (repair packets per source packet).

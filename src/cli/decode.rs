@@ -3,7 +3,7 @@
 use super::progress::ProgressReader;
 use crate::Error;
 use crate::codec::io::{AtomicOutput, display_name, input_len, is_std};
-use crate::codec::{decode, salvage};
+use crate::codec::{decode_at, salvage_at};
 use crate::model::Model;
 use std::ffi::OsString;
 use std::io::Read;
@@ -35,6 +35,10 @@ pub struct Args {
     /// whole file into memory). Lossy levels write an empty line per lost text.
     #[arg(long)]
     salvage: bool,
+    /// Layered files: decode this level (set, sequence or exact), reading only the
+    /// layers it needs [default: the highest layer present].
+    #[arg(long)]
+    level: Option<crate::codec::Level>,
 }
 
 /// Runs `semzip decode` on each input in turn.
@@ -66,7 +70,14 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         input
             .read_to_end(&mut data)
             .map_err(|e| Error::io(&in_name, e))?;
-        let rep = salvage(&data, &in_name, &mut out, &out_name, model.as_ref())?;
+        let rep = salvage_at(
+            &data,
+            &in_name,
+            &mut out,
+            &out_name,
+            model.as_ref(),
+            args.level,
+        )?;
         out.commit()?;
         for l in &rep.lost {
             let count = l
@@ -83,7 +94,14 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
             rep.texts,
             rep.lost.len()
         );
-        if !rep.lost.is_empty() {
+        if !rep.lost_layers.is_empty() {
+            eprintln!(
+                "semzip: {in_name}: layers lost: {}; decoded at the {} level",
+                rep.lost_layers.join(", "),
+                rep.level
+            );
+        }
+        if !rep.lost.is_empty() || !rep.lost_layers.is_empty() {
             // Data was lost: a distinct exit code, whatever -q says.
             return Err(super::Incomplete(format!("{summary}: the output is incomplete")).into());
         }
@@ -93,7 +111,14 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         return Ok(());
     }
     let input = ProgressReader::new(input, input_len(in_path), "decoding");
-    let stats = match decode(input, &in_name, &mut out, &out_name, model.as_ref()) {
+    let stats = match decode_at(
+        input,
+        &in_name,
+        &mut out,
+        &out_name,
+        model.as_ref(),
+        args.level,
+    ) {
         Err(e) if e.is_broken_pipe() => return Ok(()),
         Err(Error::Corrupt(m)) if !m.contains("header") && !m.contains("not a .sz") => {
             // The library names no flags: the way out is the CLI's to say.

@@ -34,7 +34,8 @@ pub struct Args {
     /// is trained on the input and embedded (self-contained output).
     #[arg(short, long)]
     model: Option<PathBuf>,
-    /// Fidelity: exact (every byte), sequence (skills in order) or set (skill sets).
+    /// Fidelity: exact (every byte), sequence (skills in order), set (skill sets), or
+    /// layered (all three in one file: decode picks with --level).
     #[arg(long, default_value = "exact")]
     level: Level,
     /// Skills outside the codebook at the lossy levels: escape (send literally) or drop
@@ -322,7 +323,7 @@ pub(crate) fn refuse_same_file(input: Option<&Path>, output: Option<&Path>) -> c
 /// with a warning saying so.
 fn fitting_texts(args: &Args, input: Option<&Path>, model: Option<&Model>) -> Segmentation {
     let seg = texts_or_model(args.texts, model);
-    if args.texts.is_some() || seg == Segmentation::Lines || !args.level.is_lossy() {
+    if args.texts.is_some() || seg == Segmentation::Lines || args.level == Level::Exact {
         return seg;
     }
     let Some(path) = input.filter(|p| !is_std(Some(p))) else {

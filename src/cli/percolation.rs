@@ -210,7 +210,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Some(r) => {
                 println!("percolation point (exact recursion, radius crosses 1): R = {r:.5}")
             }
-            None if base.learner.probs() == [1.0] => {
+            None if base.learner.capacity_of() == Some(1) => {
                 println!("percolation point: the radius does not cross 1 in this range")
             }
             None => println!("exact recursion: capacity 1 only (independent sites above)"),

@@ -134,6 +134,9 @@ impl ModelArgs {
                         ));
                     }
                 };
+                if matches!(pop, Popularity::Zipf(_)) {
+                    crate::ensemble::memory::check_zipf(n)?;
+                }
                 (
                     DeParams::text_driven(&t, pop, n, ratio, learner),
                     Family::TextDriven,

@@ -15,6 +15,8 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 /// The format version this code writes and the newest it reads (versions 1 and 2,
 /// whose payloads version 3 still decodes, are read too).
 pub const VERSION: u16 = 3;
+/// The first format version with layered files (header level code 3).
+pub const LAYERED_VERSION: u16 = 3;
 /// The last four bytes of every complete `.sz` file.
 pub const END_MAGIC: [u8; 4] = *b"SZND";
 /// Tag opening a packet record.
@@ -196,6 +198,11 @@ impl Header {
             )));
         }
         let level = Level::from_code(flags & FLAG_LEVEL_MASK)?;
+        if level == Level::Layered && version < LAYERED_VERSION {
+            return Err(Error::corrupt(format!(
+                "level code 3 (layered) is reserved in .sz format version {version}"
+            )));
+        }
         let unlearned = if flags & FLAG_DROP != 0 {
             Unlearned::Drop
         } else {
@@ -499,8 +506,13 @@ pub fn write_extension(w: &mut impl Write, tag: [u8; 2], body: &[u8]) -> Result<
 }
 
 /// Reads past an extension record whose tag was already consumed, checking its
-/// checksum without holding its body. Returns the record's length, tag included.
-pub(crate) fn skip_extension(r: &mut impl Read, tag: [u8; 2]) -> Result<u64> {
+/// checksum, and keeps its body in `keep` when given (else holds none of it).
+/// Returns the record's length, tag included.
+pub(crate) fn read_extension(
+    r: &mut impl Read,
+    tag: [u8; 2],
+    mut keep: Option<&mut Vec<u8>>,
+) -> Result<u64> {
     let what = "an extension record";
     let mut head = tag.to_vec();
     let len = get_varint_logged(r, &mut head, what)?;
@@ -519,6 +531,9 @@ pub(crate) fn skip_extension(r: &mut impl Read, tag: [u8; 2]) -> Result<u64> {
         let k = left.min(buf.len() as u64) as usize;
         read_exact_or(r, &mut buf[..k], what)?;
         h.update(&buf[..k]);
+        if let Some(v) = keep.as_deref_mut() {
+            v.extend_from_slice(&buf[..k]);
+        }
         left -= k as u64;
     }
     if h.digest() != u64::from_le_bytes(sum) {

@@ -4,6 +4,7 @@
 use super::coder;
 use super::container::{Header, Trailer};
 use super::file_model::{FileModel, resolve_model};
+use super::layered::{self, EXACT_TAG, LayerRecord, ORDER_TAG, RunOut};
 use super::level::Level;
 use super::name_err;
 use super::packet::Packet;
@@ -66,7 +67,10 @@ pub fn decode_payload(level: Level, fm: &FileModel, p: &Packet) -> Result<Decode
             }
             Ok(Decoded::Bytes(bytes))
         }
-        _ => {
+        Level::Layered => Err(Error::invalid(
+            "a layered file's packets decode with their refinement records (codec::layered::decode_run)",
+        )),
+        Level::Set | Level::Sequence => {
             let texts = match level {
                 Level::Set => coder::decode_sets(fm.context(), &p.payload)?,
                 _ => coder::decode_sequences(fm.context(), &p.payload)?,
@@ -79,20 +83,94 @@ pub fn decode_payload(level: Level, fm: &FileModel, p: &Packet) -> Result<Decode
                     p.texts
                 )));
             }
-            let mut out = Vec::with_capacity(texts.len());
-            for t in &texts {
-                let mut words = Vec::with_capacity(t.len());
-                for s in t {
-                    words.push(fm.render(s).ok_or_else(|| {
-                        Error::corrupt(format!(
-                            "packet of text {} names a skill outside the codebook",
-                            p.first_text
-                        ))
-                    })?);
-                }
-                out.push(words);
-            }
-            Ok(Decoded::Texts(out))
+            render_texts(fm, p.first_text, &texts)
+        }
+    }
+}
+
+/// Each text's skills as strings.
+fn render_texts(fm: &FileModel, first_text: u64, texts: &[Vec<coder::Skill>]) -> Result<Decoded> {
+    let mut out = Vec::with_capacity(texts.len());
+    for t in texts {
+        let mut words = Vec::with_capacity(t.len());
+        for s in t {
+            words.push(fm.render(s).ok_or_else(|| {
+                Error::corrupt(format!(
+                    "packet of text {first_text} names a skill outside the codebook"
+                ))
+            })?);
+        }
+        out.push(words);
+    }
+    Ok(Decoded::Texts(out))
+}
+
+/// One run of a layered file: its base packet and the refinement records read.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The base packet (the sets).
+    pub base: Packet,
+    /// The order layer, if read.
+    pub order: Option<LayerRecord>,
+    /// The exact layer, if read.
+    pub exact: Option<LayerRecord>,
+}
+
+impl Run {
+    /// A run of a base packet, refinements to come.
+    pub fn new(base: Packet) -> Run {
+        Run {
+            base,
+            order: None,
+            exact: None,
+        }
+    }
+
+    /// Attaches a refinement record (checked against the base packet).
+    pub fn attach(&mut self, tag: [u8; 2], body: &[u8]) -> Result<()> {
+        let rec = LayerRecord::parse(tag, body)?;
+        if rec.first_text != self.base.first_text || rec.texts != self.base.texts {
+            return Err(Error::corrupt(format!(
+                "a layer record of texts {}+{} follows the packet of texts {}+{}",
+                rec.first_text, rec.texts, self.base.first_text, self.base.texts
+            )));
+        }
+        let slot = if tag == ORDER_TAG {
+            &mut self.order
+        } else {
+            &mut self.exact
+        };
+        if slot.is_some() {
+            return Err(Error::corrupt(format!(
+                "the run of text {} has two records of one layer",
+                self.base.first_text
+            )));
+        }
+        *slot = Some(rec);
+        Ok(())
+    }
+
+    /// The highest level this run's records allow.
+    pub fn top(&self) -> Level {
+        match (&self.order, &self.exact) {
+            (Some(_), Some(_)) => Level::Exact,
+            (Some(_), None) => Level::Sequence,
+            _ => Level::Set,
+        }
+    }
+
+    /// Decodes the run at `level` (set, sequence or exact).
+    pub fn decode(&self, fm: &FileModel, level: Level) -> Result<Decoded> {
+        let out = layered::decode_run(
+            fm,
+            level,
+            &self.base,
+            self.order.as_ref(),
+            self.exact.as_ref(),
+        )?;
+        match out {
+            RunOut::Bytes(b) => Ok(Decoded::Bytes(b)),
+            RunOut::Skills(t) => render_texts(fm, self.base.first_text, &t),
         }
     }
 }
@@ -132,12 +210,48 @@ pub struct Decoder<R: Read> {
     bytes: u64,
     queue: VecDeque<Decoded>,
     trailer: Option<Trailer>,
+    /// The level decoded to; `None` (layered files) until the first run shows its top.
+    target: Option<Level>,
+    /// Layered files: the run whose refinement records are being read.
+    pending: Option<Run>,
 }
 
 impl<R: Read> Decoder<R> {
     /// Reads the header and resolves the model (`shared` for a file made with one).
     pub fn new(r: R, name: &str, shared: Option<&Model>) -> Result<Decoder<R>> {
-        let reader = Reader::new(r).map_err(|e| name_err(name, e))?;
+        Decoder::at_level(r, name, shared, None)
+    }
+
+    /// Like [`Decoder::new`], decoding at `level`: a layered file's set, sequence or
+    /// exact level (reading only the records it needs; `None`: the highest layer its
+    /// first run holds), or a single-level file's own level.
+    pub fn at_level(
+        r: R,
+        name: &str,
+        shared: Option<&Model>,
+        level: Option<Level>,
+    ) -> Result<Decoder<R>> {
+        let mut reader = Reader::new(r).map_err(|e| name_err(name, e))?;
+        let file_level = reader.header().level;
+        let target = match (file_level, level) {
+            (Level::Layered, Some(Level::Layered) | None) => None,
+            (Level::Layered, Some(l)) => Some(l),
+            (f, None) => Some(f),
+            (f, Some(l)) if l == f => Some(f),
+            (f, Some(l)) => {
+                return Err(Error::invalid(format!(
+                    "{name} holds the {f} level only, not the {l} level (only layered files hold several)"
+                )));
+            }
+        };
+        if file_level == Level::Layered {
+            if target.is_none_or(|l| l.rank() >= Level::Sequence.rank()) {
+                reader.keep_extension(ORDER_TAG);
+            }
+            if target.is_none_or(|l| l == Level::Exact) {
+                reader.keep_extension(EXACT_TAG);
+            }
+        }
         let model = resolve_model(reader.header(), shared, name)?;
         Ok(Decoder {
             reader,
@@ -147,7 +261,14 @@ impl<R: Read> Decoder<R> {
             bytes: 0,
             queue: VecDeque::new(),
             trailer: None,
+            target,
+            pending: None,
         })
+    }
+
+    /// The level decoded to (`None` for a layered file before its first run is read).
+    pub fn level(&self) -> Option<Level> {
+        self.target
     }
 
     /// The file's header.
@@ -176,6 +297,9 @@ impl<R: Read> Decoder<R> {
     /// Reads a batch of packets, decodes them in parallel, and checks the original's
     /// checksum once the trailer is reached.
     fn fill(&mut self) -> Result<()> {
+        if self.reader.header().level == Level::Layered {
+            return self.fill_layered();
+        }
         let mut batch = Vec::new();
         let mut trailer = None;
         while trailer.is_none() && batch.len() < batch_len() {
@@ -187,7 +311,57 @@ impl<R: Read> Decoder<R> {
             }
         }
         let level = self.reader.header().level;
-        for d in decode_packets(level, &self.model, &batch) {
+        let decoded = decode_packets(level, &self.model, &batch);
+        self.take(decoded, trailer, level)
+    }
+
+    /// [`Decoder::fill`] for a layered file: runs (a packet and the refinement
+    /// records after it) decoded in parallel at the target level.
+    fn fill_layered(&mut self) -> Result<()> {
+        let mut batch = Vec::new();
+        let mut trailer = None;
+        while trailer.is_none() && batch.len() < batch_len() {
+            match self.reader.next_record()? {
+                Some(Record::Packet { packet, .. }) => {
+                    batch.extend(self.pending.replace(Run::new(packet)));
+                }
+                Some(Record::Skipped {
+                    tag,
+                    body: Some(body),
+                    ..
+                }) => {
+                    let run = self
+                        .pending
+                        .as_mut()
+                        .ok_or_else(|| Error::corrupt("a layer record comes before any packet"))?;
+                    run.attach(tag, &body)?;
+                }
+                Some(Record::Index(_)) => batch.extend(self.pending.take()),
+                Some(Record::Trailer(t)) => trailer = Some(t),
+                Some(Record::Skipped { .. }) => {}
+                None => return Err(Error::corrupt("the .sz data ended without a trailer")),
+            }
+        }
+        let level = match (self.target, batch.first()) {
+            (Some(l), _) => l,
+            (None, Some(run)) => *self.target.insert(run.top()),
+            (None, None) => Level::Set,
+        };
+        use rayon::prelude::*;
+        let model = &self.model;
+        let decoded: Vec<Result<Decoded>> =
+            batch.par_iter().map(|r| r.decode(model, level)).collect();
+        self.take(decoded, trailer, level)
+    }
+
+    /// Queues decoded packets in order, checking the original at the exact level.
+    fn take(
+        &mut self,
+        decoded: Vec<Result<Decoded>>,
+        trailer: Option<Trailer>,
+        level: Level,
+    ) -> Result<()> {
+        for d in decoded {
             let d = d?;
             if let Decoded::Bytes(b) = &d {
                 self.hash.update(b);
@@ -234,7 +408,24 @@ pub fn decode<W: Write + ?Sized>(
     out_name: &str,
     shared: Option<&Model>,
 ) -> Result<DecodeStats> {
-    let mut d = Decoder::new(BufReader::with_capacity(1 << 16, input), in_name, shared)?;
+    decode_at(input, in_name, output, out_name, shared, None)
+}
+
+/// Like [`decode`], at `level` (see [`Decoder::at_level`]).
+pub fn decode_at<W: Write + ?Sized>(
+    input: impl Read,
+    in_name: &str,
+    output: &mut W,
+    out_name: &str,
+    shared: Option<&Model>,
+    level: Option<Level>,
+) -> Result<DecodeStats> {
+    let mut d = Decoder::at_level(
+        BufReader::with_capacity(1 << 16, input),
+        in_name,
+        shared,
+        level,
+    )?;
     let mut stats = DecodeStats {
         level: d.header().level.to_string(),
         embedded: !matches!(d.header().model, super::container::ModelRef::Shared { .. }),
@@ -251,6 +442,9 @@ pub fn decode<W: Write + ?Sized>(
             Decoded::Bytes(b) => b.iter().filter(|&&c| c == b'\n').count() as u64,
             Decoded::Texts(t) => t.len() as u64,
         };
+    }
+    if d.header().level == Level::Layered {
+        stats.level = format!("{} of layered", d.level().unwrap_or(Level::Set));
     }
     output.flush().map_err(|e| Error::io(out_name, e))?;
     Ok(stats)

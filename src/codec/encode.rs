@@ -8,6 +8,7 @@
 use super::coder::{self, Skill};
 use super::container::{Header, IndexEntry, Trailer, write_index};
 use super::file_model::{FileModel, texts_code};
+use super::layered::LayerRecord;
 use super::level::{Level, Unlearned};
 use super::packet::{DEFAULT_PACKET_BYTES, MAX_PACKET_BYTES, Packet};
 use crate::text::segment::{DEFAULT_MAX_TEXT_BYTES, Segmentation, Segmenter};
@@ -68,6 +69,11 @@ impl EncodeOptions {
         }
         if self.packet_texts == Some(0) {
             return Err(Error::invalid("packet_texts must be at least 1"));
+        }
+        if self.level == Level::Layered && (self.dial.is_some() || self.packet_texts.is_some()) {
+            return Err(Error::invalid(
+                "a layered file keeps every skill and cuts runs by bytes: no dial, no texts per packet",
+            ));
         }
         Ok(())
     }
@@ -195,20 +201,33 @@ pub fn encode<W: Write + ?Sized>(
     let mut index = Vec::new();
     let mut source = BufReader::with_capacity(1 << 16, &mut reader);
     {
-        let mut emit = |p: Packet, stats: &mut EncodeStats, out: &mut CountingWriter<'_, W>| {
+        let layered = opts.level == Level::Layered;
+        let mut emit = |coded: Coded, stats: &mut EncodeStats, out: &mut CountingWriter<'_, W>| {
+            let Coded {
+                packet: mut p,
+                layers,
+            } = coded;
+            if layered {
+                // Runs are cut by bytes: their first texts are known only in order.
+                p.first_text = stats.texts;
+            }
             index.push(IndexEntry {
                 offset: out.bytes,
                 first_text: p.first_text,
             });
             let mut b = Vec::with_capacity(p.payload.len() + 40);
             p.write_to(&mut b).map_err(|e| Error::io(out_name, e))?;
+            for mut l in layers {
+                l.first_text = p.first_text;
+                l.write_to(&mut b)?;
+            }
             out.put(&b)?;
             stats.packets += 1;
             stats.texts += p.texts;
             Ok::<(), Error>(())
         };
         match opts.level {
-            Level::Exact => encode_exact_packets(
+            Level::Exact | Level::Layered => encode_exact_packets(
                 &mut source,
                 in_name,
                 fm,
@@ -264,12 +283,20 @@ fn metadata(packet_bytes: usize) -> String {
     }
 }
 
-type Emit<'e> = dyn FnMut(Packet, &mut EncodeStats) -> Result<()> + 'e;
+type Emit<'e> = dyn FnMut(Coded, &mut EncodeStats) -> Result<()> + 'e;
+
+/// A coded packet and, in a layered file, its run's refinement records.
+struct Coded {
+    packet: Packet,
+    layers: Vec<LayerRecord>,
+}
 
 /// Input for one packet, cut sequentially, coded in parallel with its neighbours.
 enum Job {
     /// Exact level: raw bytes.
     Bytes { data: Vec<u8>, first_line: u64 },
+    /// Layered files: a run's raw bytes, cut at a text boundary.
+    Run { data: Vec<u8> },
     /// Lossy levels: whole texts.
     Texts {
         texts: Vec<String>,
@@ -293,22 +320,61 @@ fn batch_len() -> usize {
     2 * rayon::current_num_threads().max(1)
 }
 
+/// A text's skills as coded: codebook codes, escapes, or dropped (counted in `c`).
+fn code_skills(
+    fm: &FileModel,
+    unlearned: Unlearned,
+    skills: Vec<String>,
+    c: &mut Counts,
+) -> Vec<Skill> {
+    let mut coded = Vec::with_capacity(skills.len());
+    for s in skills {
+        match fm.codebook.code_of(&s) {
+            Some(code) => {
+                c.known += 1;
+                coded.push(Skill::Known(code));
+            }
+            None if unlearned == Unlearned::Escape => {
+                c.escapes += 1;
+                coded.push(Skill::Literal(s));
+            }
+            None => c.dropped += 1,
+        }
+    }
+    c.skills += coded.len() as u64;
+    coded
+}
+
 /// Codes one packet (pure: the same job always gives the same bytes).
-fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Packet, Counts) {
+fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Coded, Counts) {
     let mut c = Counts::default();
-    match job {
+    let packet = match job {
+        Job::Run { data } => {
+            let texts: Vec<String> = Segmenter::new(&data[..], opts.texts, DEFAULT_MAX_TEXT_BYTES)
+                .filter_map(|t| t.ok())
+                .collect();
+            let seqs: Vec<Vec<Skill>> = texts
+                .iter()
+                .map(|t| code_skills(fm, opts.unlearned, fm.extractor.skills(t), &mut c))
+                .collect();
+            let run = super::layered::encode_run(fm, &data, &texts, &seqs);
+            let coded = Coded {
+                packet: run.base,
+                layers: vec![run.order, run.exact],
+            };
+            return (coded, c);
+        }
         Job::Bytes { data, first_line } => {
             let (payload, es) = coder::encode_exact_stats(fm.context(), &data);
             c.skills = es.words;
             c.known = es.known;
             c.escapes = es.escapes;
-            let p = Packet {
+            Packet {
                 texts: data.iter().filter(|&&b| b == b'\n').count() as u64,
                 first_text: first_line,
                 original_bytes: data.len() as u64,
                 payload,
-            };
-            (p, c)
+            }
         }
         Job::Texts {
             texts,
@@ -325,36 +391,25 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Packet, Count
                     Some(d) if opts.level.is_lossy() => d.apply(skills),
                     _ => skills,
                 };
-                let mut coded = Vec::with_capacity(skills.len());
-                for s in skills {
-                    match fm.codebook.code_of(&s) {
-                        Some(code) => {
-                            c.known += 1;
-                            coded.push(Skill::Known(code));
-                        }
-                        None if opts.unlearned == Unlearned::Escape => {
-                            c.escapes += 1;
-                            coded.push(Skill::Literal(s));
-                        }
-                        None => c.dropped += 1,
-                    }
-                }
-                c.skills += coded.len() as u64;
-                coded_texts.push(coded);
+                coded_texts.push(code_skills(fm, opts.unlearned, skills, &mut c));
             }
             let payload = match opts.level {
                 Level::Set => coder::encode_sets(fm.context(), &coded_texts),
                 _ => coder::encode_sequences(fm.context(), &coded_texts),
             };
-            let p = Packet {
+            Packet {
                 texts: texts.len() as u64,
                 first_text: first,
                 original_bytes: bytes,
                 payload,
-            };
-            (p, c)
+            }
         }
-    }
+    };
+    let coded = Coded {
+        packet,
+        layers: Vec::new(),
+    };
+    (coded, c)
 }
 
 /// Codes a batch of jobs in parallel and emits the packets in input order.
@@ -366,7 +421,7 @@ fn run_batch(
     stats: &mut EncodeStats,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let done: Vec<(Packet, Counts)> = std::mem::take(jobs)
+    let done: Vec<(Coded, Counts)> = std::mem::take(jobs)
         .into_par_iter()
         .map(|j| make_packet(j, fm, opts))
         .collect();
@@ -381,7 +436,8 @@ fn run_batch(
 }
 
 /// Exact level: raw bytes cut into packets at the last line end before the packet
-/// size (or at the size itself inside a longer line).
+/// size (or at the size itself inside a longer line). Layered files: the same, cut
+/// at the last text boundary ([`super::layered::cut_point`]).
 fn encode_exact_packets(
     src: &mut impl Read,
     in_name: &str,
@@ -410,6 +466,8 @@ fn encode_exact_packets(
         }
         let cut = if eof && buf.len() <= cap {
             buf.len()
+        } else if opts.level == Level::Layered {
+            super::layered::cut_point(&buf, cap, opts.texts)
         } else {
             match memrchr(b'\n', &buf[..cap.min(buf.len())]) {
                 Some(i) => i + 1,
@@ -417,6 +475,13 @@ fn encode_exact_packets(
             }
         };
         let data: Vec<u8> = buf.drain(..cut).collect();
+        if opts.level == Level::Layered {
+            jobs.push(Job::Run { data });
+            if jobs.len() >= batch_len() {
+                run_batch(&mut jobs, fm, opts, emit, stats)?;
+            }
+            continue;
+        }
         let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
         jobs.push(Job::Bytes {
             data,

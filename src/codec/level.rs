@@ -16,10 +16,14 @@ pub enum Level {
     Sequence,
     /// Each text's skill set; decode renders it in canonical order, one text a line.
     Set,
+    /// All three in one file: the sets as a base layer, then the order and the exact
+    /// bytes as refinement layers, each coded given the layers below (decode picks a level).
+    Layered,
 }
 
 impl Level {
-    /// All levels, from the most faithful to the smallest.
+    /// All single levels, from the most faithful to the smallest (not [`Level::Layered`],
+    /// which holds the three).
     pub const ALL: [Level; 3] = [Level::Exact, Level::Sequence, Level::Set];
 
     /// The 2-bit code of the level in the header flags.
@@ -28,24 +32,35 @@ impl Level {
             Level::Exact => 0,
             Level::Sequence => 1,
             Level::Set => 2,
+            Level::Layered => 3,
         }
     }
 
-    /// The level with header code `c` (3 is reserved and rejected).
+    /// The level with header code `c`.
     pub fn from_code(c: u16) -> Result<Level> {
         match c {
             0 => Ok(Level::Exact),
             1 => Ok(Level::Sequence),
             2 => Ok(Level::Set),
+            3 => Ok(Level::Layered),
             _ => Err(Error::corrupt(format!(
-                "unknown fidelity level code {c} in the .sz header (0 exact, 1 sequence, 2 set)"
+                "unknown fidelity level code {c} in the .sz header (0 exact, 1 sequence, 2 set, 3 layered)"
             ))),
         }
     }
 
     /// True for the lossy levels, which code skills rather than bytes.
     pub fn is_lossy(self) -> bool {
-        self != Level::Exact
+        matches!(self, Level::Sequence | Level::Set)
+    }
+
+    /// Rank by fidelity: set 0, sequence 1, exact 2 (layered: its top, exact).
+    pub fn rank(self) -> u8 {
+        match self {
+            Level::Set => 0,
+            Level::Sequence => 1,
+            Level::Exact | Level::Layered => 2,
+        }
     }
 }
 
@@ -55,6 +70,7 @@ impl fmt::Display for Level {
             Level::Exact => "exact",
             Level::Sequence => "sequence",
             Level::Set => "set",
+            Level::Layered => "layered",
         })
     }
 }
@@ -66,10 +82,11 @@ impl FromStr for Level {
             "exact" => Ok(Level::Exact),
             "sequence" => Ok(Level::Sequence),
             "set" => Ok(Level::Set),
+            "layered" => Ok(Level::Layered),
             _ => Err(Error::parameter(
                 "level",
                 s,
-                "unknown level: use exact, sequence or set",
+                "unknown level: use exact, sequence, set or layered",
             )),
         }
     }
@@ -120,7 +137,9 @@ mod tests {
             assert_eq!(l.to_string().parse::<Level>().unwrap(), l);
             assert_eq!(Level::from_code(l.code()).unwrap(), l);
         }
-        assert!(Level::from_code(3).is_err());
+        assert_eq!(Level::from_code(3).unwrap(), Level::Layered);
+        assert_eq!("layered".parse::<Level>().unwrap(), Level::Layered);
+        assert!(Level::from_code(4).is_err());
         assert!("lossless".parse::<Level>().is_err());
         for u in [Unlearned::Escape, Unlearned::Drop] {
             assert_eq!(u.to_string().parse::<Unlearned>().unwrap(), u);

@@ -18,19 +18,22 @@ pub mod encode;
 pub mod file_model;
 pub mod inspect;
 pub mod io;
+pub mod layered;
 pub mod level;
 pub mod packet;
 pub mod reader;
 pub mod salvage;
 pub mod varint;
 
-pub use decode::{DecodeStats, Decoded, Decoder, decode, decode_packets, decode_payload};
+pub use decode::{
+    DecodeStats, Decoded, Decoder, decode, decode_at, decode_packets, decode_payload,
+};
 pub use encode::{EncodeOptions, EncodeStats, encode};
 pub use file_model::{FileModel, resolve_model};
 pub use inspect::{SzInfo, inspect_sz};
 pub use level::{Level, Unlearned};
 pub use reader::{Reader, Record};
-pub use salvage::{LostRange, SalvageReport, salvage};
+pub use salvage::{LostRange, SalvageReport, salvage, salvage_at};
 
 use crate::Error;
 

@@ -22,7 +22,7 @@
 
 use super::container::{
     Header, INDEX_TAG, IndexEntry, MAX_TRAILER_BYTES, PACKET_TAG, TRAILER_BYTES, Trailer,
-    is_extension_tag, read_exact_or, read_index, skip_extension,
+    is_extension_tag, read_exact_or, read_extension, read_index,
 };
 use super::level::Level;
 use super::packet::Packet;
@@ -47,6 +47,9 @@ pub enum Record {
         tag: [u8; 2],
         /// Its length in bytes, tag included.
         len: u64,
+        /// Its body, when the reader was asked to keep records of this tag
+        /// ([`Reader::keep_extension`]).
+        body: Option<Vec<u8>>,
     },
     /// The packet index, equal to the packets read.
     Index(Vec<IndexEntry>),
@@ -84,9 +87,19 @@ pub struct Reader<R> {
     /// Resumed after damage: the first packet may start past the running count, and
     /// the index (which lists packets this reader has not seen) is not checked.
     resumed: bool,
+    /// Extension tags whose bodies are kept (layered files' refinement records).
+    keep: Vec<[u8; 2]>,
 }
 
 impl<R: Read> Reader<R> {
+    /// Keeps the bodies of extension records tagged `tag` (else they are checked
+    /// and skipped).
+    pub fn keep_extension(&mut self, tag: [u8; 2]) {
+        if !self.keep.contains(&tag) {
+            self.keep.push(tag);
+        }
+    }
+
     /// Reads and checks the header at the start of `r`.
     pub fn new(mut r: R) -> Result<Reader<R>> {
         let (header, header_len) = Header::read_from(&mut r)?;
@@ -100,6 +113,7 @@ impl<R: Read> Reader<R> {
             entries: Vec::new(),
             state: State::Records,
             resumed: false,
+            keep: Vec::new(),
         })
     }
 
@@ -117,6 +131,7 @@ impl<R: Read> Reader<R> {
             entries: Vec::new(),
             state: State::Records,
             resumed: true,
+            keep: Vec::new(),
         }
     }
 
@@ -181,9 +196,15 @@ impl<R: Read> Reader<R> {
             return Ok(Some(Record::Packet { offset, packet }));
         }
         if is_extension_tag(tag) {
-            let len = skip_extension(&mut self.r, tag)?;
+            let mut body = self.keep.contains(&tag).then(Vec::new);
+            let len = read_extension(&mut self.r, tag, body.as_mut())?;
             self.pos += len;
-            return Ok(Some(Record::Skipped { offset, tag, len }));
+            return Ok(Some(Record::Skipped {
+                offset,
+                tag,
+                len,
+                body,
+            }));
         }
         if tag != INDEX_TAG {
             return Err(Error::corrupt(format!(

@@ -2,8 +2,10 @@
 //! [`Reader`], resumed past each stretch of damage.
 
 use super::container::Trailer;
-use super::decode::decode_payload;
+use super::decode::{Run, decode_payload};
 use super::file_model::resolve_model;
+use super::layered::{EXACT_TAG, ORDER_TAG};
+use super::level::Level;
 use super::name_err;
 use super::reader::{Reader, Record, find_packet};
 use crate::model::Model;
@@ -35,6 +37,9 @@ pub struct SalvageReport {
     pub lost: Vec<LostRange>,
     /// Bytes written.
     pub bytes_out: u64,
+    /// Layered files decoded below their top level without `level` asked: the
+    /// refinement layers that were lost ("order", "exact"). Data lost, like `lost`.
+    pub lost_layers: Vec<String>,
 }
 
 /// Decodes what is intact in a damaged `.sz` file held in memory.
@@ -52,27 +57,67 @@ pub fn salvage<W: Write + ?Sized>(
     out_name: &str,
     shared: Option<&Model>,
 ) -> Result<SalvageReport> {
+    salvage_at(data, in_name, output, out_name, shared, None)
+}
+
+/// Like [`salvage`], at `level` for a layered file (`None`: the highest level every
+/// recovered run holds; a run without the level asked for is lost). A layered file
+/// decoded below its top because refinement records were lost lists them in
+/// [`SalvageReport::lost_layers`].
+pub fn salvage_at<W: Write + ?Sized>(
+    data: &[u8],
+    in_name: &str,
+    output: &mut W,
+    out_name: &str,
+    shared: Option<&Model>,
+    level: Option<Level>,
+) -> Result<SalvageReport> {
     let mut reader = Reader::new(data).map_err(|e| name_err(in_name, e))?;
     let header = reader.header().clone();
     let hlen = reader.header_len();
     let fm = resolve_model(&header, shared, in_name)?;
-    let level = header.level;
+    let layered = header.level == Level::Layered;
+    match level {
+        Some(l) if !layered && l != header.level => {
+            return Err(Error::invalid(format!(
+                "{in_name} holds the {} level only, not the {l} level",
+                header.level
+            )));
+        }
+        _ => {}
+    }
+    let keep = |r: &mut Reader<&[u8]>| {
+        if layered {
+            r.keep_extension(ORDER_TAG);
+            r.keep_extension(EXACT_TAG);
+        }
+    };
+    keep(&mut reader);
     let trailer = Trailer::at_end(header.version, data);
-    let mut rep = SalvageReport {
-        level: level.to_string(),
-        ..SalvageReport::default()
-    };
-    let mut next_text = 0u64;
+    // Pass 1: the intact runs (a packet, and in a layered file the records after it),
+    // and where damage began before each.
+    let mut runs: Vec<(u64, Run, Option<u64>)> = Vec::new();
     let mut damage_at: Option<u64> = None;
-    let mut buf = Vec::new();
-    let mut put = |buf: &[u8], rep: &mut SalvageReport| -> Result<()> {
-        output.write_all(buf).map_err(|e| Error::io(out_name, e))?;
-        rep.bytes_out += buf.len() as u64;
-        Ok(())
-    };
+    let mut next_text = 0u64;
     loop {
-        let (offset, p) = match reader.next_record() {
-            Ok(Some(Record::Packet { offset, packet })) => (offset, packet),
+        match reader.next_record() {
+            Ok(Some(Record::Packet { offset, packet })) => {
+                next_text = packet.first_text + packet.texts;
+                runs.push((offset, Run::new(packet), damage_at.take()));
+            }
+            Ok(Some(Record::Skipped {
+                offset,
+                tag,
+                body: Some(body),
+                ..
+            })) => {
+                if let Some((_, run, _)) = runs.last_mut()
+                    && run.attach(tag, &body).is_ok()
+                {
+                    continue;
+                }
+                damage_at.get_or_insert(offset);
+            }
             Ok(Some(_)) => continue,
             Ok(None) => break,
             Err(_) => {
@@ -82,13 +127,73 @@ pub fn salvage<W: Write + ?Sized>(
                     Some(i) => {
                         let h = header.clone();
                         reader = Reader::resume(&data[i..], h, hlen, i as u64, next_text);
+                        keep(&mut reader);
                         continue;
                     }
                     None => break,
                 }
             }
+        }
+    }
+    let out_level = if layered {
+        level.unwrap_or_else(|| {
+            runs.iter()
+                .map(|(_, r, _)| r.top())
+                .min_by_key(|l| l.rank())
+                .unwrap_or(Level::Exact)
+        })
+    } else {
+        header.level
+    };
+    let out_level = if out_level == Level::Layered {
+        Level::Exact
+    } else {
+        out_level
+    };
+    let mut rep = SalvageReport {
+        level: if layered {
+            format!("{out_level} of layered")
+        } else {
+            out_level.to_string()
+        },
+        ..SalvageReport::default()
+    };
+    if layered && level.is_none() && out_level != Level::Exact {
+        rep.lost_layers = [Level::Sequence, Level::Exact]
+            .iter()
+            .filter(|l| l.rank() > out_level.rank())
+            .map(|l| {
+                if *l == Level::Sequence {
+                    "order"
+                } else {
+                    "exact"
+                }
+                .to_string()
+            })
+            .collect();
+    }
+    // Pass 2: decode each run at the output level, in order, counting the gaps.
+    let mut next_text = 0u64;
+    let mut put = |buf: &[u8], rep: &mut SalvageReport| -> Result<()> {
+        output.write_all(buf).map_err(|e| Error::io(out_name, e))?;
+        rep.bytes_out += buf.len() as u64;
+        Ok(())
+    };
+    let mut buf = Vec::new();
+    for (offset, run, damaged) in runs {
+        if let Some(at) = damaged {
+            damage_at.get_or_insert(at);
+        }
+        let p = &run.base;
+        if p.first_text < next_text {
+            continue;
+        }
+        let decoded = if layered {
+            run.decode(&fm, out_level)
+        } else {
+            decode_payload(out_level, &fm, p)
         };
-        let Ok(d) = decode_payload(level, &fm, &p) else {
+        let Ok(d) = decoded else {
             damage_at.get_or_insert(offset);
             continue;
         };
@@ -99,7 +204,7 @@ pub fn salvage<W: Write + ?Sized>(
                 texts: Some(lost),
                 offset: at,
             });
-            if level.is_lossy() {
+            if out_level.is_lossy() {
                 pad_lines(lost, &mut |b| put(b, &mut rep))?;
             }
         }
@@ -127,7 +232,7 @@ pub fn salvage<W: Write + ?Sized>(
             offset: t.index_offset,
         });
     }
-    if level.is_lossy()
+    if out_level.is_lossy()
         && let Some(n) = tail_lost
     {
         pad_lines(n, &mut |b| put(b, &mut rep))?;

@@ -5,7 +5,6 @@
 use super::{DegreeDistribution, seeded_rng};
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::{Error, Result};
-use rand::Rng;
 use serde::Serialize;
 
 /// The shape of a multi-class ensemble.
@@ -110,6 +109,7 @@ impl ClassEnsemble {
             .collect();
         let mut rows = RowsBuilder::new();
         let mut row: Vec<u32> = Vec::new();
+        let mut picks: Vec<u32> = Vec::new();
         for (j, &tj) in texts.iter().enumerate() {
             for _ in 0..tj {
                 row.clear();
@@ -118,25 +118,9 @@ impl ClassEnsemble {
                         continue;
                     }
                     let want = (dists[j][i].sample(&mut rng) as usize).min(sizes[i]);
-                    let from = row.len();
-                    if 2 * want > sizes[i] {
-                        // Dense picks: a partial shuffle is bounded where rejection
-                        // would crawl.
-                        let mut all: Vec<u32> =
-                            (start[i]..start[i + 1]).map(|s| s as u32).collect();
-                        for a in 0..want {
-                            let b = rng.random_range(a..all.len());
-                            all.swap(a, b);
-                        }
-                        row.extend_from_slice(&all[..want]);
-                    } else {
-                        while row.len() - from < want {
-                            let s = (start[i] + rng.random_range(0..sizes[i])) as u32;
-                            if !row[from..].contains(&s) {
-                                row.push(s);
-                            }
-                        }
-                    }
+                    // The one bounded sampler of distinct picks.
+                    super::pick_distinct(want, sizes[i] as u32, &mut rng, &mut picks);
+                    row.extend(picks.iter().map(|&v| v + start[i] as u32));
                 }
                 rows.push_row(&row)?;
             }

@@ -12,6 +12,7 @@
 
 pub mod classes;
 pub mod inclusion;
+pub mod memory;
 pub mod spec;
 
 pub use spec::{DegreeDistribution, DegreeSpec, Popularity};
@@ -177,7 +178,28 @@ impl Ensemble {
                 }
             }
         }
-        Ok(())
+        memory::check("skills", n, self.memory_bytes())
+    }
+
+    /// About how many bytes sampling, peeling and testing one graph of this ensemble
+    /// holds at once (both adjacency lists, the builder's copy, the peeling state,
+    /// Zipf tables).
+    pub fn memory_bytes(&self) -> f64 {
+        let n = self.skills() as f64;
+        let t = self.texts() as f64;
+        let edges = match self {
+            Ensemble::SkillDriven { skill_degrees, .. }
+            | Ensemble::Configuration { skill_degrees, .. } => n * skill_degrees.mean(),
+            Ensemble::TextDriven { text_degrees, .. } => t * text_degrees.mean().min(n),
+        };
+        let zipf = match self {
+            Ensemble::TextDriven {
+                popularity: Popularity::Zipf(_),
+                ..
+            } => memory::zipf_de_bytes(self.skills()) + 16.0 * n,
+            _ => 0.0,
+        };
+        48.0 * (n + t) + 24.0 * edges + zipf
     }
 
     /// Draws one graph from the ensemble.

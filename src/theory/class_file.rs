@@ -17,7 +17,7 @@
 //! At a ratio R (texts per skill), class j has `share_j · R · N` texts.
 
 use super::classes::{ClassModel, ClassResult, class_de};
-use super::simulate::trial_seed;
+use super::simulate::{known_seed, learner_seed, trial_seed};
 use crate::peel::{Learner, peel};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -219,8 +219,8 @@ pub fn class_curve(
             let s = trial_seed(seed, p as u64, t as u64);
             let m = spec.at(ratios[p]);
             let sample = m.sample(skills, s)?;
-            let known = m.known_set(&sample, s ^ 0x4B4E_4F57);
-            let learner = m.learner.clone().with_seed(s ^ 0x4C45_4152);
+            let known = m.known_set(&sample, known_seed(s));
+            let learner = m.learner.clone().with_seed(learner_seed(s));
             let out = peel(&sample.graph, &learner, Some(&known));
             progress();
             Ok(sample

@@ -14,7 +14,7 @@
 use super::de::{MAX_ROUNDS, iterate_fixed_point};
 use super::kernel::Kernel;
 pub use crate::ensemble::classes::{ClassEnsemble, ClassSample};
-use crate::peel::{Learner, mix64};
+use crate::peel::Learner;
 use crate::{Error, Result};
 use serde::{Serialize, Serializer};
 
@@ -102,11 +102,7 @@ impl ClassModel {
             .class_of
             .iter()
             .enumerate()
-            .map(|(s, &c)| {
-                let u = (mix64(seed ^ (s as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 11) as f64
-                    / (1u64 << 53) as f64;
-                u >= self.unknown[c as usize]
-            })
+            .map(|(s, &c)| crate::seed::uniform(seed, s as u64) >= self.unknown[c as usize])
             .collect()
     }
 }
@@ -120,7 +116,7 @@ pub fn learned_by_class(sample: &ClassSample, learned: &[bool]) -> Vec<f64> {
 /// DE engine, `iterate_fixed_point`).
 pub fn class_de(m: &ClassModel) -> Result<ClassResult> {
     m.validate()?;
-    let kernel = Kernel::new(m.learner.probs());
+    let kernel = Kernel::of(&m.learner);
     // mean[j][i] = m_ji, class-j texts per class-i skill.
     let mean: Vec<Vec<f64>> = m
         .needs

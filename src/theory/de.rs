@@ -447,7 +447,7 @@ impl Prepared {
         Prepared {
             comps,
             text: text_side(&p.texts),
-            kernel: Kernel::new(p.learner.probs()),
+            kernel: Kernel::of(&p.learner),
         }
     }
 

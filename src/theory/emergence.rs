@@ -236,8 +236,8 @@ pub struct ScalingCurve {
     pub floor: Option<f64>,
     /// Simulated points used by the fits.
     pub fit_points: usize,
-    /// Simulated points with zero skill error (left out of the log fits: below the
-    /// simulation's resolution, one error in the fresh occurrences tested).
+    /// Simulated points with no skill error above the floor (zero error when there
+    /// is no floor), left out of the log fits: below the simulation's resolution.
     pub zero_points: usize,
     /// `"power"`, `"exponential"` or `"floor"`: the law DE predicts.
     pub law: &'static str,
@@ -288,7 +288,11 @@ pub fn scaling_curve(
         .filter(|q| excess(q.de_skill_error) > 0.0)
         .map(|q| (q.ratio, excess(q.de_skill_error)))
         .collect();
-    let zero_points = points.iter().filter(|q| q.sim_skill_error <= 0.0).count();
+    // Points at or below the floor (at 0 when there is none) cannot enter the fits.
+    let zero_points = points
+        .iter()
+        .filter(|q| excess(q.sim_skill_error) <= 0.0)
+        .count();
     let power = fit_power_law(&sim);
     let mut curve = ScalingCurve {
         fitted_exponent: power.as_ref().map(|f| f.exponent),

@@ -135,7 +135,7 @@ impl Hierarchy {
                 },
             ],
             text: TextSide::Poisson,
-            kernel: Kernel::new(self.learner.probs()),
+            kernel: Kernel::of(&self.learner),
         }
     }
 

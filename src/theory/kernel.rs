@@ -47,6 +47,19 @@ impl Kernel {
         }
     }
 
+    /// The kernel of `learner`: its leading ones cost nothing, whatever their number.
+    pub fn of(learner: &crate::peel::Learner) -> Self {
+        let (ones, rest) = learner.table();
+        let mut k = Kernel::new(rest);
+        for g in &mut k.gaps {
+            g.0 += ones;
+            g.1 += ones;
+        }
+        k.len += ones;
+        k.p1 = learner.prob(1);
+        k
+    }
+
     /// p_1: the chance that a text with one novel skill teaches it.
     pub fn p1(&self) -> f64 {
         self.p1

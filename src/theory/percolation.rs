@@ -163,7 +163,7 @@ fn rho_deriv(prep: &Prepared, r: f64, z: f64) -> f64 {
 /// True when the learner is the paper's (capacity 1), the case the exact recursion
 /// covers.
 pub fn correlated_applies(p: &DeParams) -> bool {
-    p.learner.probs() == [1.0]
+    p.learner.capacity_of() == Some(1)
 }
 
 /// Jacobian spectral radius at "no giant" for DE's fixed point at ratio `r`.

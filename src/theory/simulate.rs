@@ -4,8 +4,8 @@
 //!
 //! # Seeds
 //! Trial `j` of point `i` under base seed `b` uses [`trial_seed`]`(b, i, j)` for its
-//! graph; the initial known set and a probabilistic learner's draws use seeds
-//! derived from it. Every trial is a pure function of its seed, trials run in
+//! graph; the initial known set ([`known_seed`]), a probabilistic learner's draws
+//! ([`learner_seed`]) and fresh texts use seeds derived from it by [`crate::seed`]. Every trial is a pure function of its seed, trials run in
 //! parallel with rayon and are collected in order, so the numbers do not depend on
 //! the number of threads.
 //!
@@ -36,7 +36,8 @@
 
 use crate::ensemble::{DegreeDistribution, Ensemble, seeded_rng};
 use crate::graph::SkillTextGraph;
-use crate::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, PeelOutcome, mix64, peel, random_known};
+use crate::peel::{KNOWN_BEFORE, Learner, NEVER_LEARNED, PeelOutcome, peel, random_known};
+use crate::seed;
 use crate::{Error, Result};
 use rand::Rng;
 use rayon::prelude::*;
@@ -47,9 +48,21 @@ pub const MAX_TRIALS: usize = 100_000;
 
 /// The seed of trial `trial` at sweep point `point` under base seed `base`.
 pub fn trial_seed(base: u64, point: u64, trial: u64) -> u64 {
-    mix64(
-        mix64(base ^ mix64(point.wrapping_add(0x5EED))) ^ trial.wrapping_mul(0xA076_1D64_78BD_642F),
+    seed::derive(
+        seed::derive(base, seed::role::POINT, point),
+        seed::role::TRIAL,
+        trial,
     )
+}
+
+/// The seed of the initially known set of the trial of seed `trial`.
+pub fn known_seed(trial: u64) -> u64 {
+    seed::derive(trial, seed::role::KNOWN, 0)
+}
+
+/// The seed of a probabilistic learner's draws in the trial of seed `trial`.
+pub fn learner_seed(trial: u64) -> u64 {
+    seed::derive(trial, seed::role::LEARNER, 0)
 }
 
 /// What to simulate: an ensemble (its ratio is the one a sweep overrides), a learner,
@@ -173,14 +186,9 @@ pub fn train(
 ) -> Result<(SkillTextGraph, PeelOutcome)> {
     check_unknown_fraction(unknown_fraction)?;
     let graph = ensemble.sample(seed)?;
-    let known = (unknown_fraction < 1.0).then(|| {
-        random_known(
-            graph.num_skills(),
-            unknown_fraction,
-            mix64(seed ^ 0x4B4E_4F57),
-        )
-    });
-    let learner = learner.clone().with_seed(mix64(seed ^ 0x4C45_4152));
+    let known = (unknown_fraction < 1.0)
+        .then(|| random_known(graph.num_skills(), unknown_fraction, known_seed(seed)));
+    let learner = learner.clone().with_seed(learner_seed(seed));
     let outcome = peel(&graph, &learner, known.as_deref());
     Ok((graph, outcome))
 }
@@ -298,7 +306,7 @@ pub fn simulate_test_error(
             &out,
             &setup.learner,
             f,
-            mix64(seed ^ 0x4652_4553),
+            seed::derive(seed, seed::role::FRESH, 0),
         )?;
         Ok((out.unlearned_fraction(), sample))
     })?;

@@ -14,7 +14,7 @@ pub use stats::{FoundationReport, ScalingPoint, TrainReport};
 
 use crate::graph::{RowsBuilder, SkillTextGraph};
 use crate::model::{Codebook, FoundationSummary, Model, TrainingSummary};
-use crate::peel::{Learner, mix64, peel};
+use crate::peel::{Learner, peel};
 use crate::text::extract::{Extractor, ExtractorSpec};
 use crate::text::segment::{SegmentStats, Segmentation};
 use crate::{Error, Result};
@@ -98,8 +98,7 @@ pub fn is_heldout(index: u64, seed: u64, holdout: f64) -> bool {
     if holdout <= 0.0 {
         return false;
     }
-    let h = mix64(seed ^ mix64(index));
-    ((h >> 11) as f64 / (1u64 << 53) as f64) < holdout
+    crate::seed::uniform(seed, index) < holdout
 }
 
 /// The extractor a foundation imposes: its own, so that skills match; asking for

@@ -76,7 +76,7 @@ fn parse(sz: &[u8]) -> (Parsed, Vec<u8>) {
 fn golden_sz_files_decode_and_re_encode_byte_for_byte() {
     let input = golden("input.txt");
     let shared = model();
-    for level in Level::ALL {
+    for level in Level::ALL.into_iter().chain([Level::Layered]) {
         for kind in ["shared", "embedded"] {
             let name = format!("{level}-{kind}");
             let sz = golden(&format!("{name}.sz"));

@@ -123,12 +123,13 @@ const EXAMPLES: &[Example] = &[
         json: true,
         smaller: &[],
         check: |ran, _| {
-            // -(1 - 1/s) with s = 2; the error falls as R grows.
+            // The README's -(1 - 1/s) = -0.5 for s = 2 (s is read back from the
+            // skills' mean degrees, so to its precision); the error falls as R grows.
             let j = ran.json();
             let p = j["predicted_exponent"]
                 .as_f64()
                 .expect("predicted_exponent");
-            assert!((p + 0.5).abs() < 1e-9, "{p}");
+            assert!((p + 0.5).abs() < 0.005, "{p}");
             let fitted = j["fitted_exponent"].as_f64().expect("fitted_exponent");
             assert!(fitted < 0.0, "{fitted}");
         },

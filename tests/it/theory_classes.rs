@@ -33,10 +33,12 @@ fn two_classes_match_simulation_away_from_the_jump() {
     let m = spec.at(1.0);
     let seed = semzip::theory::simulate::trial_seed(7, 0, 0);
     let sample = m.sample(100_000, seed).unwrap();
-    let known = m.known_set(&sample, seed ^ 0x4B4E_4F57);
+    let known = m.known_set(&sample, semzip::theory::simulate::known_seed(seed));
     let out = peel(
         &sample.graph,
-        &m.learner.clone().with_seed(seed ^ 0x4C45_4152),
+        &m.learner
+            .clone()
+            .with_seed(semzip::theory::simulate::learner_seed(seed)),
         Some(&known),
     );
     let direct = sample.learned_by_class(&out.learned);

@@ -14,6 +14,7 @@ mod cm;
 mod cmx;
 mod cmx_v2;
 mod exact;
+mod layered;
 mod models;
 mod rc;
 mod seq;
@@ -329,6 +330,33 @@ pub fn decode_sets(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>
 /// The canonical order of a set, as [`decode_sets`] returns it.
 pub fn canonical_set(text: &[Skill]) -> Vec<Skill> {
     seq::canonical(text)
+}
+
+/// Layered files' order layer: each text's skill sequence coded given its set
+/// (`sets[i]` = [`canonical_set`] of `seqs[i]`).
+pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
+    layered::encode_order(sets, seqs)
+}
+
+/// Decodes a payload of [`encode_order`] given the same sets.
+pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
+    layered::decode_order(sets, payload)
+}
+
+/// Layered files' exact layer: `data` coded given the skills (as rendered strings) of
+/// its texts in order, flattened.
+pub fn encode_exact_given(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
+    layered::encode_exact(ctx, skills, data)
+}
+
+/// Decodes a payload of [`encode_exact_given`] into `len` bytes, given the same skills.
+pub fn decode_exact_given(
+    ctx: &CoderContext,
+    skills: &[&[u8]],
+    payload: &[u8],
+    len: usize,
+) -> Result<Vec<u8>> {
+    layered::decode_exact(ctx, skills, payload, len)
 }
 
 /// Compact embedding of a codebook for self-contained files.

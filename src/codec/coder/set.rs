@@ -1,8 +1,9 @@
 //! The set level: each text's skills in canonical order (codes ascending, then
-//! literals sorted). A code is predicted from the codes already sent: PPM over the
-//! previous one or two codes of the text (co-occurrence in sorted order), then the
-//! order-0 counts restricted to codes above the previous one, which is where a set
-//! saves the log2(k!) bits of order over a sequence.
+//! literals sorted). A code is coded as the minimum of those left, from the order-0
+//! counts restricted to codes above the previous one (boosted by a shared model's
+//! associations), which is where a set saves the log2(k!) bits of order over a
+//! sequence. A payload whose sets the sequence coder codes smaller (repeated sets) is
+//! written that way instead, so a set never costs more than its sequence.
 
 use super::exact::{max_units, pad};
 use super::models::{Fenwick, Freq, FxMap, Spell};
@@ -205,12 +206,29 @@ fn get_size(dec: &mut Dec, f: &mut Freq) -> u64 {
     }
 }
 
+/// Lead of a set payload coded as sequences: a zero text count (which alone is the
+/// whole payload of an empty packet), then this byte.
+const AS_SEQUENCES: [u8; 2] = [0, 1];
+
 /// Codes texts as sets.
 pub fn encode(ctx: &CoderContext, texts: &[Vec<Skill>]) -> Vec<u8> {
     // Try both count policies and keep the smaller payload (one bit says which).
     let a = encode_mode(ctx, texts, false);
     let b = encode_mode(ctx, texts, true);
-    if b.len() < a.len() { b } else { a }
+    let best = if b.len() < a.len() { b } else { a };
+    if texts.is_empty() {
+        return best;
+    }
+    // The sets in canonical order through the sequence coder, whose word contexts
+    // see repeated sets (changelog trailers, boilerplate) that order statistics do not.
+    let canon: Vec<Vec<Skill>> = texts.iter().map(|t| canonical(t)).collect();
+    let seq = super::seq::encode(ctx, &canon);
+    if seq.len() + AS_SEQUENCES.len() < best.len() {
+        let mut out = AS_SEQUENCES.to_vec();
+        out.extend_from_slice(&seq);
+        return out;
+    }
+    best
 }
 
 fn encode_mode(ctx: &CoderContext, texts: &[Vec<Skill>], deplete: bool) -> Vec<u8> {
@@ -279,6 +297,14 @@ fn encode_mode(ctx: &CoderContext, texts: &[Vec<Skill>], deplete: bool) -> Vec<u
 /// Decodes a payload of [`encode`] (sets in canonical order).
 pub fn decode(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
     let corrupt = || Error::corrupt("set payload is corrupt (decoding failed)");
+    if let Some(rest) = payload.strip_prefix(&AS_SEQUENCES) {
+        let texts = super::seq::decode(ctx, rest)?;
+        // One encoding per set: anything but the canonical order is refused.
+        if texts.iter().any(|t| canonical(t) != *t) {
+            return Err(corrupt());
+        }
+        return Ok(texts);
+    }
     let (n, used) = read_varint(payload).ok_or_else(corrupt)?;
     let (n, deplete) = (n / 2, n % 2 == 1);
     let cap = max_units(payload.len()) as u64;
@@ -381,6 +407,32 @@ mod tests {
             assert_eq!(decode(&ctx, &p).unwrap(), want, "deplete={deplete}");
         }
         assert!(encode(&ctx, &texts).len() <= encode_mode(&ctx, &texts, false).len());
+    }
+
+    #[test]
+    fn repeated_sets_go_through_the_sequence_coder() {
+        let (book, _) = sample();
+        let ctx = CoderContext::new(&book, &[]);
+        let texts: Vec<Vec<Skill>> = (0..400u32)
+            .map(|t| {
+                let k = t % 3;
+                (0..6)
+                    .map(|j| Skill::Known((k * 11 + j * 3) % 40))
+                    .collect()
+            })
+            .collect();
+        let p = encode(&ctx, &texts);
+        assert!(p.starts_with(&AS_SEQUENCES));
+        let want: Vec<Vec<Skill>> = texts.iter().map(|t| canonical(t)).collect();
+        assert_eq!(decode(&ctx, &p).unwrap(), want);
+        assert!(p.len() < encode_mode(&ctx, &texts, false).len());
+        // A sequence payload out of canonical order is refused.
+        let mut bad = AS_SEQUENCES.to_vec();
+        bad.extend_from_slice(&super::super::seq::encode(
+            &ctx,
+            &[vec![Skill::Known(5), Skill::Known(2)]],
+        ));
+        assert!(decode(&ctx, &bad).is_err());
     }
 
     #[test]
