@@ -30,8 +30,9 @@ pub struct Args {
     to_stdout: bool,
     #[command(flatten)]
     common: super::args::CodecArgs,
-    /// Shared model: the output then carries only its fingerprint. Without it, a model
-    /// is trained on the input and embedded (self-contained output).
+    /// Shared model: the output then carries only its fingerprint. Without it the
+    /// output is self-contained: the exact level starts from built-in priors, the lossy
+    /// levels train a model on the input and embed it.
     #[arg(short, long)]
     model: Option<PathBuf>,
     /// Fidelity: exact (every byte), sequence (skills in order), set (skill sets), or
@@ -66,11 +67,13 @@ pub struct Args {
     /// channel carries them).
     #[arg(long, value_name = "N")]
     packet_texts: Option<usize>,
-    /// Without -m: train the embedded model on at most this many leading input bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_TRAIN_BYTES, conflicts_with = "model")]
-    train_bytes: usize,
-    /// Without -m: the learner that trains the embedded model (`capacity:C` or
-    /// `probs:p1,p2,...`; default: the capacity `semzip train` uses).
+    /// Lossy levels without -m: train the embedded model on at most this many leading
+    /// input bytes [default: 32 MiB]. (The exact level uses built-in priors and trains
+    /// nothing.)
+    #[arg(long, value_name = "BYTES", conflicts_with = "model")]
+    train_bytes: Option<usize>,
+    /// Lossy levels without -m: the learner that trains the embedded model
+    /// (`capacity:C` or `probs:p1,p2,...`; default: the capacity `semzip train` uses).
     #[arg(long, value_name = "SPEC", value_parser = |s: &str| super::args::corpus_learner(s), conflicts_with = "model")]
     learner: Option<crate::peel::Learner>,
     /// Print the summary as JSON (on stderr, since stdout may hold the output).
@@ -135,7 +138,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         dial,
     };
     let embed = EmbedOptions {
-        train_bytes: args.train_bytes,
+        train_bytes: args.train_bytes.unwrap_or(DEFAULT_TRAIN_BYTES),
         learner: args
             .learner
             .clone()
@@ -183,6 +186,8 @@ fn refuse_inapplicable(args: &Args) -> crate::Result<()> {
         for (given, flag) in [
             (args.unlearned.is_some(), "--unlearned"),
             (args.texts.is_some(), "--texts"),
+            (args.train_bytes.is_some(), "--train-bytes"),
+            (args.learner.is_some(), "--learner"),
         ] {
             if given {
                 return Err(Error::invalid(format!(
@@ -291,7 +296,12 @@ fn summary(input: &str, output: &str, s: &EncodeStats, texts: Segmentation) -> S
     if s.dropped > 0 {
         line.push_str(&format!(", {} dropped", s.dropped));
     }
-    if s.embedded {
+    if s.embedded && s.codebook_skills == 0 && s.level == "exact" {
+        line.push_str(&format!(
+            ", built-in priors, {} header bytes",
+            s.header_bytes
+        ));
+    } else if s.embedded {
         line.push_str(&format!(
             ", embedded model {} skills in {} header bytes",
             s.codebook_skills, s.header_bytes

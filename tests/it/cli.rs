@@ -390,6 +390,9 @@ fn inapplicable_flags_are_refused() {
     for args in [
         &["encode", "c.txt", "-o", "-", "--unlearned", "drop"][..],
         &["encode", "c.txt", "-o", "-", "--texts", "paragraphs"][..],
+        // The exact level trains nothing: it starts from built-in priors.
+        &["encode", "c.txt", "-o", "-", "--train-bytes", "100"][..],
+        &["encode", "c.txt", "-o", "-", "--learner", "capacity:2"][..],
         &[
             "encode",
             "c.txt",
