@@ -106,23 +106,14 @@ fn residual(skills: &[&[u8]], data: &[u8]) -> Vec<(u8, Option<Vec<u8>>)> {
 }
 
 fn code_byte(state: &mut super::cmx::Cm, enc: &mut BitEnc, c: u8) {
-    for k in (0..8).rev() {
-        let bit = u32::from((c >> k) & 1);
-        let p = state.predict();
+    state.code_byte(c, |p, bit| {
         enc.code(bit, p);
-        state.update(bit);
-    }
+        bit
+    });
 }
 
 fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
-    let mut c = 0u32;
-    for _ in 0..8 {
-        let p = state.predict();
-        let bit = dec.decode(p);
-        state.update(bit);
-        c = (c << 1) | bit;
-    }
-    c as u8
+    state.code_byte(0, |p, _| dec.decode(p))
 }
 
 /// Payload mode: the residual was coded.
