@@ -280,7 +280,7 @@ impl Cm {
     /// returns it (`b` is the encoder's decision; a decoder ignores it and returns
     /// what it decodes). Returns the byte.
     #[inline]
-    pub fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
+    pub(super) fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
         if self.mok && self.mlen >= LONG {
             let e = &mut self.hit[len_bucket(self.mlen)];
             let p = (*e >> 4).clamp(1, 4095) as u32;
