@@ -202,7 +202,7 @@ impl FromStr for Channel {
             }
             other => {
                 return Err(bad(format!(
-                    "unknown channel '{other}': use erasure, burst, bsc, awgn or irsa"
+                    "unrecognized channel '{other}': use erasure, burst, bsc, awgn or irsa"
                 )));
             }
         };

@@ -211,7 +211,7 @@ impl Header {
         let texts = TextsCode(fixed[8]);
         if texts.0 > 2 {
             return Err(Error::corrupt(format!(
-                "unknown text segmentation code {} in the .sz header",
+                "unrecognized text segmentation code {} in the .sz header",
                 texts.0
             )));
         }

@@ -44,7 +44,7 @@ impl Level {
             2 => Ok(Level::Set),
             3 => Ok(Level::Layered),
             _ => Err(Error::corrupt(format!(
-                "unknown fidelity level code {c} in the .sz header (0 exact, 1 sequence, 2 set, 3 layered)"
+                "unrecognized fidelity level code {c} in the .sz header (0 exact, 1 sequence, 2 set, 3 layered)"
             ))),
         }
     }
@@ -86,7 +86,7 @@ impl FromStr for Level {
             _ => Err(Error::parameter(
                 "level",
                 s,
-                "unknown level: use exact, sequence, set or layered",
+                "unrecognized level: use exact, sequence, set or layered",
             )),
         }
     }
@@ -121,7 +121,7 @@ impl FromStr for Unlearned {
             _ => Err(Error::parameter(
                 "unlearned",
                 s,
-                "unknown policy: use escape or drop",
+                "unrecognized policy: use escape or drop",
             )),
         }
     }

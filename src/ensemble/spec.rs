@@ -94,7 +94,7 @@ impl FromStr for DegreeSpec {
             )),
             other => Err(spec_error(
                 spec,
-                format!("unknown kind '{other}' (expected fixed, poisson or poly)"),
+                format!("unrecognized kind '{other}' (expected fixed, poisson or poly)"),
             )),
         }
     }

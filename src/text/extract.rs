@@ -93,7 +93,7 @@ impl FromStr for ExtractorSpec {
             return Ok(ExtractorSpec::TokenizerFile(PathBuf::from(path)));
         }
         Err(Error::invalid(format!(
-            "unknown extractor '{spec}': {usage}"
+            "unrecognized extractor '{spec}': {usage}"
         )))
     }
 }

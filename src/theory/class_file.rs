@@ -383,7 +383,7 @@ mod tests {
             ),
             (
                 r#"{"skils": [{"share": 1}], "texts": [{"share": 1, "needs": [1]}]}"#,
-                "unknown field",
+                "unrecognized field",
             ),
         ] {
             let e = ClassSpec::parse(text, false).unwrap_err().to_string();

@@ -299,7 +299,7 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
             })
         }
         _ => Err(crate::Error::corrupt(
-            "exact payload is corrupt (unknown payload mode)",
+            "exact payload is corrupt (unrecognized payload mode)",
         )),
     }
 }
