@@ -383,7 +383,7 @@ mod tests {
             ),
             (
                 r#"{"skils": [{"share": 1}], "texts": [{"share": 1, "needs": [1]}]}"#,
-                "unrecognized field",
+                "unknown field",
             ),
         ] {
             let e = ClassSpec::parse(text, false).unwrap_err().to_string();
