@@ -47,10 +47,6 @@ pub fn set_threads(threads: usize) -> crate::Result<()> {
 /// this many bytes: a learner of larger capacity learns exactly what this one does.
 pub const CORPUS_CAPACITY_LIMIT: u32 = crate::text::DEFAULT_MAX_TEXT_BYTES as u32;
 
-/// Largest capacity the theory commands accept: its table would take more memory
-/// than a model of any degree profile here can use.
-pub const THEORY_CAPACITY_LIMIT: u32 = 1 << 24;
-
 /// The learner of capacity `c` for training on a corpus, sized by what a text can
 /// hold (so `--capacity 4294967295` neither aborts nor changes the result).
 pub fn corpus_capacity(c: u32) -> crate::Result<crate::peel::Learner> {
@@ -68,16 +64,8 @@ pub fn corpus_learner(spec: &str) -> crate::Result<crate::peel::Learner> {
     }
 }
 
-/// The learner of capacity `c` for the theory commands: refused above
-/// [`THEORY_CAPACITY_LIMIT`], saying how much memory its table would take.
+/// The learner of capacity `c` for the theory commands (a count: any size is cheap).
 pub fn theory_capacity(c: u32) -> crate::Result<crate::peel::Learner> {
-    if c > THEORY_CAPACITY_LIMIT {
-        return Err(Error::invalid(format!(
-            "{c}: its table would take {:.1} GB; use at most {THEORY_CAPACITY_LIMIT} \
-             (a capacity above the largest text degree changes nothing)",
-            f64::from(c) * 8.0 / 1e9
-        )));
-    }
     crate::peel::Learner::capacity(c)
 }
 

@@ -686,31 +686,4 @@ mod tests {
         let primed = round_trip(&block, &data);
         assert!(primed < alone, "{primed} {alone}");
     }
-
-    /// Measurement aid: `CMX_FILE=path cargo test --release --lib cmx_file -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn cmx_file() {
-        let Ok(path) = std::env::var("CMX_FILE") else {
-            println!("CMX_FILE not set: skipped");
-            return;
-        };
-        let data = std::fs::read(path).unwrap();
-        let sz = Cm::sizes_for(data.len());
-        let t = std::time::Instant::now();
-        let coded = encode(Cm::new(sz), &data);
-        let te = t.elapsed();
-        let t = std::time::Instant::now();
-        let back = decode(Cm::new(sz), &coded, data.len());
-        let td = t.elapsed();
-        assert!(back == data);
-        println!(
-            "{} -> {} bytes, {:.3} bpc, enc {:?} dec {:?}",
-            data.len(),
-            coded.len(),
-            coded.len() as f64 * 8.0 / data.len() as f64,
-            te,
-            td
-        );
-    }
 }
