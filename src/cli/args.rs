@@ -1,11 +1,47 @@
-//! Flag groups shared by several commands, and the gzip-style rules for naming
+//! Flag groups shared by several commands (the codec's, the theory commands'
+//! ensemble and learner, the simulations'), and the gzip-style rules for naming
 //! inputs and outputs.
-//!
-//! The ensemble and learner flags of the theory commands are still
-//! [`super::threshold::ModelArgs`].
 
 use crate::Error;
 use std::path::{Path, PathBuf};
+
+/// Flags that describe an ensemble and a learner (shared by the theory commands).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// Skill degree distribution: fixed:K, poisson:MEAN or poly:c1x^k1+... (skill-driven;
+    /// with --text-degrees too, a configuration model with the ratio implied).
+    #[arg(long, value_name = "SPEC")]
+    pub skill_degrees: Option<String>,
+    /// Text degree distribution (default: Poisson texts, as in the skill-driven ensemble).
+    #[arg(long, value_name = "SPEC")]
+    pub text_degrees: Option<String>,
+    /// Text-driven ensemble: skills picked by popularity (uniform or zipf:S); needs
+    /// --text-degrees and no --skill-degrees.
+    #[arg(long, value_name = "SPEC")]
+    pub popularity: Option<String>,
+    /// Number of skills N (text-driven Zipf popularity; simulations: default 100000).
+    #[arg(long, value_name = "SKILLS", allow_negative_numbers = true)]
+    pub skills: Option<i64>,
+    /// Learner capacity c (default 1).
+    #[arg(
+        long,
+        value_name = "CAPACITY",
+        conflicts_with = "learner",
+        allow_negative_numbers = true
+    )]
+    pub capacity: Option<i64>,
+    /// Poisson learner table, probs:p1,p2,... (or capacity:C).
+    #[arg(long, value_name = "SPEC")]
+    pub learner: Option<String>,
+    /// Probability δ that a skill is unknown before training (1 = no foundation).
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub unknown_fraction: f64,
+}
 
 /// Flags every codec command (`encode`, `decode`) takes.
 #[derive(Debug, clap::Args)]
@@ -79,6 +115,39 @@ pub fn check_plot_dir(dir: &Path) -> crate::Result<()> {
         )));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io_during("create the folder", dir, e))
+}
+
+/// The files a codec command (`encode`, `decode`) reads and writes, gzip style.
+#[derive(Debug, clap::Args)]
+pub struct FilesArgs {
+    /// Input files (none, or `-`: stdin). They are only read, and kept (as zstd does).
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output file (`-`: stdout). Default: beside each input, FILE.sz when encoding and
+    /// FILE without `.sz` when decoding; stdout for stdin.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write to stdout (as gzip -c).
+    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
+    pub to_stdout: bool,
+}
+
+impl FilesArgs {
+    /// Each input (`None`: stdin) with its output (`None`: stdout), the default
+    /// output name derived from the input by `default_name`.
+    pub fn pairs(
+        &self,
+        default_name: impl Fn(&Path) -> crate::Result<PathBuf>,
+    ) -> crate::Result<Vec<(Option<PathBuf>, Option<PathBuf>)>> {
+        let inputs = inputs_or_stdin(&self.inputs);
+        let outputs = outputs(
+            &inputs,
+            self.output.as_deref(),
+            self.to_stdout,
+            default_name,
+        )?;
+        Ok(inputs.into_iter().zip(outputs).collect())
+    }
 }
 
 /// The inputs to process: each named one, or stdin (`None`) when none is named.

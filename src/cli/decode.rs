@@ -17,15 +17,8 @@ use std::path::{Path, PathBuf};
   semzip -d -c notes.sz | less
   semzip decode --salvage damaged.sz -o recovered.txt   # exit code 3 if texts were lost")]
 pub struct Args {
-    /// Input `.sz` files (none, or `-`: stdin). They are only read, and kept.
-    #[arg(value_name = "FILE")]
-    inputs: Vec<PathBuf>,
-    /// Output file (`-`: stdout). Default: each input without `.sz`; stdout for stdin.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Write to stdout (as gzip -c).
-    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
-    to_stdout: bool,
+    #[command(flatten)]
+    files: super::args::FilesArgs,
     #[command(flatten)]
     common: super::args::CodecArgs,
     /// The shared model the file was encoded with (not needed for self-contained files).
@@ -44,11 +37,10 @@ pub struct Args {
 /// Runs `semzip decode` on each input in turn.
 pub fn run(args: Args) -> anyhow::Result<()> {
     args.common.apply_threads()?;
-    let inputs = super::args::inputs_or_stdin(&args.inputs);
-    let outputs = super::args::outputs(&inputs, args.output.as_deref(), args.to_stdout, |p| {
-        super::args::without_suffix(p, ".sz")
-    })?;
-    for (input, output) in inputs.iter().zip(outputs) {
+    let pairs = args
+        .files
+        .pairs(|p| super::args::without_suffix(p, ".sz"))?;
+    for (input, output) in &pairs {
         run_one(&args, input.as_deref(), output.as_deref())?;
     }
     Ok(())

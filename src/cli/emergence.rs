@@ -2,7 +2,6 @@
 //! Monte Carlo peeling, over a sweep of ratios.
 
 use crate::ensemble::{DegreeSpec, Ensemble, Popularity};
-use crate::peel::Learner;
 use crate::report::{Plot, Series, Table, table::number, to_json_pretty};
 use crate::theory::emergence::{EmergenceCurve, de_unlearned_line, emergence_curve};
 use crate::theory::simulate::SimSetup;
@@ -13,42 +12,8 @@ use std::path::{Path, PathBuf};
 /// The ensemble and simulation flags shared by `emergence` and `scaling`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
-    /// Number of skills N.
-    #[arg(
-        long,
-        value_name = "SKILLS",
-        default_value_t = 100_000,
-        allow_negative_numbers = true
-    )]
-    pub skills: i64,
-    /// Skill degree distribution Λ: skill-driven ensemble (e.g. poly:0.5x^2+0.28x^3+0.22x^8).
-    #[arg(long, value_name = "SPEC")]
-    pub skill_degrees: Option<String>,
-    /// Text degree distribution Γ: text-driven ensemble (e.g. fixed:3).
-    #[arg(long, value_name = "SPEC")]
-    pub text_degrees: Option<String>,
-    /// How texts pick skills (text-driven only): uniform or zipf:S.
-    #[arg(long, value_name = "SPEC")]
-    pub popularity: Option<String>,
-    /// Learner capacity C (a text with at most C unlearned skills teaches them).
-    #[arg(
-        long,
-        value_name = "CAPACITY",
-        allow_negative_numbers = true,
-        conflicts_with = "learner"
-    )]
-    pub capacity: Option<i64>,
-    /// Learner table: capacity:C or probs:p1,p2,...
-    #[arg(long, value_name = "SPEC")]
-    pub learner: Option<String>,
-    /// δ: share of skills not known before training (1 = no foundation model).
-    #[arg(
-        long,
-        value_name = "FRACTION",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub unknown_fraction: f64,
+    #[command(flatten)]
+    pub model: super::args::ModelArgs,
     /// Monte Carlo trials per ratio.
     #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
     pub trials: i64,
@@ -57,16 +22,25 @@ pub struct SimArgs {
     pub seed: u64,
 }
 
+/// Skills N of a simulation when `--skills` is not given.
+const DEFAULT_SKILLS: i64 = 100_000;
+
 impl SimArgs {
+    /// The number of skills asked for (not yet checked).
+    pub fn skills(&self) -> i64 {
+        self.model.skills.unwrap_or(DEFAULT_SKILLS)
+    }
+
     /// The simulation setup these flags describe (ratio 1 until a sweep sets it).
     pub fn setup(&self) -> Result<SimSetup> {
-        if self.skills <= 0 {
+        let m = &self.model;
+        if self.skills() <= 0 {
             return Err(Error::invalid(format!(
                 "--skills must be a positive number of skills, got {}",
-                self.skills
+                self.skills()
             )));
         }
-        let skills = usize::try_from(self.skills)
+        let skills = usize::try_from(self.skills())
             .map_err(|_| Error::invalid("--skills is too large for this machine"))?;
         if self.trials <= 0 {
             return Err(Error::invalid(format!(
@@ -74,7 +48,7 @@ impl SimArgs {
                 self.trials
             )));
         }
-        let ensemble = match (&self.skill_degrees, &self.text_degrees) {
+        let ensemble = match (&m.skill_degrees, &m.text_degrees) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
                     "give --skill-degrees (skill-driven) or --text-degrees (text-driven), not both: \
@@ -87,7 +61,7 @@ impl SimArgs {
                 ));
             }
             (Some(spec), None) => {
-                if self.popularity.is_some() {
+                if m.popularity.is_some() {
                     return Err(Error::invalid(
                         "--popularity applies to text-driven ensembles: use it with --text-degrees",
                     ));
@@ -102,7 +76,7 @@ impl SimArgs {
                 skills,
                 ratio: 1.0,
                 text_degrees: parse_spec(spec, "--text-degrees")?,
-                popularity: match &self.popularity {
+                popularity: match &m.popularity {
                     Some(p) => p
                         .parse::<Popularity>()
                         .map_err(|e| Error::invalid(format!("--popularity: {e}")))?,
@@ -110,20 +84,11 @@ impl SimArgs {
                 },
             },
         };
-        let learner = match (&self.learner, self.capacity) {
-            (Some(spec), _) => spec
-                .parse::<Learner>()
-                .map_err(|e| Error::invalid(format!("--learner: {e}")))?,
-            (None, Some(c)) => {
-                let c = u32::try_from(c).unwrap_or(0);
-                Learner::capacity(c).map_err(|e| Error::invalid(format!("--capacity: {e}")))?
-            }
-            (None, None) => Learner::capacity(1)?,
-        };
+        let learner = m.learner()?;
         let setup = SimSetup {
             ensemble,
             learner,
-            unknown_fraction: self.unknown_fraction,
+            unknown_fraction: m.unknown_fraction,
             trials: self.trials as usize,
             seed: self.seed,
         };
@@ -312,10 +277,10 @@ const CLASS_TARGET: f64 = 1e-3;
 fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
     use crate::theory::class_file::{ClassSpec, class_curve, class_landmarks};
     let spec = ClassSpec::read(path)?;
-    if args.sim.skills <= 0 || args.sim.skills > u32::MAX as i64 {
+    if args.sim.skills() <= 0 || args.sim.skills() > u32::MAX as i64 {
         return Err(Error::invalid(format!(
             "--skills {}: must be between 1 and {}",
-            args.sim.skills,
+            args.sim.skills(),
             u32::MAX
         ))
         .into());
@@ -328,7 +293,7 @@ fn run_classes(path: &Path, args: &Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let (skills, trials) = (args.sim.skills as usize, args.sim.trials as usize);
+    let (skills, trials) = (args.sim.skills() as usize, args.sim.trials as usize);
     let ratios = crate::theory::sweep::parse_ratios(&args.ratio, "ratios")?;
     let bar = super::progress::bar((ratios.len() * trials) as u64, "emergence");
     let points = class_curve(&spec, &ratios, skills, trials, args.sim.seed, &|| {

@@ -19,15 +19,8 @@ use std::path::{Path, PathBuf};
   semzip encode --level set --texts paragraphs book.txt -o book.set.sz
   cat notes.txt | semzip encode > notes.sz")]
 pub struct Args {
-    /// Input files (none, or `-`: stdin). They are only read, and kept (as zstd does).
-    #[arg(value_name = "FILE")]
-    inputs: Vec<PathBuf>,
-    /// Output file (`-`: stdout). Default: FILE.sz beside each input; stdout for stdin.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Write to stdout (as gzip -c).
-    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
-    to_stdout: bool,
+    #[command(flatten)]
+    files: super::args::FilesArgs,
     #[command(flatten)]
     common: super::args::CodecArgs,
     /// Shared model: the output then carries only its fingerprint. Without it the
@@ -85,11 +78,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     args.common.apply_threads()?;
     refuse_inapplicable(&args)?;
-    let inputs = super::args::inputs_or_stdin(&args.inputs);
-    let outputs = super::args::outputs(&inputs, args.output.as_deref(), args.to_stdout, |p| {
-        Ok(super::args::with_suffix(p, ".sz"))
-    })?;
-    for (input, output) in inputs.iter().zip(outputs) {
+    let pairs = args
+        .files
+        .pairs(|p| Ok(super::args::with_suffix(p, ".sz")))?;
+    for (input, output) in &pairs {
         run_one(&args, input.as_deref(), output.as_deref())?;
     }
     Ok(())

@@ -13,43 +13,7 @@ use serde::Serialize;
 /// Target ε for `ratio_for_target` when there is no threshold.
 const TARGET: f64 = 1e-3;
 
-/// Flags that describe an ensemble and a learner (shared by the theory commands).
-#[derive(Debug, Clone, clap::Args)]
-pub struct ModelArgs {
-    /// Skill degree distribution: fixed:K, poisson:MEAN or poly:c1x^k1+... (skill-driven;
-    /// with --text-degrees too, a configuration model with the ratio implied).
-    #[arg(long, value_name = "SPEC")]
-    pub skill_degrees: Option<String>,
-    /// Text degree distribution (default: Poisson texts, as in the skill-driven ensemble).
-    #[arg(long, value_name = "SPEC")]
-    pub text_degrees: Option<String>,
-    /// Text-driven ensemble: skills picked by popularity (uniform or zipf:S); needs
-    /// --text-degrees and no --skill-degrees.
-    #[arg(long, value_name = "SPEC")]
-    pub popularity: Option<String>,
-    /// Number of skills N (text-driven Zipf popularity; simulations).
-    #[arg(long, value_name = "SKILLS", allow_negative_numbers = true)]
-    pub skills: Option<i64>,
-    /// Learner capacity c (default 1).
-    #[arg(
-        long,
-        value_name = "CAPACITY",
-        conflicts_with = "learner",
-        allow_negative_numbers = true
-    )]
-    pub capacity: Option<i64>,
-    /// Poisson learner table, probs:p1,p2,... (or capacity:C).
-    #[arg(long, value_name = "SPEC")]
-    pub learner: Option<String>,
-    /// Probability δ that a skill is unknown before training (1 = no foundation).
-    #[arg(
-        long,
-        value_name = "FRACTION",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub unknown_fraction: f64,
-}
+pub use super::args::ModelArgs;
 
 /// The ensemble family the flags describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Skill i's degree is then Binomial(T, π_i) ≈ Poisson(R N π_i), with π_i = Σ_d Γ_d
-//! π_i(d); for a rare skill π_i ≈ w_i E[T_d], larger than d w_i (the head's repeats
+//! π_i(d); for a rare skill π_i ≈ w_i E\[T_d\], larger than d w_i (the head's repeats
 //! are rejected, so the tail is drawn more often than its weight says).
 //!
 //! The skills that stay unlearned are rare (weight → 0). The other d − 1 skills of a
@@ -27,7 +27,7 @@
 //!
 //! (r rare skills and the text's own rare skill must all ring before the pool's
 //! (d−r)-th ring), so P(K = k) follows by inclusion-exclusion; a rare skill's texts
-//! have degree d with probability Γ_d E[T_d] / Σ Γ_d' E[T_d']. For equal weights
+//! have degree d with probability Γ_d E\[T_d\] / Σ Γ_d' E\[T_d'\]. For equal weights
 //! E[T_k^p] → k (k+1) ··· (k+p-1) and K is Binomial(d − 1, U): the uniform DE.
 //!
 //! The integrals are trapezoid sums in ln t (spectrally accurate for these smooth,
@@ -51,7 +51,7 @@ pub struct SuccessiveSampling {
     pub gamma: DegreeDistribution,
     /// One entry per text degree.
     pub laws: Vec<SlotLaw>,
-    /// Σ_d Γ_d E[T_d]: a rare skill of weight w is in a text with probability w times this.
+    /// Σ_d Γ_d E\[T_d\]: a rare skill of weight w is in a text with probability w times this.
     pub mean_time: f64,
     /// Σ_i π_i: the mean text degree.
     pub mean_degree: f64,
@@ -66,9 +66,9 @@ pub struct SlotLaw {
     pub degree: usize,
     /// Γ_d.
     pub share: f64,
-    /// Γ_d E[T_d] / Σ Γ E[T]: the share of a rare skill's texts with this degree.
+    /// Γ_d E\[T_d\] / Σ Γ E\[T\]: the share of a rare skill's texts with this degree.
     pub rare_share: f64,
-    /// b_r = E[T_{d-r}^{r+1}] / (E[T_d] r!) for r = 0 .. d-1 (only the first two
+    /// b_r = E\[T_{d-r}^{r+1}\] / (E\[T_d\] r!) for r = 0 .. d-1 (only the first two
     /// above [`MAX_EXACT_DEGREE`]).
     pub moments: Vec<f64>,
     /// E[T_{d-r+1}^r] / r! for r = 0 .. d: the factorial moments of the rare skills

@@ -22,8 +22,8 @@
 //! are not the edge average either: with a the unlearned probability every skill
 //! has (that of the most frequent one) and U the weight share of the rare skills'
 //! extra unlearned probability, the number K of unlearned mates is K' + Bin(d − 1 −
-//! K', a), K' with factorial moments U^r E[T_{d-r}^{r+1}] / E[T_d], and a rare
-//! skill's texts have degree d with probability ∝ Γ_d E[T_d]:
+//! K', a), K' with factorial moments U^r E\[T_{d-r}^{r+1}\] / E\[T_d\], and a rare
+//! skill's texts have degree d with probability ∝ Γ_d E\[T_d\]:
 //!
 //! ```text
 //! y = Σ_d Γ_d E[T_d] / E_Γ[T] · Σ_k P[K = k] (1 - p_{k+1})
