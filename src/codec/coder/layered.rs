@@ -270,6 +270,24 @@ impl OrderModel {
         1 + PAIR * self.pairs.get(&(prev, c)).copied().unwrap_or(0)
     }
 
+    /// The weight of each set member as the next skill: members already used for a
+    /// repeat, unused ones for a new member, each by how often it followed `prev`.
+    fn member_weights(
+        &self,
+        out: &mut Vec<u32>,
+        keys: &[u64],
+        used: &[bool],
+        repeat: bool,
+        prev: u64,
+    ) {
+        out.clear();
+        out.extend(keys.iter().zip(used).map(
+            |(&c, &u)| {
+                if u == repeat { self.weight(prev, c) } else { 0 }
+            },
+        ));
+    }
+
     fn learn_pair(&mut self, prev: u64, c: u64) {
         let e = self.pairs.entry((prev, c)).or_insert(0);
         *e = (*e + 1).min(PAIR_MAX);
@@ -325,14 +343,7 @@ pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
             if kind == END {
                 break;
             }
-            weights.clear();
-            weights.extend(keys.iter().enumerate().map(|(j, &c)| {
-                if used[j] == (kind == REP) {
-                    m.weight(prev, c)
-                } else {
-                    0
-                }
-            }));
+            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
             put_choice(&mut enc, &weights, idx);
             m.learn_pair(prev, keys[idx]);
             prev = keys[idx];
@@ -379,14 +390,7 @@ pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill
             if kind == END {
                 break;
             }
-            weights.clear();
-            weights.extend(keys.iter().enumerate().map(|(j, &c)| {
-                if used[j] == (kind == REP) {
-                    m.weight(prev, c)
-                } else {
-                    0
-                }
-            }));
+            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
             let idx = get_choice(&mut dec, &weights);
             if weights.get(idx).is_none_or(|&f| f == 0) || dec.bad {
                 return Err(corrupt());
