@@ -97,22 +97,14 @@ pub fn inverse(l: &[u8], starts: &[u32]) -> Option<Vec<u8>> {
 /// entropy-coded last columns.
 pub fn encode(data: &[u8], out: &mut Vec<u8>) {
     let mut cols = Vec::with_capacity(data.len());
-    let t0 = std::time::Instant::now();
     for block in data.chunks(BLOCK) {
         let (l, starts) = forward(block);
-        if std::env::var_os("BWT_TIME").is_some() {
-            eprintln!("forward {:.2}", t0.elapsed().as_secs_f64());
-        }
         for s in starts {
             super::write_varint(out, s as u64);
         }
         cols.extend_from_slice(&l);
     }
-    let t0 = std::time::Instant::now();
     let coded = stage::encode(&cols, std::mem::take(out));
-    if std::env::var_os("BWT_TIME").is_some() {
-        eprintln!("stage {:.2}", t0.elapsed().as_secs_f64());
-    }
     *out = coded;
 }
 
@@ -135,11 +127,7 @@ pub fn decode(body: &[u8], n: usize) -> Option<Vec<u8>> {
         all_starts.push(starts);
         left -= len;
     }
-    let t0 = std::time::Instant::now();
     let cols = stage::decode(&body[pos..], n)?;
-    if std::env::var_os("BWT_TIME").is_some() {
-        eprintln!("stage dec {:.2}", t0.elapsed().as_secs_f64());
-    }
     let mut out = Vec::with_capacity(n);
     for (l, starts) in cols.chunks(BLOCK).zip(&all_starts) {
         out.extend_from_slice(&inverse(l, starts)?);

@@ -142,8 +142,6 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
         }
         _ => {}
     }
-    let tm = std::time::Instant::now();
-    let dbg = std::env::var_os("BWT_TIME").is_some();
     let types = Types::of(t);
     let cnt = counts(t, k);
 
@@ -159,9 +157,6 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
     }
     induce(t, sa, &types, &cnt);
     drop(cnt);
-    if dbg {
-        eprintln!("  n={n} induce1 {:.2}", tm.elapsed().as_secs_f64());
-    }
 
     // The sorted LMS substrings to the front.
     let mut n1 = 0;
@@ -211,12 +206,6 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
         }
     }
 
-    if dbg {
-        eprintln!(
-            "  n1={n1} names={names} named {:.2}",
-            tm.elapsed().as_secs_f64()
-        );
-    }
     // Sort the reduced text's suffixes: the order of the LMS suffixes.
     {
         let (head, tail) = sa.split_at_mut(n - n1);
@@ -230,9 +219,6 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
         }
     }
 
-    if dbg {
-        eprintln!("  n={n} recursed {:.2}", tm.elapsed().as_secs_f64());
-    }
     // Reduced suffix numbers back to text positions.
     let mut j = n - n1;
     for i in 1..n {
@@ -257,9 +243,6 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
         sa[b[c] as usize] = p;
     }
     induce(t, sa, &types, &cnt);
-    if dbg {
-        eprintln!("  n={n} done {:.2}", tm.elapsed().as_secs_f64());
-    }
 }
 
 #[cfg(test)]

@@ -83,6 +83,41 @@ fn bucket(r: u32) -> u32 {
     if r <= 2 { r - 1 } else { (r - 1).ilog2() + 1 }
 }
 
+/// A logistic mixer of `N` stretched probabilities, one weight set per selector.
+struct Mixer<const N: usize> {
+    w: Vec<[i32; N]>,
+    shift: i32,
+}
+
+impl<const N: usize> Mixer<N> {
+    fn new(sets: usize, shift: i32) -> Self {
+        Mixer {
+            w: vec![[(1 << 16) / N as i32; N]; sets],
+            shift,
+        }
+    }
+
+    /// P(1) in 12 bits from inputs `x` with weight set `s`.
+    #[inline(always)]
+    fn p(&self, s: usize, x: &[i32; N]) -> u32 {
+        let w = &self.w[s];
+        let mut dot = 0i64;
+        for i in 0..N {
+            dot += w[i] as i64 * x[i] as i64;
+        }
+        squash((dot >> 16) as i32).clamp(1, 4095) as u32
+    }
+
+    #[inline(always)]
+    fn update(&mut self, s: usize, x: &[i32; N], p: u32, bit: u32) {
+        let err = ((bit as i32) << 12) - p as i32;
+        let w = &mut self.w[s];
+        for i in 0..N {
+            w[i] += (x[i] * err) >> self.shift;
+        }
+    }
+}
+
 /// The rank model.
 pub struct Model {
     stretch: Vec<i16>,
@@ -90,10 +125,16 @@ pub struct Model {
     run: u32,
     /// Buckets of the last two nonzero ranks.
     last: u32,
+    /// Per byte, the quantized length of its last run at the front.
+    runs: [u8; 256],
     z_char: Vec<Ctr>,
     z_hist: Vec<Ctr>,
-    z_w: Vec<[i32; 3]>,
-    unary: Vec<Ctr>,
+    z_pair: Vec<Ctr>,
+    z_runs: Vec<Ctr>,
+    z_mix: Mixer<5>,
+    u_hist: Vec<Ctr>,
+    u_char: Vec<Ctr>,
+    u_mix: Mixer<3>,
     mant: Vec<Ctr>,
 }
 
@@ -109,12 +150,22 @@ impl Model {
             mtf,
             run: 0,
             last: 0,
+            runs: [0; 256],
             z_char: vec![Ctr::INIT; 256 * RUNQ],
             z_hist: vec![Ctr::INIT; RUNQ * 81],
-            z_w: vec![[1 << 15, 1 << 15, 0]; RUNQ],
-            unary: vec![Ctr::INIT; 9 * 81 * 4],
+            z_pair: vec![Ctr::INIT; 65536 * 8],
+            z_runs: vec![Ctr::INIT; RUNQ * RUNQ],
+            z_mix: Mixer::new(RUNQ, 10),
+            u_hist: vec![Ctr::INIT; 9 * 81 * 4],
+            u_char: vec![Ctr::INIT; 9 * 256],
+            u_mix: Mixer::new(9, 10),
             mant: vec![Ctr::INIT; 9 * 128],
         }
+    }
+
+    #[inline(always)]
+    fn st(&self, c: Ctr) -> i32 {
+        self.stretch[c.p12() as usize] as i32
     }
 
     /// Codes the rank `r` of the next symbol (decoder: `r` ignored) and returns it;
@@ -122,24 +173,30 @@ impl Model {
     #[inline]
     fn code_rank<I: BitIo>(&mut self, io: &mut I, r: u32) -> u32 {
         let rq = runq(self.run);
-        let ia = (self.mtf[0] as usize) * RUNQ + rq;
+        let c0 = self.mtf[0] as usize;
+        let ia = c0 * RUNQ + rq;
         let ib = rq * 81 + self.last as usize;
-        let sa = self.stretch[self.z_char[ia].p12() as usize] as i32;
-        let sb = self.stretch[self.z_hist[ib].p12() as usize] as i32;
-        let w = &mut self.z_w[rq];
-        let dot = (w[0] * sa + w[1] * sb + w[2] * 256) >> 16;
-        let p = squash(dot).clamp(1, 4095) as u32;
+        let ic = ((c0 << 8 | self.mtf[1] as usize) << 3) | rq.min(7);
+        let id = self.runs[c0] as usize * RUNQ + rq;
+        let x = [
+            self.st(self.z_char[ia]),
+            self.st(self.z_hist[ib]),
+            self.st(self.z_pair[ic]),
+            self.st(self.z_runs[id]),
+            256,
+        ];
+        let p = self.z_mix.p(rq, &x);
         let z = io.bit(p, u32::from(r == 0));
-        let err = ((z as i32) << 12) - p as i32;
-        w[0] += (sa * err) >> 10;
-        w[1] += (sb * err) >> 10;
-        w[2] += (256 * err) >> 10;
+        self.z_mix.update(rq, &x, p, z);
         self.z_char[ia].update(z, LIMIT);
         self.z_hist[ib].update(z, LIMIT);
+        self.z_pair[ic].update(z, LIMIT);
+        self.z_runs[id].update(z, LIMIT);
         if z == 1 {
             self.run += 1;
             return 0;
         }
+        self.runs[c0] = rq as u8;
         let rc = (self.run.min(3)) as usize;
         self.run = 0;
         // The bucket in unary.
@@ -147,9 +204,14 @@ impl Model {
         let base = self.last as usize * 4 + rc;
         let mut u = 0;
         while u < 8 {
-            let c = &mut self.unary[u as usize * 324 + base];
-            let more = io.bit(c.p12(), u32::from(u_true > u));
-            c.update(more, LIMIT);
+            let ih = u as usize * 324 + base;
+            let ic = u as usize * 256 + c0;
+            let x = [self.st(self.u_hist[ih]), self.st(self.u_char[ic]), 256];
+            let p = self.u_mix.p(u as usize, &x);
+            let more = io.bit(p, u32::from(u_true > u));
+            self.u_mix.update(u as usize, &x, p, more);
+            self.u_hist[ih].update(more, LIMIT);
+            self.u_char[ic].update(more, LIMIT);
             if more == 0 {
                 break;
             }
