@@ -229,22 +229,34 @@ const EXACT_CM: u8 = 3;
 /// (Burrows-Wheeler transform and an adaptive rank coder).
 const EXACT_BWT: u8 = 4;
 
-/// Packets of at least this many bytes go to the block-sorting coder under
-/// [`ExactCoder::Auto`]: there it is several times faster than context mixing and
-/// about as small (measured in docs/BENCHMARKS.md); below it, context mixing and its
-/// primed models win.
-pub const BWT_FROM: usize = 1 << 20;
-
 /// Which coder an exact payload uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ExactCoder {
-    /// The encoder's rule: block sorting from [`BWT_FROM`] bytes, context mixing below.
+    /// The encoder's rule: context mixing (or the word model for small packets), the
+    /// smallest output; block sorting is faster but larger on every file measured
+    /// (docs/BENCHMARKS.md), so it serves only when asked for.
     #[default]
     Auto,
     /// Context mixing (payload mode 3, or the word model for small packets).
     Cm,
-    /// Block sorting (payload mode 4).
+    /// Block sorting (payload mode 4): several times faster, larger.
     Bwt,
+}
+
+impl std::str::FromStr for ExactCoder {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(ExactCoder::Auto),
+            "cm" => Ok(ExactCoder::Cm),
+            "bwt" => Ok(ExactCoder::Bwt),
+            _ => Err(crate::Error::parameter(
+                "coder",
+                s,
+                "unrecognized exact coder: use auto, cm or bwt",
+            )),
+        }
+    }
 }
 
 /// Packets up to this size are also coded by the word model, and the smaller
@@ -263,11 +275,7 @@ pub fn encode_exact_with(
     data: &[u8],
     coder: ExactCoder,
 ) -> (Vec<u8>, ExactStats) {
-    let bwt = match coder {
-        ExactCoder::Auto => data.len() >= BWT_FROM,
-        ExactCoder::Cm => false,
-        ExactCoder::Bwt => true,
-    };
+    let bwt = coder == ExactCoder::Bwt;
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
     let mut mode = if bwt {
