@@ -10,6 +10,7 @@ mod codec;
 mod coder;
 mod container;
 mod exact_cm;
+mod exact_bwt;
 mod exact_real;
 mod fidelity;
 mod format;
