@@ -61,7 +61,11 @@ fn changelog_like_text_by_mode_4_is_smaller_than_zstd_19() {
         let p = round_trip(text.as_bytes());
         let z = zstd::bulk::compress(text.as_bytes(), 19).unwrap().len();
         assert_eq!(p[0], 4);
-        assert!(p.len() < z, "{what}: mode 4 {} bytes, zstd -19 {z}", p.len());
+        assert!(
+            p.len() < z,
+            "{what}: mode 4 {} bytes, zstd -19 {z}",
+            p.len()
+        );
     }
 }
 
@@ -143,6 +147,32 @@ proptest! {
         match decode_exact(&ctx(), &q) {
             Ok(out) => prop_assert!(out.len() <= 64 * q.len() + 4096),
             Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn format_version_3_files_are_still_read() {
+    use semzip::codec::Level;
+    use semzip::model::Model;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let model = Model::from_bytes(&read("v3/synth.szm")).unwrap();
+    let input = read("input.txt");
+    for level in Level::ALL {
+        for kind in ["shared", "embedded"] {
+            let name = format!("{level}-{kind}");
+            let sz = read(&format!("v3/{name}.sz"));
+            assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 3, "{name}");
+            let m = (kind == "shared").then_some(&model);
+            let mut out = Vec::new();
+            decode(&sz[..], &name, &mut out, "out", m).unwrap();
+            let want = if level.is_lossy() {
+                read(&format!("v3/{name}.out"))
+            } else {
+                input.clone()
+            };
+            assert!(out == want, "{name}: decodes differently");
         }
     }
 }

@@ -83,6 +83,9 @@ fn bucket(r: u32) -> u32 {
     if r <= 2 { r - 1 } else { (r - 1).ilog2() + 1 }
 }
 
+/// Largest mixer weight magnitude (1.0 is 2^16).
+const W_MAX: i32 = 1 << 22;
+
 /// A logistic mixer of `N` stretched probabilities, one weight set per selector.
 struct Mixer<const N: usize> {
     w: Vec<[i32; N]>,
@@ -113,7 +116,7 @@ impl<const N: usize> Mixer<N> {
         let err = ((bit as i32) << 12) - p as i32;
         let w = &mut self.w[s];
         for i in 0..N {
-            w[i] += (x[i] * err) >> self.shift;
+            w[i] = (w[i] + ((x[i] * err) >> self.shift)).clamp(-W_MAX, W_MAX);
         }
     }
 }
