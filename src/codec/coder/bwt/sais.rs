@@ -148,9 +148,9 @@ pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
     // Sort the LMS substrings: LMS positions at their bucket tails, then induce.
     sa.fill(EMPTY);
     let mut b = tails(&cnt);
-    for i in 1..n {
+    for (i, &x) in t.iter().enumerate().skip(1) {
         if types.lms(i) {
-            let c = t[i].ix();
+            let c = x.ix();
             b[c] -= 1;
             sa[b[c] as usize] = i as u32;
         }
