@@ -21,6 +21,7 @@ pub fn chain_step(n: usize) -> usize {
 
 /// The transform of one block: the last column without the sentinel's row, and
 /// for each chain start `k * chain_step(n)`, its rank among the block's suffixes.
+#[inline(never)]
 pub fn forward(t: &[u8]) -> (Vec<u8>, Vec<u32>) {
     let n = t.len();
     if n == 0 {

@@ -30,6 +30,7 @@ impl Sym for u32 {
 /// The suffix array of `t` (positions of its suffixes in sorted order).
 ///
 /// `t.len()` must be below `u32::MAX`.
+#[inline(never)]
 pub fn suffix_array(t: &[u8]) -> Vec<u32> {
     assert!(t.len() < EMPTY as usize, "text too long to suffix-sort");
     let mut sa = vec![0u32; t.len()];
@@ -131,6 +132,7 @@ fn induce<S: Sym>(t: &[S], sa: &mut [u32], types: &Types, counts: &[u32]) {
 }
 
 /// Sorts the suffixes of `t` (symbols below `k`) into `sa` (`sa.len() == t.len()`).
+#[inline(never)]
 pub fn sais<S: Sym>(t: &[S], sa: &mut [u32], k: usize) {
     let n = t.len();
     debug_assert_eq!(sa.len(), n);

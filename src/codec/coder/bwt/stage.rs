@@ -241,22 +241,48 @@ impl Model {
 }
 
 impl Model {
+    /// The position of byte `c` in the list, eight bytes at a time.
+    #[inline(always)]
+    fn rank(&self, c: u8) -> usize {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        for (k, word) in self.mtf.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ (ONES * c as u64);
+            // The lowest byte of w that is zero: the borrow trick flags it exactly
+            // (false flags only sit above a true zero byte).
+            let z = w.wrapping_sub(ONES) & !w & (ONES << 7);
+            if z != 0 {
+                return k * 8 + (z.trailing_zeros() / 8) as usize;
+            }
+        }
+        0
+    }
+
     /// Moves the byte of rank `r` to the front and returns it.
     #[inline(always)]
     fn pop(&mut self, r: usize) -> u8 {
         let c = self.mtf[r];
-        self.mtf.copy_within(0..r, 1);
-        self.mtf[0] = c;
+        if r > 0 {
+            // Short moves are the common case: no call for them.
+            if r < 16 {
+                for i in (0..r).rev() {
+                    self.mtf[i + 1] = self.mtf[i];
+                }
+            } else {
+                self.mtf.copy_within(0..r, 1);
+            }
+            self.mtf[0] = c;
+        }
         c
     }
 }
 
 /// Codes `bytes` (BWT output) into `out` (appended to).
+#[inline(never)]
 pub fn encode(bytes: &[u8], out: Vec<u8>) -> Vec<u8> {
     let mut m = Model::new();
     let mut enc = BitEnc::new(out);
     for &c in bytes {
-        let r = m.mtf.iter().position(|&x| x == c).unwrap_or(0);
+        let r = m.rank(c);
         m.code_rank(&mut enc, r as u32);
         m.pop(r);
     }
