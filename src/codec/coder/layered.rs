@@ -116,6 +116,14 @@ fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
     state.code_byte(0, |p, _| dec.decode(p))
 }
 
+/// The side context of the exact layer's coder: the next expected skill (1: none).
+fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
+    match skills.get(p) {
+        Some(s) => xxhash_rust::xxh3::xxh3_64(s) | 2,
+        None => 1,
+    }
+}
+
 /// Payload mode: the residual was coded.
 const MODE_CODED: u8 = 0;
 /// Payload mode: the bytes are stored as they are.
@@ -127,11 +135,44 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
+    let (mut p, mut literal) = (0usize, false);
+    state.set_ext(next_ctx(skills, p));
+    let trace = std::env::var("LTRACE").is_ok();
+    let mut cost = [0f64; 6];
     for (c, known) in &units {
-        code_byte(&mut state, &mut enc, *c);
+        if trace {
+            let mut bits = 0f64;
+            state.code_byte(*c, |p, bit| {
+                let q = p as f64 / 4096.0;
+                bits -= if bit == 1 { q.log2() } else { (1.0 - q).log2() };
+                enc.code(bit, p);
+                bit
+            });
+            let cls = match *c {
+                M_LOWER..=M_UPPER => 0,
+                b' ' => 1,
+                b'\n' => 2,
+                x if x.is_ascii_alphabetic() => 3,
+                x if x.is_ascii_punctuation() => 4,
+                _ => 5,
+            };
+            cost[cls] += bits / 8.0;
+        } else {
+            code_byte(&mut state, &mut enc, *c);
+        }
         if let Some(w) = known {
             state.prime(w);
         }
+        if known.is_some() || (*c == M_SKIP && !literal) {
+            p += 1;
+            state.set_ext(next_ctx(skills, p));
+        }
+        literal = *c == M_ESC && !literal;
+    }
+    if trace {
+        let r: Vec<u8> = units.iter().map(|u| u.0).collect();
+        let _ = std::fs::write("/tmp/lh/residual.bin", r);
+        eprintln!("exact layer cost: marker {:.0} space {:.0} nl {:.0} alpha {:.0} punct {:.0} other {:.0}", cost[0], cost[1], cost[2], cost[3], cost[4], cost[5]);
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 12);
@@ -172,6 +213,7 @@ pub fn decode_exact(
     let mut out = Vec::with_capacity(len);
     let mut p = 0usize;
     let mut k = 0u64;
+    state.set_ext(next_ctx(skills, p));
     while k < n {
         let c = decode_byte(&mut state, &mut dec);
         k += 1;
@@ -185,8 +227,12 @@ pub fn decode_exact(
                 state.prime(&w);
                 out.extend_from_slice(&w);
                 p += 1;
+                state.set_ext(next_ctx(skills, p));
             }
-            M_SKIP => p += 1,
+            M_SKIP => {
+                p += 1;
+                state.set_ext(next_ctx(skills, p));
+            }
             M_ESC => {
                 if k >= n {
                     return Err(corrupt());
@@ -204,6 +250,266 @@ pub fn decode_exact(
         return Err(corrupt());
     }
     Ok(out)
+}
+
+/// An adaptive binary decision (16-bit probability of a 1).
+#[derive(Clone, Copy)]
+struct Bit(u16);
+
+impl Bit {
+    const HALF: Bit = Bit(1 << 15);
+
+    fn p(self) -> u32 {
+        ((self.0 >> 4) as u32).clamp(1, 4095)
+    }
+
+    fn learn(&mut self, bit: u32) {
+        if bit == 1 {
+            self.0 += (65535 - self.0) >> 4;
+        } else {
+            self.0 -= self.0 >> 4;
+        }
+    }
+}
+
+/// Codes one bit of a base payload's rank table with an adaptive model.
+trait BitIo {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32;
+}
+
+impl BitIo for BitEnc {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
+        self.code(bit, m.p());
+        m.learn(bit);
+        bit
+    }
+}
+
+impl BitIo for BitDec<'_> {
+    fn bit(&mut self, m: &mut Bit, _: u32) -> u32 {
+        let b = self.decode(m.p());
+        m.learn(b);
+        b
+    }
+}
+
+/// The models of the rank table: "the rank is the text count plus one", then an
+/// Elias-gamma code (length in unary, then the bits below the top one).
+struct RankModel {
+    same: [Bit; 2],
+    len: [[Bit; 64]; 8],
+    low: [[Bit; 64]; 2],
+}
+
+impl RankModel {
+    fn new() -> Self {
+        RankModel {
+            same: [Bit::HALF; 2],
+            len: [[Bit::HALF; 64]; 8],
+            low: [[Bit::HALF; 64]; 2],
+        }
+    }
+
+    /// Codes `v` (ignored when decoding) for a skill that `df` texts hold.
+    fn code(&mut self, io: &mut impl BitIo, v: u64, df: u64) -> u64 {
+        let fits = df.checked_add(1);
+        let sc = usize::from(df > 1);
+        if let Some(f) = fits
+            && io.bit(&mut self.same[sc], u32::from(v == f)) == 1
+        {
+            return f;
+        }
+        // v + 1 >= 1: its bit length n (1..=64) in unary, then its n - 1 low bits.
+        let x = v.saturating_add(1);
+        let n = 64 - x.leading_zeros() as usize;
+        let dc = (64 - df.leading_zeros() as usize).min(7);
+        let mut got = 1usize;
+        while got < 64 && io.bit(&mut self.len[dc][got], u32::from(got < n)) == 1 {
+            got += 1;
+        }
+        let mut y = 1u64;
+        for i in (0..got - 1).rev() {
+            let b = io.bit(&mut self.low[usize::from(i + 1 == got - 1)][i], ((x >> i) & 1) as u32);
+            y = (y << 1) | b as u64;
+        }
+        y - 1
+    }
+}
+
+/// Base payload: the rendering of the texts was coded (with a rank table or not).
+const BASE_CODED: u8 = 0;
+
+/// Escapes a skill for the base rendering: separators and the escape byte are
+/// written as `\s`, `\n`, `\\`; an empty skill is `\e`.
+fn render_skill(out: &mut Vec<u8>, s: &[u8]) {
+    if s.is_empty() {
+        out.extend_from_slice(b"\\e");
+    }
+    for &b in s {
+        match b {
+            b' ' => out.extend_from_slice(b"\\s"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn unrender_skill(w: &[u8]) -> Option<Vec<u8>> {
+    if w == b"\\e" {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        if w[i] == b'\\' {
+            out.push(match w.get(i + 1)? {
+                b's' => b' ',
+                b'n' => b'\n',
+                b'\\' => b'\\',
+                _ => return None,
+            });
+            i += 2;
+        } else {
+            out.push(w[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The base rendering: each text's skills in order, separated by spaces, each text
+/// ended by a line end.
+fn render_base(seqs: &[Vec<&[u8]>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for seq in seqs {
+        for (i, s) in seq.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            render_skill(&mut out, s);
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Distinct skills in order of first use, with the number of texts holding each.
+fn first_uses<'a>(seqs: &[Vec<&'a [u8]>]) -> Vec<(&'a [u8], u64)> {
+    let mut at: FxMap<&[u8], usize> = FxMap::default();
+    let mut out: Vec<(&[u8], u64)> = Vec::new();
+    for seq in seqs {
+        let mut seen: FxMap<&[u8], ()> = FxMap::default();
+        for &s in seq {
+            if seen.insert(s, ()).is_some() {
+                continue;
+            }
+            let n = out.len();
+            let i = *at.entry(s).or_insert(n);
+            if i == n {
+                out.push((s, 0));
+            }
+            out[i].1 += 1;
+        }
+    }
+    out
+}
+
+/// Codes the base layer: each text's skills in order (`seqs`, as spelled) with the
+/// context-mixing coder, then, when `rank` is given, each distinct skill's rank (0
+/// outside the codebook, else its count plus one), in order of first use.
+pub fn encode_base(
+    ctx: &CoderContext,
+    seqs: &[Vec<&[u8]>],
+    rank: Option<&dyn Fn(&[u8]) -> u64>,
+) -> Vec<u8> {
+    let text = render_base(seqs);
+    let mut state = ctx.exact_state(text.len());
+    state.reserve(text.len());
+    let mut enc = BitEnc::new(Vec::with_capacity(text.len() / 4 + 16));
+    for &c in &text {
+        code_byte(&mut state, &mut enc, c);
+    }
+    let mut units = text.len();
+    if let Some(rank) = rank {
+        let mut m = RankModel::new();
+        let uses = first_uses(seqs);
+        units += uses.len();
+        for (s, df) in uses {
+            m.code(&mut enc, rank(s), df);
+        }
+    }
+    let mut out = vec![BASE_CODED];
+    write_varint(&mut out, text.len() as u64);
+    out.extend_from_slice(&enc.finish());
+    super::exact::pad(&mut out, units);
+    out
+}
+
+/// Decodes a payload of [`encode_base`] holding `texts` texts (`ranks`: whether it
+/// has a rank table).
+pub fn decode_base(
+    ctx: &CoderContext,
+    payload: &[u8],
+    texts: u64,
+    ranks: bool,
+) -> Result<super::BaseLayer> {
+    let corrupt = || Error::corrupt("base layer payload is corrupt (decoding failed)");
+    let body = match payload.split_first() {
+        Some((&BASE_CODED, b)) => b,
+        _ => return Err(corrupt()),
+    };
+    let (len, used) = read_varint(body).ok_or_else(corrupt)?;
+    if len > max_units(body.len()) as u64 || texts > len {
+        return Err(corrupt());
+    }
+    let len = len as usize;
+    let mut state = ctx.exact_state(len);
+    state.reserve(len);
+    let mut dec = BitDec::new(&body[used..]);
+    let text: Vec<u8> = (0..len).map(|_| decode_byte(&mut state, &mut dec)).collect();
+    if text.last().is_some_and(|&b| b != b'\n') {
+        return Err(corrupt());
+    }
+    let mut seqs = Vec::with_capacity(texts as usize);
+    for line in text.split(|&b| b == b'\n') {
+        if seqs.len() as u64 == texts {
+            break;
+        }
+        let seq = if line.is_empty() {
+            Vec::new()
+        } else {
+            line.split(|&b| b == b' ')
+                .map(unrender_skill)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(corrupt)?
+        };
+        seqs.push(seq);
+    }
+    let lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+    if seqs.len() as u64 != texts || lines != texts {
+        return Err(corrupt());
+    }
+    if !ranks {
+        return Ok((seqs, None));
+    }
+    let mut table = std::collections::HashMap::new();
+    {
+        let refs: Vec<Vec<&[u8]>> = seqs
+            .iter()
+            .map(|s| s.iter().map(Vec::as_slice).collect())
+            .collect();
+        let uses = first_uses(&refs);
+        if uses.len() > max_units(body.len()) {
+            return Err(corrupt());
+        }
+        let mut m = RankModel::new();
+        for (s, df) in uses {
+            let v = m.code(&mut dec, 0, df);
+            table.insert(s.to_vec(), v);
+        }
+    }
+    Ok((seqs, Some(table)))
 }
 
 /// A skill's identity for the order statistics.
