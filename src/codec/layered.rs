@@ -1,6 +1,8 @@
 //! Layered files (`--level layered`, docs/FORMAT.md "Layered files"): per run of
-//! texts, a base packet holding the skill sets, then two refinement records, the
-//! order (coded given the sets) and the exact bytes (coded given the sequences).
+//! texts, a base packet holding each text's skills in order (from which the sets
+//! follow), then two refinement records: the order (empty since format version 4,
+//! the base carries it; the record marks the sequence layer) and the exact bytes
+//! (coded given the sequences).
 //!
 //! The base layer is an ordinary packet (`PK`, listed in the index); refinements are
 //! extension records (`lo`, `lx`) that follow their run's packet, so a reader that

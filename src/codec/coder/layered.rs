@@ -1,23 +1,25 @@
-//! The refinement layers of a layered file (docs/FORMAT.md, "Layered files"): the
-//! order of each text's skills given its set, and the exact bytes given the skill
-//! sequence.
+//! The layers of a layered file (docs/FORMAT.md, "Layered files"): the base (each
+//! text's skills in order) and the exact bytes given the skill sequence.
 //!
-//! Order: each position of a text is a choice among its set's members. A kind (a
-//! member not yet used, a repeat, or the end of the text) is coded first, in a context
-//! of how many members are left, then the member, weighted by how often it followed
-//! the previous skill earlier in the payload. The end is certain once every member
-//! was used and no repeat follows; a member left alone costs nothing.
+//! Base: the texts' skills are rendered as text (skills separated by spaces, a line
+//! end after each text) and coded with the context-mixing coder, primed with the
+//! priming text rendered the same way; the match model and the word contexts then
+//! see repeated skills and repeated texts. A file without a codebook adds each
+//! distinct skill's rank (0 outside the codebook, else its count plus one), so that
+//! its sets decode in the set level's canonical order.
 //!
 //! Exact: the bytes are rewritten as a residual in which every word that spells the
 //! next expected skill (lower case, Capitalized or UPPER) becomes one marker byte, and
-//! coded with the context-mixing coder. After a marker the skill's bytes are fed to
-//! the model as known (learned, not coded), so the contexts still see the words.
+//! coded with the context-mixing coder, whose order-0 input is replaced by a context
+//! of the next expected skill and the last two bytes. After a marker the skill's bytes
+//! are fed to the model as known (learned, not coded), so the contexts still see the
+//! words.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::exact::max_units;
 use super::models::FxMap;
-use super::rc::{Dec, Enc};
-use super::{CoderContext, Skill, read_varint, write_varint};
+use super::cmx::Cm;
+use super::{CoderContext, read_varint, write_varint};
 use crate::{Error, Result};
 
 /// Residual marker: the next skill, in lower case as it is spelled.
@@ -137,29 +139,8 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
     let (mut p, mut literal) = (0usize, false);
     state.set_ext(next_ctx(skills, p));
-    let trace = std::env::var("LTRACE").is_ok();
-    let mut cost = [0f64; 6];
     for (c, known) in &units {
-        if trace {
-            let mut bits = 0f64;
-            state.code_byte(*c, |p, bit| {
-                let q = p as f64 / 4096.0;
-                bits -= if bit == 1 { q.log2() } else { (1.0 - q).log2() };
-                enc.code(bit, p);
-                bit
-            });
-            let cls = match *c {
-                M_LOWER..=M_UPPER => 0,
-                b' ' => 1,
-                b'\n' => 2,
-                x if x.is_ascii_alphabetic() => 3,
-                x if x.is_ascii_punctuation() => 4,
-                _ => 5,
-            };
-            cost[cls] += bits / 8.0;
-        } else {
-            code_byte(&mut state, &mut enc, *c);
-        }
+        code_byte(&mut state, &mut enc, *c);
         if let Some(w) = known {
             state.prime(w);
         }
@@ -168,11 +149,6 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
             state.set_ext(next_ctx(skills, p));
         }
         literal = *c == M_ESC && !literal;
-    }
-    if trace {
-        let r: Vec<u8> = units.iter().map(|u| u.0).collect();
-        let _ = std::fs::write("/tmp/lh/residual.bin", r);
-        eprintln!("exact layer cost: marker {:.0} space {:.0} nl {:.0} alpha {:.0} punct {:.0} other {:.0}", cost[0], cost[1], cost[2], cost[3], cost[4], cost[5]);
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 12);
@@ -415,6 +391,45 @@ fn first_uses<'a>(seqs: &[Vec<&'a [u8]>]) -> Vec<(&'a [u8], u64)> {
     out
 }
 
+/// The base layer's priming text, by the hash of the context's priming text.
+type BasePrimes = Vec<(u64, std::sync::Arc<(Vec<u8>, super::PrimedStates<Cm>)>)>;
+
+/// The starting state of the base layer's coder for `n` bytes: primed with the
+/// context's priming text rendered as the base renders texts (each line's skills by
+/// the default extractor, which drops stop words), so its contexts see text of the
+/// same kind.
+fn base_state(ctx: &CoderContext, n: usize) -> Cm {
+    static PRIMES: std::sync::Mutex<BasePrimes> = std::sync::Mutex::new(Vec::new());
+    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
+    let entry = {
+        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == key) {
+            Some((_, e)) => e.clone(),
+            None => {
+                let e = std::sync::Arc::new((base_prime(&ctx.prime), Default::default()));
+                c.push((key, e.clone()));
+                e
+            }
+        }
+    };
+    let sizes = Cm::sizes_for(entry.0.len() + n);
+    super::primed_state(&entry.1, &entry.0, sizes, Cm::new, Cm::prime)
+}
+
+/// A priming text rendered as the base layer renders texts.
+fn base_prime(prime: &[u8]) -> Vec<u8> {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(prime);
+    let skills: Vec<Vec<String>> = text.lines().map(|l| ex.skills(l)).collect();
+    let refs: Vec<Vec<&[u8]>> = skills
+        .iter()
+        .map(|t| t.iter().map(|w| w.as_bytes()).collect())
+        .collect();
+    render_base(&refs)
+}
+
 /// Codes the base layer: each text's skills in order (`seqs`, as spelled) with the
 /// context-mixing coder, then, when `rank` is given, each distinct skill's rank (0
 /// outside the codebook, else its count plus one), in order of first use.
@@ -424,7 +439,7 @@ pub fn encode_base(
     rank: Option<&dyn Fn(&[u8]) -> u64>,
 ) -> Vec<u8> {
     let text = render_base(seqs);
-    let mut state = ctx.exact_state(text.len());
+    let mut state = base_state(ctx, text.len());
     state.reserve(text.len());
     let mut enc = BitEnc::new(Vec::with_capacity(text.len() / 4 + 16));
     for &c in &text {
@@ -464,7 +479,7 @@ pub fn decode_base(
         return Err(corrupt());
     }
     let len = len as usize;
-    let mut state = ctx.exact_state(len);
+    let mut state = base_state(ctx, len);
     state.reserve(len);
     let mut dec = BitDec::new(&body[used..]);
     let text: Vec<u8> = (0..len).map(|_| decode_byte(&mut state, &mut dec)).collect();
@@ -512,213 +527,6 @@ pub fn decode_base(
     Ok((seqs, Some(table)))
 }
 
-/// A skill's identity for the order statistics.
-fn key(s: &Skill) -> u64 {
-    match s {
-        Skill::Known(c) => *c as u64,
-        Skill::Literal(l) => {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = super::models::FxBuild.build_hasher();
-            h.write(l.as_bytes());
-            h.finish() | 1 << 63
-        }
-    }
-}
-
-const START: u64 = u64::MAX;
-/// Kinds of a position: a member not used yet, a repeat, the end of the text.
-const NEW: usize = 0;
-const REP: usize = 1;
-const END: usize = 2;
-/// Weight of one earlier (previous skill, skill) transition against a base of 1.
-const PAIR: u32 = 12;
-const PAIR_MAX: u32 = 1 << 12;
-
-struct OrderModel {
-    kinds: Vec<[u32; 3]>,
-    pairs: FxMap<(u64, u64), u32>,
-}
-
-impl OrderModel {
-    fn new() -> Self {
-        OrderModel {
-            // Contexts: members left (0, 1, 2, 3+) x a repeat is possible.
-            kinds: vec![[8, 1, 8]; 8],
-            pairs: FxMap::default(),
-        }
-    }
-
-    fn kind_ctx(left: usize, used: usize) -> usize {
-        left.min(3) * 2 + usize::from(used > 0)
-    }
-
-    /// The kinds allowed and their counts.
-    fn kind_table(&self, left: usize, used: usize) -> [u32; 3] {
-        let f = self.kinds[Self::kind_ctx(left, used)];
-        [
-            if left > 0 { f[NEW] } else { 0 },
-            if used > 0 { f[REP] } else { 0 },
-            if left == 0 { f[END] } else { 0 },
-        ]
-    }
-
-    fn learn_kind(&mut self, left: usize, used: usize, k: usize) {
-        let f = &mut self.kinds[Self::kind_ctx(left, used)];
-        f[k] += 4;
-        if f.iter().sum::<u32>() > 1 << 16 {
-            for x in f.iter_mut() {
-                *x = x.div_ceil(2);
-            }
-        }
-    }
-
-    fn weight(&self, prev: u64, c: u64) -> u32 {
-        1 + PAIR * self.pairs.get(&(prev, c)).copied().unwrap_or(0)
-    }
-
-    /// The weight of each set member as the next skill: members already used for a
-    /// repeat, unused ones for a new member, each by how often it followed `prev`.
-    fn member_weights(
-        &self,
-        out: &mut Vec<u32>,
-        keys: &[u64],
-        used: &[bool],
-        repeat: bool,
-        prev: u64,
-    ) {
-        out.clear();
-        out.extend(keys.iter().zip(used).map(
-            |(&c, &u)| {
-                if u == repeat { self.weight(prev, c) } else { 0 }
-            },
-        ));
-    }
-
-    fn learn_pair(&mut self, prev: u64, c: u64) {
-        let e = self.pairs.entry((prev, c)).or_insert(0);
-        *e = (*e + 1).min(PAIR_MAX);
-    }
-}
-
-fn put_choice(enc: &mut Enc, w: &[u32], i: usize) {
-    let total: u32 = w.iter().sum();
-    let cum: u32 = w[..i].iter().sum();
-    enc.put(cum, w[i], total);
-}
-
-fn get_choice(dec: &mut Dec, w: &[u32]) -> usize {
-    let total: u32 = w.iter().sum();
-    if total == 0 {
-        return 0;
-    }
-    dec.get(total, |t| {
-        let mut c = 0;
-        for (i, &x) in w.iter().enumerate() {
-            if x > 0 && t < c + x {
-                return (i as u32, c, x);
-            }
-            c += x;
-        }
-        let last = w.iter().rposition(|&x| x > 0).unwrap_or(0);
-        (last as u32, c - w[last], w[last].max(1))
-    }) as usize
-}
-
-/// Codes each text's skill sequence given its set (`sets[i]` is the canonical set of
-/// `seqs[i]`: every element of a sequence is a member of its set).
-pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
-    let mut m = OrderModel::new();
-    let mut enc = Enc::new();
-    let mut weights = Vec::new();
-    for (set, seq) in sets.iter().zip(seqs) {
-        let keys: Vec<u64> = set.iter().map(key).collect();
-        let mut used = vec![false; set.len()];
-        let (mut left, mut nused) = (set.len(), 0usize);
-        let mut prev = START;
-        for s in seq.iter().map(Some).chain([None]) {
-            let table = m.kind_table(left, nused);
-            let (kind, idx) = match s {
-                None => (END, 0),
-                Some(s) => {
-                    let i = set.iter().position(|x| x == s).unwrap_or(0);
-                    (if used[i] { REP } else { NEW }, i)
-                }
-            };
-            put_choice(&mut enc, &table, kind);
-            m.learn_kind(left, nused, kind);
-            if kind == END {
-                break;
-            }
-            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
-            put_choice(&mut enc, &weights, idx);
-            m.learn_pair(prev, keys[idx]);
-            prev = keys[idx];
-            if !used[idx] {
-                used[idx] = true;
-                left -= 1;
-                nused += 1;
-            }
-        }
-    }
-    let body = enc.finish();
-    let mut out = Vec::with_capacity(body.len() + 10);
-    write_varint(&mut out, sets.len() as u64);
-    out.extend_from_slice(&body);
-    out
-}
-
-/// Decodes a payload of [`encode_order`] given the sets.
-pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    let corrupt = || Error::corrupt("order layer payload is corrupt (decoding failed)");
-    let (n, used_bytes) = read_varint(payload).ok_or_else(corrupt)?;
-    if n != sets.len() as u64 {
-        return Err(corrupt());
-    }
-    let cap = max_units(payload.len());
-    let mut units = 0usize;
-    let mut m = OrderModel::new();
-    let mut dec = Dec::new(&payload[used_bytes..]);
-    let mut weights = Vec::new();
-    let mut out = Vec::with_capacity(sets.len());
-    for set in sets {
-        let keys: Vec<u64> = set.iter().map(key).collect();
-        let mut used = vec![false; set.len()];
-        let (mut left, mut nused) = (set.len(), 0usize);
-        let mut prev = START;
-        let mut seq = Vec::with_capacity(set.len());
-        loop {
-            let table = m.kind_table(left, nused);
-            let kind = get_choice(&mut dec, &table);
-            if table.get(kind).is_none_or(|&f| f == 0) || dec.bad {
-                return Err(corrupt());
-            }
-            m.learn_kind(left, nused, kind);
-            if kind == END {
-                break;
-            }
-            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
-            let idx = get_choice(&mut dec, &weights);
-            if weights.get(idx).is_none_or(|&f| f == 0) || dec.bad {
-                return Err(corrupt());
-            }
-            units += 1;
-            if units > cap + sets.len() {
-                return Err(corrupt());
-            }
-            seq.push(set[idx].clone());
-            m.learn_pair(prev, keys[idx]);
-            prev = keys[idx];
-            if !used[idx] {
-                used[idx] = true;
-                left -= 1;
-                nused += 1;
-            }
-        }
-        out.push(seq);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,20 +566,35 @@ mod tests {
     }
 
     #[test]
-    fn order_layer_round_trips_with_repeats() {
-        let k = Skill::Known;
-        let seqs = vec![
-            vec![k(3), k(1), k(3), Skill::Literal("zz".into())],
+    fn base_layer_round_trips_skills_and_ranks() {
+        let ctx = CoderContext::new(&Codebook::default(), &[]).with_prime(b"the white rabbit ran\n");
+        let texts: Vec<Vec<&[u8]>> = vec![
+            vec![b"rabbit", b"white", b"rabbit"],
             vec![],
-            vec![k(2)],
-            vec![k(1), k(3), k(1), k(1)],
+            vec![b"a b", b"", b"x\\n\n", b"\\e"],
+            vec![b"white"],
         ];
-        let sets: Vec<Vec<Skill>> = seqs
+        let rank = |w: &[u8]| w.len() as u64 % 3;
+        let p = encode_base(&ctx, &texts, Some(&rank));
+        let (got, ranks) = decode_base(&ctx, &p, 4, true).unwrap();
+        let want: Vec<Vec<Vec<u8>>> = texts
             .iter()
-            .map(|s| super::super::canonical_set(s))
+            .map(|t| t.iter().map(|w| w.to_vec()).collect())
             .collect();
-        let p = encode_order(&sets, &seqs);
-        assert_eq!(decode_order(&sets, &p).unwrap(), seqs);
-        assert!(decode_order(&sets[..2], &p).is_err());
+        assert_eq!(got, want);
+        let ranks = ranks.unwrap();
+        assert_eq!(ranks.len(), 6);
+        assert!(ranks.iter().all(|(w, &r)| r == rank(w)));
+        // Without a rank table, and with the wrong text count.
+        let q = encode_base(&ctx, &texts, None);
+        assert_eq!(decode_base(&ctx, &q, 4, false).unwrap(), (want, None));
+        assert!(decode_base(&ctx, &q, 3, false).is_err());
+        assert!(decode_base(&ctx, &q, 5, false).is_err());
+        // Garbage decodes or fails, never panics.
+        for i in 0..p.len() {
+            let mut g = p.clone();
+            g[i] ^= 0x5a;
+            let _ = decode_base(&ctx, &g, 4, true);
+        }
     }
 }

@@ -361,17 +361,6 @@ pub fn decode_base(
     layered::decode_base(ctx, payload, texts, ranks)
 }
 
-/// Layered files' order layer: each text's skill sequence coded given its set
-/// (`sets[i]` = [`canonical_set`] of `seqs[i]`).
-pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
-    layered::encode_order(sets, seqs)
-}
-
-/// Decodes a payload of [`encode_order`] given the same sets.
-pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    layered::decode_order(sets, payload)
-}
-
 /// Layered files' exact layer: `data` coded given the skills (as rendered strings) of
 /// its texts in order, flattened.
 pub fn encode_exact_given(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
