@@ -369,7 +369,11 @@ impl Cm {
             0x100
         };
         self.hashes = [
-            if self.ext == 0 { mix(0, 1) } else { mix(mix(self.ext, c4 & 0xffff), 11) },
+            if self.ext == 0 {
+                mix(0, 1)
+            } else {
+                mix(mix(self.ext, c4 & 0xffff), 11)
+            },
             mix(c1, 2),
             mix(c4 & 0xffff, 3),
             mix(c4 & 0xff_ffff, 4),

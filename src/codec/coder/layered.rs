@@ -16,9 +16,9 @@
 //! words.
 
 use super::bitrc::{BitDec, BitEnc};
+use super::cmx::Cm;
 use super::exact::max_units;
 use super::models::FxMap;
-use super::cmx::Cm;
 use super::{CoderContext, read_varint, write_varint};
 use crate::{Error, Result};
 
@@ -305,7 +305,10 @@ impl RankModel {
         }
         let mut y = 1u64;
         for i in (0..got - 1).rev() {
-            let b = io.bit(&mut self.low[usize::from(i + 1 == got - 1)][i], ((x >> i) & 1) as u32);
+            let b = io.bit(
+                &mut self.low[usize::from(i + 1 == got - 1)][i],
+                ((x >> i) & 1) as u32,
+            );
             y = (y << 1) | b as u64;
         }
         y - 1
@@ -482,7 +485,9 @@ pub fn decode_base(
     let mut state = base_state(ctx, len);
     state.reserve(len);
     let mut dec = BitDec::new(&body[used..]);
-    let text: Vec<u8> = (0..len).map(|_| decode_byte(&mut state, &mut dec)).collect();
+    let text: Vec<u8> = (0..len)
+        .map(|_| decode_byte(&mut state, &mut dec))
+        .collect();
     if text.last().is_some_and(|&b| b != b'\n') {
         return Err(corrupt());
     }
@@ -567,7 +572,8 @@ mod tests {
 
     #[test]
     fn base_layer_round_trips_skills_and_ranks() {
-        let ctx = CoderContext::new(&Codebook::default(), &[]).with_prime(b"the white rabbit ran\n");
+        let ctx =
+            CoderContext::new(&Codebook::default(), &[]).with_prime(b"the white rabbit ran\n");
         let texts: Vec<Vec<&[u8]>> = vec![
             vec![b"rabbit", b"white", b"rabbit"],
             vec![],
