@@ -32,6 +32,9 @@ const M_UPPER: u8 = 3;
 const M_ESC: u8 = 4;
 /// Residual marker: skip the next expected skill (it is not spelled in the bytes).
 const M_SKIP: u8 = 5;
+/// Residual marker: the next skill in mixed ASCII case (one coded bit per lower-case
+/// letter of the skill says whether it is upper case here).
+const M_MIXED: u8 = 6;
 /// Expected skills looked ahead when a word is not the next one.
 const LOOKAHEAD: usize = 3;
 
@@ -63,7 +66,32 @@ fn marker(rest: &[u8], skill: &[u8]) -> Option<u8> {
     {
         return Some(M_UPPER);
     }
+    if word
+        .iter()
+        .zip(skill)
+        .all(|(&w, &s)| w.to_ascii_lowercase() == s)
+    {
+        return Some(M_MIXED);
+    }
     None
+}
+
+/// Codes the case of a mixed-case skill: one bit per ASCII lower-case letter of
+/// `skill` (1: upper case in `word`; ignored when decoding). Returns the word.
+fn code_case(io: &mut impl BitIo, m: &mut [Bit; 4], skill: &[u8], word: &[u8]) -> Vec<u8> {
+    let mut out = skill.to_vec();
+    let mut prev = 0usize;
+    for (i, b) in out.iter_mut().enumerate() {
+        if b.is_ascii_lowercase() {
+            let up = word.get(i).is_some_and(|w| w.is_ascii_uppercase());
+            let bit = io.bit(&mut m[prev + 2 * usize::from(i == 0)], u32::from(up));
+            if bit == 1 {
+                b.make_ascii_uppercase();
+            }
+            prev = bit as usize;
+        }
+    }
+    out
 }
 
 fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
@@ -98,7 +126,7 @@ fn residual(skills: &[&[u8]], data: &[u8]) -> Vec<(u8, Option<Vec<u8>>)> {
                 continue;
             }
         }
-        if (M_LOWER..=M_SKIP).contains(&b) {
+        if (M_LOWER..=M_MIXED).contains(&b) {
             out.push((M_ESC, None));
         }
         out.push((b, None));
@@ -138,10 +166,14 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
     let (mut p, mut literal) = (0usize, false);
+    let mut case = [Bit::HALF; 4];
     state.set_ext(next_ctx(skills, p));
     for (c, known) in &units {
         code_byte(&mut state, &mut enc, *c);
         if let Some(w) = known {
+            if *c == M_MIXED {
+                code_case(&mut enc, &mut case, skills[p], w);
+            }
             state.prime(w);
         }
         if known.is_some() || (*c == M_SKIP && !literal) {
@@ -189,17 +221,22 @@ pub fn decode_exact(
     let mut out = Vec::with_capacity(len);
     let mut p = 0usize;
     let mut k = 0u64;
+    let mut case = [Bit::HALF; 4];
     state.set_ext(next_ctx(skills, p));
     while k < n {
         let c = decode_byte(&mut state, &mut dec);
         k += 1;
         match c {
-            M_LOWER | M_CAP | M_UPPER => {
+            M_LOWER | M_CAP | M_UPPER | M_MIXED => {
                 let s = skills.get(p).ok_or_else(corrupt)?;
                 if s.is_empty() {
                     return Err(corrupt());
                 }
-                let w = spelled(s, c);
+                let w = if c == M_MIXED {
+                    code_case(&mut dec, &mut case, s, &[])
+                } else {
+                    spelled(s, c)
+                };
                 state.prime(&w);
                 out.extend_from_slice(&w);
                 p += 1;
@@ -544,12 +581,15 @@ mod tests {
         let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
         // "ghost" is not spelled: one skip before "hole".
         assert_eq!(coded, b"\x02 saw the \x03\x04\x02 in a \x05\x01.".to_vec());
+        let r = residual(&[b"fbls".as_slice()], b"\\fBls\x06");
+        let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
+        assert_eq!(coded, b"\\\x06\x04\x06".to_vec());
     }
 
     #[test]
     fn exact_layer_round_trips() {
         let ctx = CoderContext::new(&Codebook::default(), &[]);
-        let data = b"Alice was beginning to get very tired of sitting by her sister\n\x01\x05 odd ALICE Sister\n".repeat(20);
+        let data = b"Alice was beginning to get very tired of sitting by her sister\n\x01\x05\x06 odd ALICE SiStEr\n".repeat(20);
         let skills: Vec<&[u8]> = [
             b"alice".as_slice(),
             b"beginning",
