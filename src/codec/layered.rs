@@ -112,7 +112,7 @@ pub fn encode_run(fm: &FileModel, data: &[u8], texts: &[String], seqs: &[Vec<Ski
         payload: coder::encode_base(
             ctx,
             &refs,
-            fm.is_builtin().then_some(&rank as &dyn Fn(&[u8]) -> u64),
+            fm.is_builtin().then_some(&rank as coder::RankOf<'_>),
         ),
     };
     let flat: Vec<&[u8]> = refs.iter().flatten().copied().collect();

@@ -476,7 +476,7 @@ fn base_prime(prime: &[u8]) -> Vec<u8> {
 pub fn encode_base(
     ctx: &CoderContext,
     seqs: &[Vec<&[u8]>],
-    rank: Option<&dyn Fn(&[u8]) -> u64>,
+    rank: Option<super::RankOf<'_>>,
 ) -> Vec<u8> {
     let text = render_base(seqs);
     let mut state = base_state(ctx, text.len());

@@ -339,14 +339,14 @@ pub type BaseLayer = (
     Option<std::collections::HashMap<Vec<u8>, u64>>,
 );
 
+/// A skill's rank in a layered file's rank table (0 outside the codebook, else its
+/// count plus one), by its spelling.
+pub type RankOf<'a> = &'a dyn Fn(&[u8]) -> u64;
+
 /// Layered files' base layer: each text's skills in order (as spelled), coded with
 /// the context-mixing coder; `rank` (for a file without a codebook) gives each skill's
 /// rank, 0 outside the codebook, else its count plus one, sent in a table.
-pub fn encode_base(
-    ctx: &CoderContext,
-    seqs: &[Vec<&[u8]>],
-    rank: Option<&dyn Fn(&[u8]) -> u64>,
-) -> Vec<u8> {
+pub fn encode_base(ctx: &CoderContext, seqs: &[Vec<&[u8]>], rank: Option<RankOf<'_>>) -> Vec<u8> {
     layered::encode_base(ctx, seqs, rank)
 }
 
