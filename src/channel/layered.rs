@@ -314,8 +314,8 @@ impl LayeredSender {
         let n = self.messages();
         let w = &self.layers.wire;
         let mut all: Vec<&[u8]> = Vec::with_capacity(3 * n);
-        for k in 0..n {
-            all.extend([&w[0][k][..], &w[1][k][..], &w[2][k][..]]);
+        for ((b, o), x) in w[0].iter().zip(&w[1]).zip(&w[2]) {
+            all.extend([&b[..], &o[..], &x[..]]);
         }
         let mut spans = Vec::with_capacity(3);
         for r in &self.repair {
