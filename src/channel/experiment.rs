@@ -910,6 +910,8 @@ pub struct Point {
     pub texts_understood: f64,
     /// Bytes of texts recovered exactly.
     pub bytes_recovered: f64,
+    /// Their share of the texts' bytes.
+    pub bytes_ok: f64,
     /// Recovered skills per kilobit sent.
     pub meaning_per_kbit: f64,
     /// Standard error of the meaning per kilobit.
@@ -1108,6 +1110,7 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
             let (recall, recall_se) = avg(&|t| t.score.recalled / r.total_skills.max(1.0));
             let (mpk, mpk_se) = avg(&|t| t.score.recalled / (t.bits_sent / 1000.0).max(1e-12));
             let msgs = setup.packets().max(1) as f64;
+            let text_bytes = r.texts.iter().map(String::len).sum::<usize>().max(1) as f64;
             let layers_decoded = matches!(s, Entry::Layered(_))
                 .then(|| [0, 1, 2].map(|d| avg(&|t| t.decoded[d] / msgs).0));
             points.push(Point {
@@ -1129,6 +1132,7 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
                 weighted_recall: avg(&|t| t.score.weighted / r.total_weight.max(1e-12)).0,
                 texts_understood: avg(&|t| t.score.understood / setup.texts() as f64).0,
                 bytes_recovered: avg(&|t| t.score.bytes).0,
+                bytes_ok: avg(&|t| t.score.bytes / text_bytes).0,
                 meaning_per_kbit: mpk,
                 meaning_per_kbit_se: mpk_se,
                 layers_decoded,

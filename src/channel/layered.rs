@@ -395,6 +395,41 @@ mod tests {
     }
 
     #[test]
+    fn damage_a_checksum_missed_never_panics_nor_scores_above_the_truth() {
+        let s = setup();
+        let layers = Layers::encode(&s).unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for k in 0..layers.messages().min(40) {
+            let full = layers.scores[k][2];
+            for d in 0..3 {
+                // Flip bytes of one layer, then reseal it with a valid checksum.
+                let mut got: [Vec<u8>; 3] = [0, 1, 2].map(|l| layers.wire[l][k].clone());
+                let l = (next() % 3) as usize;
+                let body_len = got[l].len() - crate::channel::experiment::CHECKSUM_BYTES;
+                let mut body = got[l][..body_len].to_vec();
+                for _ in 0..1 + next() % 3 {
+                    if !body.is_empty() {
+                        let i = (next() as usize) % body.len();
+                        body[i] ^= 1 + (next() % 255) as u8;
+                    }
+                }
+                got[l] = checksummed(body);
+                let held = [0, 1, 2].map(|i| Some(&got[i][..]));
+                if let Some(sc) = decode(&s, k, d, held) {
+                    assert!(sc.recalled <= full.recalled + 1e-9, "message {k}");
+                    assert!(sc.bytes <= full.bytes, "message {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_deepest_complete_layer_decides_the_score() {
         let s = setup();
         let layers = Arc::new(Layers::encode(&s).unwrap());

@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
   semzip channel -m fortunes.szm notes.txt --channel erasure:0.1 --packet-texts 1 --trials 20
   semzip channel alice29.txt --channel awgn:0 --sweep -2:8:1 --json
   semzip channel --packets 10000 --channel 'irsa:0.5,poly:0.5x^2+0.28x^3+0.22x^8' --sweep 0.5:1.1:0.1
-  semzip channel alice29.txt --level layered --protect base=lt:1,order=lt:0.3,exact=none --protect lt:match --channel erasure:0 --sweep 0:0.5:0.1
+  semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --channel erasure:0 --sweep 0:0.5:0.1
 
 Columns: skill_recall (share of the input's skills recovered), weighted_recall (the same,
 each skill weighted by -log2 of its text frequency), understood (texts with every skill
-recovered), bytes_ok (share of bytes exactly recovered), meaning/kbit (skills recalled per
+recovered), bytes_ok (share of the texts' bytes recovered exactly), meaning/kbit (skills recalled per
 kilobit sent), layers (layered files: share of messages decoded to the set / sequence /
 exact bytes).")]
 pub struct Args {
@@ -256,7 +256,7 @@ fn table(points: &[Point]) -> String {
         "±se",
         "weighted",
         "understood",
-        "bytes",
+        "bytes_ok",
         "meaning/kbit",
         "layers",
     ]);
@@ -274,7 +274,7 @@ fn table(points: &[Point]) -> String {
             format!("{:.4}", p.skill_recall_se),
             format!("{:.4}", p.weighted_recall),
             format!("{:.4}", p.texts_understood),
-            format!("{:.0}", p.bytes_recovered),
+            format!("{:.4}", p.bytes_ok),
             number(p.meaning_per_kbit),
             p.layers_decoded
                 .map_or("-".into(), |[s, q, x]| format!("{s:.3}/{q:.3}/{x:.3}")),
@@ -336,6 +336,20 @@ fn plot_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
             ch.param_name(),
             false,
             series(&|p| (p.param, p.texts_understood)),
+        ),
+        (
+            "weighted.svg",
+            "weighted recall",
+            ch.param_name(),
+            false,
+            series(&|p| (p.param, p.weighted_recall)),
+        ),
+        (
+            "bytes.svg",
+            "share of bytes recovered exactly",
+            ch.param_name(),
+            false,
+            series(&|p| (p.param, p.bytes_ok)),
         ),
         (
             "meaning.svg",

@@ -9,7 +9,7 @@ use semzip::codec::Level;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::common::{semzip, synthetic_text};
+use crate::common::{lcg, semzip, synthetic_text};
 
 fn tmp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.path().join(name);
@@ -111,6 +111,7 @@ fn without_loss_every_layer_decodes_byte_identical() {
         text.len() - 400
     );
     assert_eq!(p["skill_recall"].as_f64(), Some(1.0));
+    assert!((p["bytes_ok"].as_f64().unwrap() - 1.0).abs() < 1e-12);
     let decoded: Vec<f64> = p["layers_decoded"]
         .as_array()
         .unwrap()
@@ -218,5 +219,35 @@ fn bad_per_layer_specs_get_one_line_and_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(quoted), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn layered_odd_text_and_damaging_channels_run_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = lcg(31);
+    for case in 0..4 {
+        let parts = ["ab", " ", "cd", "\n", "é", "x", "  ", "qz"];
+        let n = 200 + (next() % 1300) as usize;
+        let data: String = (0..n).map(|_| parts[(next() % 8) as usize]).collect();
+        let f = tmp_file(&dir, &format!("g{case}"), data.as_bytes());
+        for channel in ["erasure:0.5", "bsc:0.01", "irsa:2,fixed:2", "burst:0.3,3"] {
+            let out = semzip()
+                .arg("channel")
+                .arg(&f)
+                .args(["--channel", channel, "--trials", "2", "--level", "layered"])
+                .args([
+                    "--protect",
+                    "base=lt:1,order=lt:0.2",
+                    "--protect",
+                    "lt:match",
+                ])
+                .output()
+                .unwrap();
+            let code = out.status.code();
+            let err = String::from_utf8_lossy(&out.stderr);
+            // Valid text: every channel's damage is the experiment's to score.
+            assert_eq!(code, Some(0), "{channel}: {err}");
+        }
     }
 }
