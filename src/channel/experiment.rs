@@ -11,7 +11,7 @@ use super::layered::LayeredSender;
 use super::lt::{self, Plan};
 use super::measure::{Reference, Score};
 use super::noise::{self, Arrival};
-use super::spec::{Channel, Protect, ProtectSpec};
+use super::spec::{Channel, Protect, ProtectSpec, Shield};
 use crate::codec::FileModel;
 use crate::codec::coder::{self, Skill};
 use crate::codec::{Level, Unlearned};
@@ -987,7 +987,7 @@ impl Entry {
     fn protect(&self) -> String {
         match self {
             Entry::One(s) => s.protect.to_string(),
-            Entry::Layered(s) => ProtectSpec::of_layers(s.protect()).to_string(),
+            Entry::Layered(s) => s.shield().to_string(),
         }
     }
 
@@ -997,11 +997,13 @@ impl Entry {
             |p: Protect, n: usize| super::packets::predicted(ch, p, n).map(|v| v * n as f64);
         match self {
             Entry::One(s) => group(s.protect, s.packets()),
-            Entry::Layered(s) => s
-                .protect()
-                .iter()
-                .map(|&p| group(p, s.messages()))
-                .sum::<Option<f64>>(),
+            Entry::Layered(s) => match s.shield() {
+                Shield::PerLayer(l) => l
+                    .iter()
+                    .map(|&p| group(p, s.messages()))
+                    .sum::<Option<f64>>(),
+                Shield::Joint(p) => group(p, 3 * s.messages()),
+            },
         }
     }
 }
@@ -1013,14 +1015,14 @@ fn entries(setup: &Setup, opts: &Options, codecs: &[Codec]) -> Result<(Vec<Entry
     let Some(first) = opts.protect.first() else {
         return Err(Error::invalid("give at least one protection"));
     };
-    if *first == ProtectSpec::MatchBits {
+    if matches!(first, ProtectSpec::MatchBits { .. }) {
         return Err(Error::invalid(
             "lt:match matches the bits sent under the first protection: give that one first",
         ));
     }
     if !layered && let Some(p) = opts.protect.iter().find(|p| p.single().is_none()) {
         return Err(Error::invalid(format!(
-            "protection '{p}' is per layer: it needs the layered level"
+            "protection '{p}' protects a layered file's layers: it needs the layered level"
         )));
     }
     let parts = if layered {
@@ -1033,22 +1035,30 @@ fn entries(setup: &Setup, opts: &Options, codecs: &[Codec]) -> Result<(Vec<Entry
     for spec in &opts.protect {
         for &codec in codecs {
             if let (Codec::Semzip(Level::Layered), Some(parts)) = (codec, &parts) {
-                let layers = match spec.layers() {
-                    Some(l) => l,
-                    None => {
-                        let target = first.layers().expect("the first is not lt:match");
-                        let (overhead, got, want) = parts.match_overhead(target, opts.seed)?;
+                let shield = match (spec.shield(), spec) {
+                    (Some(sh), _) => sh,
+                    (None, ProtectSpec::MatchBits { joint }) => {
+                        let target = first.shield().expect("the first is not lt:match");
+                        let (overhead, got, want) =
+                            parts.match_overhead(target, *joint, opts.seed)?;
+                        let lt = Protect::Lt { overhead };
+                        let sh = if *joint {
+                            Shield::Joint(lt)
+                        } else {
+                            Shield::PerLayer([lt; 3])
+                        };
                         notes.push(format!(
-                            "lt:match solved to lt:{overhead}: {:.1} kbit of layered packets against {:.1} kbit under {first}",
+                            "{spec} solved to {sh}: {:.1} kbit of layered packets against {:.1} kbit under {first}",
                             got as f64 * 8.0 / 1000.0,
                             want as f64 * 8.0 / 1000.0
                         ));
-                        [Protect::Lt { overhead }; 3]
+                        sh
                     }
+                    (None, _) => unreachable!("every other spec has a shield"),
                 };
                 out.push(Entry::Layered(LayeredSender::new(
                     parts.clone(),
-                    layers,
+                    shield,
                     opts.seed,
                 )?));
             } else if let Some(p) = spec.single() {

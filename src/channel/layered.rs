@@ -15,7 +15,7 @@ use super::experiment::{
 };
 use super::lt::{self, Plan};
 use super::measure::Score;
-use super::spec::{Channel, Protect};
+use super::spec::{Channel, Protect, Shield};
 use crate::codec::Level;
 use crate::codec::Unlearned;
 use crate::codec::layered::{self, EXACT_TAG, LayerRecord, ORDER_TAG, RunOut};
@@ -34,6 +34,8 @@ const DEPTHS: [Level; 3] = [Level::Set, Level::Sequence, Level::Exact];
 pub struct Layers {
     /// Per layer (base, order, exact): one source packet per message, checksummed.
     wire: [Vec<Vec<u8>>; 3],
+    /// The same packets layer after layer: the sources of a joint code.
+    joint: Vec<Vec<u8>>,
     /// Per message: its score decoded to the set, the sequence and the exact bytes.
     scores: Vec<[Score; 3]>,
     side_bits: u64,
@@ -81,8 +83,10 @@ impl Layers {
             }
             scores.push(sc);
         }
+        let joint = wire.iter().flatten().cloned().collect();
         Ok(Layers {
             wire,
+            joint,
             scores,
             side_bits: setup.model_bits,
         })
@@ -98,15 +102,23 @@ impl Layers {
         [0, 1, 2].map(|l| self.wire[l].iter().map(|w| w.len() as u64).sum())
     }
 
-    /// Bytes sent under per-layer `protect` (source and repair packets; an embedded
-    /// model not included): what [`LayeredSender::new`] would send.
-    pub fn bytes_with(&self, protect: [Protect; 3], seed: u64) -> Result<u64> {
-        let mut total = 0;
-        for (l, &p) in protect.iter().enumerate() {
-            total += self.source_bytes()[l];
+    /// The packet groups each protected by one code under `shield`: their sources,
+    /// protection and plan number.
+    fn groups(&self, shield: Shield) -> Vec<(&[Vec<u8>], Protect, usize)> {
+        match shield {
+            Shield::PerLayer(p) => (0..3).map(|l| (&self.wire[l][..], p[l], l)).collect(),
+            Shield::Joint(p) => vec![(&self.joint[..], p, 3)],
+        }
+    }
+
+    /// Bytes sent under `shield` (source and repair packets; an embedded model not
+    /// included): what [`LayeredSender::new`] would send.
+    pub fn bytes_with(&self, shield: Shield, seed: u64) -> Result<u64> {
+        let mut total: u64 = self.source_bytes().iter().sum();
+        for (wire, p, g) in self.groups(shield) {
             if let Protect::Lt { overhead } = p {
-                let r = repairs(self.messages(), overhead);
-                total += repair_bytes(&self.wire[l], r, plan_seed(seed, l))?
+                let r = repairs(wire.len(), overhead);
+                total += repair_bytes(wire, r, plan_seed(seed, g))?
                     .last()
                     .copied()
                     .unwrap_or(0);
@@ -115,23 +127,41 @@ impl Layers {
         Ok(total)
     }
 
-    /// The one LT overhead (to 4 decimals) on every layer whose bytes sent come
-    /// nearest those under `target`: the overhead, its bytes and the target's bytes.
-    pub fn match_overhead(&self, target: [Protect; 3], seed: u64) -> Result<(f64, u64, u64)> {
+    /// The one LT overhead (to 4 decimals), on every layer alike or (`joint`) over all
+    /// layers at once, whose bytes sent come nearest those under `target`: the
+    /// overhead, its bytes and the target's bytes.
+    pub fn match_overhead(
+        &self,
+        target: Shield,
+        joint: bool,
+        seed: u64,
+    ) -> Result<(f64, u64, u64)> {
         const MAX: f64 = 10.0;
         let want = self.bytes_with(target, seed)?;
-        let n = self.messages();
-        // Repair bytes of the first r repairs of each layer; plans with fewer repairs
-        // draw the same first rows, so one plan per layer serves every overhead.
-        let cum: Vec<Vec<u64>> = (0..3)
-            .map(|l| repair_bytes(&self.wire[l], repairs(n, MAX), plan_seed(seed, l)))
+        let max = Protect::Lt { overhead: MAX };
+        let shape = if joint {
+            Shield::Joint(max)
+        } else {
+            Shield::PerLayer([max; 3])
+        };
+        // Repair bytes of the first r repairs of each group; plans with fewer repairs
+        // draw the same first rows, so one plan per group serves every overhead.
+        let cum: Vec<(usize, Vec<u64>)> = self
+            .groups(shape)
+            .into_iter()
+            .map(|(wire, _, g)| {
+                repair_bytes(wire, repairs(wire.len(), MAX), plan_seed(seed, g))
+                    .map(|c| (wire.len(), c))
+            })
             .collect::<Result<_>>()?;
         let src: u64 = self.source_bytes().iter().sum();
         let bytes = |j: u64| {
-            let r = repairs(n, j as f64 / 1e4);
             src + cum
                 .iter()
-                .map(|c| if r == 0 { 0 } else { c[r - 1] })
+                .map(|(k, c)| match repairs(*k, j as f64 / 1e4) {
+                    0 => 0,
+                    r => c[r - 1],
+                })
                 .sum::<u64>()
         };
         // The smallest j (overhead j/10^4) reaching the target, then the nearer of it
@@ -225,29 +255,33 @@ fn decode(setup: &Setup, k: usize, d: usize, got: [Option<&[u8]>; 3]) -> Option<
     }
 }
 
-/// A layered file's packets under one per-layer protection.
+/// A layered file's packets under one protection.
 pub struct LayeredSender {
     layers: Arc<Layers>,
-    protect: [Protect; 3],
-    repair: [Repair; 3],
+    shield: Shield,
+    /// Repair packets per group of [`Layers::groups`].
+    repair: Vec<Repair>,
 }
 
 impl LayeredSender {
-    /// Adds each layer's repair packets (plans seeded from `seed` and the layer).
-    pub fn new(layers: Arc<Layers>, protect: [Protect; 3], seed: u64) -> Result<LayeredSender> {
-        let repair =
-            [0, 1, 2].map(|l| make_repair(&layers.wire[l], protect[l], plan_seed(seed, l)));
-        let [b, o, x] = repair;
+    /// Adds the repair packets `shield` asks for (plans seeded from `seed` and the
+    /// group).
+    pub fn new(layers: Arc<Layers>, shield: Shield, seed: u64) -> Result<LayeredSender> {
+        let repair = layers
+            .groups(shield)
+            .into_iter()
+            .map(|(wire, p, g)| make_repair(wire, p, plan_seed(seed, g)))
+            .collect::<Result<_>>()?;
         Ok(LayeredSender {
             layers,
-            protect,
-            repair: [b?, o?, x?],
+            shield,
+            repair,
         })
     }
 
-    /// The protection of each layer.
-    pub fn protect(&self) -> [Protect; 3] {
-        self.protect
+    /// The protection.
+    pub fn shield(&self) -> Shield {
+        self.shield
     }
 
     /// Number of messages.
@@ -317,7 +351,7 @@ impl LayeredSender {
         for ((b, o), x) in w[0].iter().zip(&w[1]).zip(&w[2]) {
             all.extend([&b[..], &o[..], &x[..]]);
         }
-        let mut spans = Vec::with_capacity(3);
+        let mut spans = Vec::with_capacity(self.repair.len());
         for r in &self.repair {
             let start = all.len();
             if let Some((_, rp)) = r {
@@ -333,17 +367,28 @@ impl LayeredSender {
             undetected: got.undetected,
             ..Trial::default()
         };
+        // Source packet k of layer l went out as packet 3k + l.
+        let received = &got.received;
+        let src = |l: usize| (0..n).map(move |k| received[3 * k + l].clone());
         let mut held: [Vec<Option<Cow<[u8]>>>; 3] = Default::default();
-        for l in 0..3 {
-            let src: Vec<Option<Cow<[u8]>>> =
-                (0..n).map(|k| got.received[3 * k + l].clone()).collect();
-            held[l] = recover(
-                &w[l],
-                &self.repair[l],
-                &src,
-                &got.received[spans[l].clone()],
-            )?;
-            t.packets_lost += held[l].iter().filter(|s| s.is_none()).count() as f64;
+        for (g, (wire, _, _)) in self.layers.groups(self.shield).into_iter().enumerate() {
+            let reps = &received[spans[g].clone()];
+            match self.shield {
+                Shield::PerLayer(_) => {
+                    let s: Vec<_> = src(g).collect();
+                    held[g] = recover(wire, &self.repair[g], &s, reps)?;
+                }
+                Shield::Joint(_) => {
+                    let s: Vec<_> = (0..3).flat_map(src).collect();
+                    let mut rec = recover(wire, &self.repair[g], &s, reps)?.into_iter();
+                    for h in &mut held {
+                        *h = rec.by_ref().take(n).collect();
+                    }
+                }
+            }
+        }
+        for h in &held {
+            t.packets_lost += h.iter().filter(|s| s.is_none()).count() as f64;
         }
         self.score(setup, &held, &mut t);
         Ok(t)
@@ -378,20 +423,29 @@ mod tests {
             Protect::Lt { overhead: 0.2 },
             Protect::None,
         ];
-        let want = layers.bytes_with(target, 5).unwrap();
-        let unequal = LayeredSender::new(layers.clone(), target, 5).unwrap();
+        let want = layers.bytes_with(Shield::PerLayer(target), 5).unwrap();
+        let unequal = LayeredSender::new(layers.clone(), Shield::PerLayer(target), 5).unwrap();
         assert_eq!(unequal.bytes(), want);
-        let (o, got, want2) = layers.match_overhead(target, 5).unwrap();
-        assert_eq!(want2, want);
-        let equal =
-            LayeredSender::new(layers.clone(), [Protect::Lt { overhead: o }; 3], 5).unwrap();
-        assert_eq!(equal.bytes(), got);
-        // Within one repair packet per layer of the target.
-        let longest = (0..3)
-            .map(|l| layers.wire[l].iter().map(Vec::len).max().unwrap() as u64 + 16)
-            .sum::<u64>();
-        assert!(got.abs_diff(want) <= longest, "{got} against {want}");
-        assert!(o > 0.0 && o < 1.0, "{o}");
+        for joint in [false, true] {
+            let (o, got, want2) = layers
+                .match_overhead(Shield::PerLayer(target), joint, 5)
+                .unwrap();
+            assert_eq!(want2, want);
+            let lt = Protect::Lt { overhead: o };
+            let shield = if joint {
+                Shield::Joint(lt)
+            } else {
+                Shield::PerLayer([lt; 3])
+            };
+            let equal = LayeredSender::new(layers.clone(), shield, 5).unwrap();
+            assert_eq!(equal.bytes(), got);
+            // Within one repair packet per layer of the target.
+            let longest = (0..3)
+                .map(|l| layers.wire[l].iter().map(Vec::len).max().unwrap() as u64 + 16)
+                .sum::<u64>();
+            assert!(got.abs_diff(want) <= longest, "{got} against {want}");
+            assert!(o > 0.0 && o < 1.0, "{o}");
+        }
     }
 
     #[test]
@@ -434,7 +488,8 @@ mod tests {
         let s = setup();
         let layers = Arc::new(Layers::encode(&s).unwrap());
         let n = layers.messages();
-        let snd = LayeredSender::new(layers.clone(), [Protect::None; 3], 1).unwrap();
+        let snd =
+            LayeredSender::new(layers.clone(), Shield::PerLayer([Protect::None; 3]), 1).unwrap();
         let all = vec![true; n];
         let none = vec![false; n];
         let full = snd

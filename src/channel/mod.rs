@@ -20,4 +20,4 @@ pub mod packets;
 pub mod spec;
 
 pub use experiment::{Codec, Options, Packing, Report, run};
-pub use spec::{Channel, Protect, ProtectSpec, parse_sweep};
+pub use spec::{Channel, Protect, ProtectSpec, Shield, parse_sweep};

@@ -276,27 +276,53 @@ impl fmt::Display for Protect {
 /// The layers of a layered file, in sending and decoding order.
 pub const LAYER_NAMES: [&str; 3] = ["base", "order", "exact"];
 
+/// How a layered file's packets are protected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shield {
+    /// Each layer's packets by their own code (base, order, exact).
+    PerLayer([Protect; 3]),
+    /// One code over every layer's packets.
+    Joint(Protect),
+}
+
+impl fmt::Display for Shield {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shield::PerLayer(l) if l[0] == l[1] && l[1] == l[2] => write!(f, "{}", l[0]),
+            Shield::PerLayer(l) => write!(f, "base={},order={},exact={}", l[0], l[1], l[2]),
+            Shield::Joint(p) => write!(f, "joint={p}"),
+        }
+    }
+}
+
 /// Protection as the user asks for it (`--protect`): one for every layer, one per
-/// layer of a layered file, or one LT overhead matched to another spec's bits.
+/// layer of a layered file, one code over all layers, or one LT overhead matched to
+/// another spec's bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtectSpec {
-    /// Every packet alike (`none`, `lt:0.5`).
+    /// Every packet alike (`none`, `lt:0.5`); a layered file: each layer its own code.
     All(Protect),
     /// Per layer of a layered file: base (sets), order, exact (`base=lt:1,order=lt:0.2`;
     /// a layer not named is sent unprotected).
     Layers([Protect; 3]),
-    /// LT with one overhead on every layer, solved so the bits sent equal those of
-    /// another spec (`lt:match`).
-    MatchBits,
+    /// One code over all of a layered file's packets (`joint=lt:0.5`).
+    Joint(Protect),
+    /// LT with one overhead, solved so the bits sent equal those under the first spec:
+    /// on every layer alike (`lt:match`) or over all layers at once (`joint=lt:match`).
+    MatchBits {
+        /// One code over all layers.
+        joint: bool,
+    },
 }
 
 impl ProtectSpec {
-    /// The protection of each layer (base, order, exact); `None` for [`ProtectSpec::MatchBits`].
-    pub fn layers(&self) -> Option<[Protect; 3]> {
+    /// A layered file's protection; `None` for [`ProtectSpec::MatchBits`].
+    pub fn shield(&self) -> Option<Shield> {
         match self {
-            ProtectSpec::All(p) => Some([*p; 3]),
-            ProtectSpec::Layers(l) => Some(*l),
-            ProtectSpec::MatchBits => None,
+            ProtectSpec::All(p) => Some(Shield::PerLayer([*p; 3])),
+            ProtectSpec::Layers(l) => Some(Shield::PerLayer(*l)),
+            ProtectSpec::Joint(p) => Some(Shield::Joint(*p)),
+            ProtectSpec::MatchBits { .. } => None,
         }
     }
 
@@ -307,15 +333,6 @@ impl ProtectSpec {
             _ => None,
         }
     }
-
-    /// The spec of per-layer protections, printed as all alike when they are.
-    pub fn of_layers(l: [Protect; 3]) -> ProtectSpec {
-        if l[0] == l[1] && l[1] == l[2] {
-            ProtectSpec::All(l[0])
-        } else {
-            ProtectSpec::Layers(l)
-        }
-    }
 }
 
 impl FromStr for ProtectSpec {
@@ -323,19 +340,31 @@ impl FromStr for ProtectSpec {
 
     fn from_str(spec: &str) -> Result<ProtectSpec> {
         let s = spec.trim();
-        if s == "lt:match" {
-            return Ok(ProtectSpec::MatchBits);
+        match s {
+            "lt:match" => return Ok(ProtectSpec::MatchBits { joint: false }),
+            "joint=lt:match" => return Ok(ProtectSpec::MatchBits { joint: true }),
+            _ => {}
         }
         if !s.contains('=') {
             return match protect_of(s) {
                 Ok(p) => Ok(ProtectSpec::All(p)),
                 Err(_) if !s.starts_with("lt:") => Err(Error::invalid(format!(
-                    "protect spec '{spec}': expected none, lt:OVERHEAD, lt:match or LAYER=SPEC,... (layers base, order, exact)"
+                    "protect spec '{spec}': expected none, lt:OVERHEAD, lt:match, LAYER=SPEC,... (layers base, order, exact) or joint=SPEC"
                 ))),
                 Err(why) => Err(Error::invalid(format!("protect spec '{spec}': {why}"))),
             };
         }
         let bad = |why: String| Error::invalid(format!("protect spec '{spec}': {why}"));
+        if let Some(p) = s.strip_prefix("joint=") {
+            if p.contains('=') {
+                return Err(bad(
+                    "joint=SPEC is one code over every layer: give it alone".into(),
+                ));
+            }
+            return protect_of(p)
+                .map(ProtectSpec::Joint)
+                .map_err(|why| bad(format!("joint: {why}")));
+        }
         let mut layers = [Protect::None; 3];
         let mut seen = [false; 3];
         for part in s.split(',') {
@@ -347,7 +376,7 @@ impl FromStr for ProtectSpec {
                 .position(|&n| n == name.trim())
                 .ok_or_else(|| {
                     bad(format!(
-                        "unknown layer '{}': use base, order or exact",
+                        "unknown layer '{}': use base, order or exact (or joint=SPEC alone)",
                         name.trim()
                     ))
                 })?;
@@ -365,8 +394,10 @@ impl fmt::Display for ProtectSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProtectSpec::All(p) => write!(f, "{p}"),
-            ProtectSpec::Layers(l) => write!(f, "base={},order={},exact={}", l[0], l[1], l[2]),
-            ProtectSpec::MatchBits => write!(f, "lt:match"),
+            ProtectSpec::Layers(l) => write!(f, "{}", Shield::PerLayer(*l)),
+            ProtectSpec::Joint(p) => write!(f, "joint={p}"),
+            ProtectSpec::MatchBits { joint: false } => write!(f, "lt:match"),
+            ProtectSpec::MatchBits { joint: true } => write!(f, "joint=lt:match"),
         }
     }
 }
@@ -455,13 +486,23 @@ mod tests {
         assert_eq!(p.to_string(), "base=lt:1,order=lt:0.2,exact=none");
         assert_eq!(p.to_string().parse::<ProtectSpec>().unwrap(), p);
         assert_eq!(
-            "lt:0.5".parse::<ProtectSpec>().unwrap().layers(),
-            Some([Protect::Lt { overhead: 0.5 }; 3])
+            "lt:0.5".parse::<ProtectSpec>().unwrap().shield(),
+            Some(Shield::PerLayer([Protect::Lt { overhead: 0.5 }; 3]))
         );
         assert_eq!(
             "lt:match".parse::<ProtectSpec>().unwrap(),
-            ProtectSpec::MatchBits
+            ProtectSpec::MatchBits { joint: false }
         );
+        assert_eq!(
+            "joint=lt:match".parse::<ProtectSpec>().unwrap(),
+            ProtectSpec::MatchBits { joint: true }
+        );
+        let j: ProtectSpec = "joint=lt:0.4".parse().unwrap();
+        assert_eq!(
+            j.shield(),
+            Some(Shield::Joint(Protect::Lt { overhead: 0.4 }))
+        );
+        assert_eq!(j.to_string(), "joint=lt:0.4");
         assert_eq!(p.single(), None);
         for s in [
             "base=lt:1,base=none",
@@ -471,6 +512,8 @@ mod tests {
             "base",
             "base=lt:1,",
             "order=raptor:1",
+            "joint=lt:1,base=none",
+            "joint=lt:x",
         ] {
             let e = s.parse::<ProtectSpec>().unwrap_err();
             let m = e.to_string();

@@ -46,10 +46,11 @@ pub struct Args {
     #[arg(long)]
     level: Vec<Level>,
     /// Packet-level protection (repeat to compare; default none): none, lt:OVERHEAD
-    /// (repair packets per source packet, every layer alike), per layer of a layered
-    /// file base=SPEC,order=SPEC,exact=SPEC (a layer not named: none), or lt:match
-    /// (one overhead on every layer, solved so the bits sent equal the first
-    /// --protect's). Levels other than layered run under the all-alike specs only.
+    /// (repair packets per source packet; a layered file: each layer its own code),
+    /// per layer of a layered file base=SPEC,order=SPEC,exact=SPEC (a layer not named:
+    /// none), joint=SPEC (one code over all layers' packets), or lt:match /
+    /// joint=lt:match (one overhead, solved so the bits sent equal the first
+    /// --protect's). Levels other than layered run under none and lt:OVERHEAD only.
     #[arg(long, value_name = "SPEC")]
     protect: Vec<String>,
     /// Texts per packet (1: each text is its own message).
@@ -168,10 +169,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if protects[0] == ProtectSpec::MatchBits {
-        return Err(Error::invalid(
-            "--protect lt:match matches the bits sent under the first --protect: give that one first",
-        )
+    if let p @ ProtectSpec::MatchBits { .. } = protects[0] {
+        return Err(Error::invalid(format!(
+            "--protect {p} matches the bits sent under the first --protect: give that one first"
+        ))
         .into());
     }
     let opts = Options {

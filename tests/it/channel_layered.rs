@@ -4,7 +4,7 @@
 
 use semzip::channel::experiment::{self, Codec, Input, Options};
 use semzip::channel::layered::{LayeredSender, Layers};
-use semzip::channel::{Protect, lt};
+use semzip::channel::{Protect, Shield, lt};
 use semzip::codec::Level;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ fn base_alone_gives_the_set_level_meaning_and_no_bytes() {
     let setup = experiment::prepare(&inputs, None, &Options::default()).unwrap();
     assert_eq!(setup.packets(), 3);
     let layers = Arc::new(Layers::encode(&setup).unwrap());
-    let snd = LayeredSender::new(layers, [Protect::None; 3], 1).unwrap();
+    let snd = LayeredSender::new(layers, Shield::PerLayer([Protect::None; 3]), 1).unwrap();
     let (all, none) = (vec![true; 3], vec![false; 3]);
     // Every base arrives, every refinement is lost: all 9 skills, 3 texts
     // understood, no byte.
@@ -201,6 +201,15 @@ fn bad_per_layer_specs_get_one_line_and_exit_2() {
         ),
         (&["--level", "layered", "--protect", "base"], "base"),
         (&["--level", "set", "--protect", "base=lt:1"], "base=lt:1"),
+        (
+            &["--level", "layered", "--protect", "joint=lt:1,base=none"],
+            "joint=lt:1,base=none",
+        ),
+        (&["--level", "set", "--protect", "joint=lt:1"], "joint=lt:1"),
+        (
+            &["--level", "layered", "--protect", "joint=lt:match"],
+            "joint=lt:match",
+        ),
         (&["--level", "layered", "--protect", "lt:match"], "lt:match"),
         (&["--packets", "100", "--protect", "base=lt:1"], "--protect"),
     ];

@@ -186,7 +186,7 @@ const EXAMPLES: &[Example] = &[
         },
     },
     Example {
-        command: "semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --channel erasure:0 --sweep 0:0.5:0.05 --trials 20",
+        command: "semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --protect joint=lt:match --channel erasure:0 --sweep 0:0.5:0.05 --trials 20",
         json: true,
         smaller: &[("--sweep", "0:0.5:0.5"), ("--trials", "2")],
         check: |ran, _| unequal_beats_equal(ran),
