@@ -93,7 +93,7 @@ const WORDS: &[&str] = &[
 ];
 
 /// Debian-changelog-like text: entries, bullets, a signature line with a date.
-fn changelog(bytes: usize, seed: u64) -> String {
+pub(crate) fn changelog(bytes: usize, seed: u64) -> String {
     let mut next = lcg(seed);
     let names = ["Ann Smith", "Bo Lee", "Cy Young", "Di Park", "Ed Moss"];
     let pkgs = ["libfoo", "barutils", "quxd", "zed-tools", "gnome-thing"];
@@ -137,7 +137,7 @@ fn changelog(bytes: usize, seed: u64) -> String {
 }
 
 /// Roff man-page-like text: requests, font escapes, option lists.
-fn roff(bytes: usize, seed: u64) -> String {
+pub(crate) fn roff(bytes: usize, seed: u64) -> String {
     let mut next = lcg(seed);
     let mut out = String::new();
     while out.len() < bytes {
