@@ -192,6 +192,10 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     out.push(MODE_CODED);
     write_varint(&mut out, units.len() as u64);
     out.extend_from_slice(&body);
+    // Very repetitive bytes: zeros (read as the body's end) keep the decoder's bound.
+    while data.len() > max_units(out.len()) + skills.len() * 64 {
+        out.push(0);
+    }
     out
 }
 
@@ -212,7 +216,7 @@ pub fn decode_exact(
     let body = &payload[1..];
     let (n, used) = read_varint(body).ok_or_else(corrupt)?;
     // Each residual unit is at least one output byte, except skips (one per skill).
-    if n > (len + skills.len()) as u64 || len > max_units(body.len()) + skills.len() * 64 {
+    if n > (len + skills.len()) as u64 || len > max_units(payload.len()) + skills.len() * 64 {
         return Err(corrupt());
     }
     let mut state = ctx.exact_state(len);
@@ -515,7 +519,7 @@ pub fn decode_base(
         _ => return Err(corrupt()),
     };
     let (len, used) = read_varint(body).ok_or_else(corrupt)?;
-    if len > max_units(body.len()) as u64 || texts > len {
+    if len > max_units(payload.len()) as u64 || texts > len {
         return Err(corrupt());
     }
     let len = len as usize;
@@ -557,7 +561,7 @@ pub fn decode_base(
             .map(|s| s.iter().map(Vec::as_slice).collect())
             .collect();
         let uses = first_uses(&refs);
-        if uses.len() > max_units(body.len()) {
+        if len + uses.len() > max_units(payload.len()) {
             return Err(corrupt());
         }
         let mut m = RankModel::new();
