@@ -57,11 +57,14 @@ impl Layers {
                 let mut exact = Vec::with_capacity(run.exact.payload.len() + 4);
                 varint::put(&mut exact, run.exact.original_bytes);
                 exact.extend_from_slice(&run.exact.payload);
-                let wire = [
-                    checksummed(run.base.payload),
-                    checksummed(run.order.payload),
-                    checksummed(exact),
-                ];
+                // The order record only repeats what the receiver knows (the text
+                // count): it is implied, never sent.
+                let order = if run.order.payload == layered::order_payload(m.len() as u64) {
+                    Vec::new()
+                } else {
+                    checksummed(run.order.payload)
+                };
+                let wire = [checksummed(run.base.payload), order, checksummed(exact)];
                 let mut scores = [Score::default(); 3];
                 for (d, sc) in scores.iter_mut().enumerate() {
                     let got = [0, 1, 2].map(|l| (l <= d).then_some(&wire[l][..]));
@@ -106,7 +109,13 @@ impl Layers {
     /// protection and plan number.
     fn groups(&self, shield: Shield) -> Vec<(&[Vec<u8>], Protect, usize)> {
         match shield {
-            Shield::PerLayer(p) => (0..3).map(|l| (&self.wire[l][..], p[l], l)).collect(),
+            Shield::PerLayer(p) => (0..3)
+                .map(|l| {
+                    // A layer that sends nothing needs no repair.
+                    let empty = self.wire[l].iter().all(Vec::is_empty);
+                    (&self.wire[l][..], if empty { Protect::None } else { p[l] }, l)
+                })
+                .collect(),
             Shield::Joint(p) => vec![(&self.joint[..], p, 3)],
         }
     }
@@ -224,7 +233,18 @@ fn decode(setup: &Setup, k: usize, d: usize, got: [Option<&[u8]>; 3]) -> Option<
         payload: checked(got[0]?)?.to_vec(),
     };
     let record = |l: usize, tag| -> Option<LayerRecord> {
-        let mut body = checked(got[l]?)?;
+        let got = got[l]?;
+        if got.is_empty() {
+            // An implied order record (see `Layers::encode`).
+            return (tag == ORDER_TAG).then(|| LayerRecord {
+                tag,
+                first_text: 0,
+                texts: m.len() as u64,
+                original_bytes: 0,
+                payload: layered::order_payload(m.len() as u64),
+            });
+        }
+        let mut body = checked(got)?;
         let mut original_bytes = 0;
         if tag == EXACT_TAG {
             let (v, used) = varint::get(body).ok()?;
@@ -347,9 +367,17 @@ impl LayeredSender {
     pub fn trial(&self, setup: &Setup, channel: &Channel, seed: u64) -> Result<Trial> {
         let n = self.messages();
         let w = &self.layers.wire;
+        // Message k's layers go out together; an empty (implied) packet is not sent.
         let mut all: Vec<&[u8]> = Vec::with_capacity(3 * n);
-        for ((b, o), x) in w[0].iter().zip(&w[1]).zip(&w[2]) {
-            all.extend([&b[..], &o[..], &x[..]]);
+        let mut at: [Vec<Option<usize>>; 3] = Default::default();
+        for k in 0..n {
+            for l in 0..3 {
+                let p = &w[l][k][..];
+                at[l].push((!p.is_empty()).then_some(all.len()));
+                if !p.is_empty() {
+                    all.push(p);
+                }
+            }
         }
         let mut spans = Vec::with_capacity(self.repair.len());
         for r in &self.repair {
@@ -367,9 +395,14 @@ impl LayeredSender {
             undetected: got.undetected,
             ..Trial::default()
         };
-        // Source packet k of layer l went out as packet 3k + l.
         let received = &got.received;
-        let src = |l: usize| (0..n).map(move |k| received[3 * k + l].clone());
+        let at = &at;
+        let src = |l: usize| {
+            (0..n).map(move |k| match at[l][k] {
+                Some(i) => received[i].clone(),
+                None => Some(Cow::Borrowed(&[][..])),
+            })
+        };
         let mut held: [Vec<Option<Cow<[u8]>>>; 3] = Default::default();
         for (g, (wire, _, _)) in self.layers.groups(self.shield).into_iter().enumerate() {
             let reps = &received[spans[g].clone()];

@@ -133,7 +133,7 @@ pub fn encode_run(fm: &FileModel, data: &[u8], texts: &[String], seqs: &[Vec<Ski
 
 /// The order record's payload: the base carries the order (format version 4), so
 /// the record only marks the sequence layer, holding its run's text count.
-fn order_payload(texts: u64) -> Vec<u8> {
+pub fn order_payload(texts: u64) -> Vec<u8> {
     let mut v = Vec::new();
     varint::put(&mut v, texts);
     v
