@@ -77,17 +77,24 @@ impl Tables {
 #[derive(Clone)]
 struct Apm {
     t: Vec<u16>,
+    /// Rows whose cells were set to their starting values (a row is set on its
+    /// first use, so a large table costs nothing where it is not used).
+    ready: Vec<u64>,
     idx: usize,
     rate: u32,
 }
 
+/// The starting cells of an APM row: the identity map.
+fn apm_row() -> &'static [u16; 33] {
+    static R: std::sync::OnceLock<[u16; 33]> = std::sync::OnceLock::new();
+    R.get_or_init(|| std::array::from_fn(|k| (squash((k as i32 - 16) * 128) * 16) as u16))
+}
+
 impl Apm {
     fn new(n: usize, rate: u32) -> Self {
-        let row: Vec<u16> = (0..33)
-            .map(|k| (squash((k - 16) * 128) * 16) as u16)
-            .collect();
         Apm {
-            t: row.repeat(n),
+            t: vec![0; n * 33],
+            ready: vec![0; n.div_ceil(64)],
             idx: 0,
             rate,
         }
@@ -95,6 +102,11 @@ impl Apm {
 
     #[inline]
     fn p(&mut self, tb: &Tables, p: i32, cx: usize) -> i32 {
+        let (word, bit) = (cx / 64, 1u64 << (cx % 64));
+        if self.ready[word] & bit == 0 {
+            self.ready[word] |= bit;
+            self.t[cx * 33..cx * 33 + 33].copy_from_slice(apm_row());
+        }
         let s = tb.st(p as u16) + 2048;
         let (lo, w) = ((s >> 7) as usize, s & 127);
         let base = cx * 33 + lo;
@@ -122,12 +134,12 @@ struct Slots {
 
 impl Slots {
     fn new(lines: usize) -> Self {
-        let mut t = vec![2048u16 << 4; lines * LINE + LINE];
+        // All zero: a zero tag marks a free slot, whose nodes `lookup` sets when it
+        // claims the slot, so the table needs no filling (the allocator's zero pages
+        // are mapped only where a slot is used).
+        let t = vec![0u16; lines * LINE + LINE];
+        huge_pages(&t);
         let off = align_offset(&t);
-        for l in 0..lines {
-            t[off + l * LINE] = 0;
-            t[off + l * LINE + SLOT] = 0;
-        }
         Slots {
             t,
             off,
@@ -151,6 +163,27 @@ fn prefetch(t: &[u16], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (t, i);
+}
+
+/// Asks the kernel to back a large table with huge pages: one page fault and one
+/// TLB entry per 2 MiB instead of per 4 KiB (a hint; nothing elsewhere).
+fn huge_pages(t: &[u16]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let (start, len) = (t.as_ptr() as usize, std::mem::size_of_val(t));
+        let first = start.next_multiple_of(HUGE);
+        let end = (start + len) / HUGE * HUGE;
+        if end > first {
+            // SAFETY: madvise(MADV_HUGEPAGE) only changes how the kernel backs the
+            // range (whole pages inside `t`'s allocation); contents stay the same.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = t;
 }
 
 /// Elements to skip so that index 0 of a u16 vector's lines sits on 64 bytes.
@@ -503,6 +536,15 @@ impl Cm {
             prefetch(t, h * 33);
             prefetch(t, h * 33 + 32);
         }
+        if self.bitpos == 3 {
+            // The second nibble's lines for both values of the last bit left: the
+            // misses overlap this bit's coding.
+            self.prefetch_nibble(self.c0 << 1);
+            self.prefetch_nibble((self.c0 << 1) | 1);
+        } else if self.bitpos == 7 {
+            self.prefetch_next((self.c0 << 1) as u8);
+            self.prefetch_next(((self.c0 << 1) | 1) as u8);
+        }
         if self.bitpos == 4 {
             let hi = self.c0 as u64;
             let hs = self.hashes.map(|h| mix(h, hi));
@@ -593,7 +635,8 @@ fn train(w: &mut [i16; INPUTS], st: &[i16; INPUTS], err: i32) {
     // (st * err) >> 12, at most 2047 in size.
     let e = (err * 8) as i16;
     for i in 0..INPUTS {
-        let x = ((st[i] as i32 * 2 * e as i32) >> 16) as i16;
+        // Both factors fit 16 bits (|st| < 2048), so this is one high-half multiply.
+        let x = (((st[i] * 2) as i32 * e as i32) >> 16) as i16;
         w[i] = w[i].saturating_add((x + 1) >> 1);
     }
 }

@@ -31,8 +31,9 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
-/// Primed states of the exact level's models, by the table sizes each was built for.
-type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)>>;
+/// Primed states of the exact level's models, by the table sizes each was built for
+/// (`None`: asked for once, not yet built for the cache).
+type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), Option<std::sync::Arc<S>>)>>;
 
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
@@ -147,8 +148,9 @@ impl CoderContext {
     }
 }
 
-/// A fresh state of `sizes` that has learned `prime`, built once per sizes and
-/// cloned per packet.
+/// A fresh state of `sizes` that has learned `prime`: built afresh the first time a
+/// size is asked for (a file of one packet then primes once and copies nothing),
+/// built and cached the second time, cloned from the cache after that.
 fn primed_state<S: Clone>(
     cache: &PrimedStates<S>,
     prime: &[u8],
@@ -156,29 +158,37 @@ fn primed_state<S: Clone>(
     new: fn((u32, u32, u32)) -> S,
     learn: fn(&mut S, &[u8]),
 ) -> S {
+    let fresh = || {
+        let mut s = new(sizes);
+        learn(&mut s, prime);
+        s
+    };
     if prime.is_empty() {
         return new(sizes);
     }
     if sizes.0 > CACHED_SLOT_BITS {
         // A large packet: priming is cheap beside coding it, while a cached copy
         // would double the memory of every packet in flight.
-        let mut s = new(sizes);
-        learn(&mut s, prime);
-        return s;
+        return fresh();
     }
     let found = {
-        let c = cache.lock().unwrap_or_else(|e| e.into_inner());
-        c.iter().find(|(k, _)| *k == sizes).map(|(_, s)| s.clone())
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == sizes) {
+            Some((_, s)) => Some(s.clone()),
+            None => {
+                c.push((sizes, None));
+                None
+            }
+        }
     };
     let state = match found {
-        Some(s) => s,
-        None => {
-            let mut s = new(sizes);
-            learn(&mut s, prime);
-            let s = std::sync::Arc::new(s);
+        None => return fresh(),
+        Some(Some(s)) => s,
+        Some(None) => {
+            let s = std::sync::Arc::new(fresh());
             let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-            if !c.iter().any(|(k, _)| *k == sizes) {
-                c.push((sizes, s.clone()));
+            if let Some((_, slot @ None)) = c.iter_mut().find(|(k, _)| *k == sizes) {
+                *slot = Some(s.clone());
             }
             s
         }
