@@ -137,14 +137,49 @@ impl Slots {
         // All zero: a zero tag marks a free slot, whose nodes `lookup` sets when it
         // claims the slot, so the table needs no filling (the allocator's zero pages
         // are mapped only where a slot is used).
-        let t = vec![0u16; lines * LINE + LINE];
-        huge_pages(&t);
-        let off = align_offset(&t);
+        let (t, off) = table(lines * LINE);
         Slots {
             t,
             off,
             line_mask: lines - 1,
         }
+    }
+
+    /// The slots of hashes `hs`: two candidates in one line, the less used one
+    /// replaced on a miss.
+    #[inline]
+    fn claim(&mut self, hs: &[u64; ORDERS]) -> [usize; ORDERS] {
+        let s = self;
+        // All lines' tags are read before any is acted on, so the cache misses
+        // overlap instead of queueing behind each branch.
+        let mut base = [0usize; ORDERS];
+        let mut at = [0usize; ORDERS];
+        let mut tags = [(0u16, 0u16); ORDERS];
+        for i in 0..ORDERS {
+            at[i] = s.off + ((hs[i] as usize) & s.line_mask) * LINE;
+            tags[i] = (s.t[at[i]], s.t[at[i] + SLOT]);
+        }
+        for i in 0..ORDERS {
+            let chk = ((hs[i] >> 48) as u16) | 1;
+            let a = at[i];
+            base[i] = if tags[i].0 == chk {
+                a
+            } else if tags[i].1 == chk {
+                a + SLOT
+            } else {
+                let na = s.t[a + 1] & 15;
+                let nb = s.t[a + SLOT + 1] & 15;
+                let r = if tags[i].0 == 0 || na <= nb {
+                    a
+                } else {
+                    a + SLOT
+                };
+                s.t[r] = chk;
+                s.t[r + 1..r + SLOT].fill(2048 << 4);
+                r
+            };
+        }
+        base
     }
 }
 
@@ -165,38 +200,37 @@ fn prefetch(t: &[u16], i: usize) {
     let _ = (t, i);
 }
 
-/// Asks the kernel to back a large table with huge pages: one page fault and one
-/// TLB entry per 2 MiB instead of per 4 KiB (a hint; nothing elsewhere).
-fn huge_pages(t: &[u16]) {
+/// Bytes of a huge page.
+const HUGE: usize = 2 << 20;
+
+/// A zeroed table of `n` u16 and the index where it starts: on 64 bytes, and on a
+/// huge page when it spans one or more (the kernel is asked to back it with huge
+/// pages: one page fault and one TLB entry per 2 MiB instead of per 4 KiB). The
+/// padding is never touched, so it costs address space, not memory.
+fn table(n: usize) -> (Vec<u16>, usize) {
+    let huge = cfg!(target_os = "linux") && 2 * n >= HUGE;
+    let pad = if huge { HUGE / 2 } else { LINE };
+    let t = vec![0u16; n + pad];
+    let addr = t.as_ptr() as usize;
+    let align = if huge { HUGE } else { 64 };
+    let off = (addr.next_multiple_of(align) - addr) / 2;
     #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let (start, len) = (t.as_ptr() as usize, std::mem::size_of_val(t));
-        let first = start.next_multiple_of(HUGE);
-        let end = (start + len) / HUGE * HUGE;
-        if end > first {
-            // SAFETY: madvise(MADV_HUGEPAGE) only changes how the kernel backs the
-            // range (whole pages inside `t`'s allocation); contents stay the same.
-            unsafe {
-                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-            }
+    if huge {
+        let start = addr + 2 * off;
+        let len = (2 * n) / HUGE * HUGE;
+        // SAFETY: madvise(MADV_HUGEPAGE) only changes how the kernel backs the
+        // range (whole pages inside `t`'s allocation); contents stay the same.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = t;
-}
-
-/// Elements to skip so that index 0 of a u16 vector's lines sits on 64 bytes.
-fn align_offset(t: &[u16]) -> usize {
-    let addr = t.as_ptr() as usize;
-    (64 - addr % 64) % 64 / 2
+    (t, off)
 }
 
 impl Clone for Slots {
     fn clone(&self) -> Self {
-        let mut t = vec![0u16; self.t.len()];
-        let off = align_offset(&t);
-        let n = self.t.len() - LINE;
+        let n = (self.line_mask + 1) * LINE;
+        let (mut t, off) = table(n);
         t[off..off + n].copy_from_slice(&self.t[self.off..self.off + n]);
         Slots {
             t,
@@ -351,35 +385,7 @@ impl Cm {
     /// line, the less used one replaced on a miss.
     #[inline]
     fn lookup(&mut self, hs: &[u64; ORDERS]) {
-        let s = &mut self.slots;
-        // All lines' tags are read before any is acted on, so the cache misses
-        // overlap instead of queueing behind each branch.
-        let mut at = [0usize; ORDERS];
-        let mut tags = [(0u16, 0u16); ORDERS];
-        for i in 0..ORDERS {
-            at[i] = s.off + ((hs[i] as usize) & s.line_mask) * LINE;
-            tags[i] = (s.t[at[i]], s.t[at[i] + SLOT]);
-        }
-        for i in 0..ORDERS {
-            let chk = ((hs[i] >> 48) as u16) | 1;
-            let a = at[i];
-            self.base[i] = if tags[i].0 == chk {
-                a
-            } else if tags[i].1 == chk {
-                a + SLOT
-            } else {
-                let na = s.t[a + 1] & 15;
-                let nb = s.t[a + SLOT + 1] & 15;
-                let r = if tags[i].0 == 0 || na <= nb {
-                    a
-                } else {
-                    a + SLOT
-                };
-                s.t[r] = chk;
-                s.t[r + 1..r + SLOT].fill(2048 << 4);
-                r
-            };
-        }
+        self.base = self.slots.claim(hs);
     }
 
     /// Sets the contexts for a new byte from what precedes it.
