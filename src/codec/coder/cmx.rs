@@ -46,24 +46,28 @@ const RATE: [i32; 16] = {
 /// Most counts a node keeps (its slowest rate is 1 / (LIMIT + 1.5)).
 const LIMIT: u16 = 12;
 
-/// Fixed tables shared by every model (stretch, squash).
+/// Fixed tables shared by every model (stretch, squash); fixed sizes, so masked
+/// and clamped indices need no bounds checks.
 struct Tables {
-    stretch: Vec<i16>,
-    squash: Vec<i16>,
+    stretch: [i16; 4096],
+    squash: [i16; 4096],
 }
 
 fn tables() -> &'static Tables {
     static T: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
-    T.get_or_init(|| Tables {
-        stretch: stretch_table(),
-        squash: (-2048..2048).map(|d| squash(d) as i16).collect(),
+    T.get_or_init(|| {
+        let st = stretch_table();
+        Tables {
+            stretch: std::array::from_fn(|i| st[i]),
+            squash: std::array::from_fn(|i| squash(i as i32 - 2048) as i16),
+        }
     })
 }
 
 impl Tables {
     #[inline]
     fn sq(&self, d: i32) -> i32 {
-        self.squash[(d.clamp(-2047, 2047) + 2048) as usize] as i32
+        self.squash[(d.clamp(-2047, 2047) + 2048) as usize & 4095] as i32
     }
 
     #[inline]
