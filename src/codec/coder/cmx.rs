@@ -707,6 +707,19 @@ mod tests {
     }
 
     #[test]
+    fn tables_start_aligned_and_zeroed() {
+        for n in [LINE, 1000 * LINE, HUGE / 2, 3 * HUGE / 2 + 5] {
+            let (t, off) = table(n);
+            let start = t.as_ptr() as usize + 2 * off;
+            assert_eq!(start % 64, 0, "{n}");
+            if cfg!(target_os = "linux") && 2 * n >= HUGE {
+                assert_eq!(start % HUGE, 0, "{n}");
+            }
+            assert!(off + n <= t.len() && t[off..off + n].iter().all(|&v| v == 0));
+        }
+    }
+
+    #[test]
     fn round_trips_text_runs_and_repeats() {
         let text = b"The quick brown fox jumps over the lazy dog.\n".repeat(50);
         let n = round_trip(b"", &text);

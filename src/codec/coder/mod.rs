@@ -388,3 +388,40 @@ fn write_varint(out: &mut Vec<u8>, v: u64) {
 fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
     super::varint::get(b).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primed_states_fresh_cached_and_cloned_code_alike() {
+        // The first packet of a size primes afresh, the second builds the cached
+        // state, the third clones it: all three must be the same state.
+        let ctx = CoderContext::new(&Codebook::default(), &[])
+            .with_prime(crate::model::builtin::BUILTIN_PRIME);
+        let data = b"Alice was beginning to get very tired of sitting by her sister.\n".repeat(3);
+        let a = encode_exact(&ctx, &data);
+        let sizes = cmx::Cm::sizes_for(ctx.prime.len() + data.len());
+        let cached = |c: &CoderContext| {
+            let g = c.primed.lock().unwrap();
+            g.iter()
+                .find(|(k, _)| *k == sizes)
+                .map(|(_, s)| s.is_some())
+        };
+        assert_eq!(cached(&ctx), Some(false));
+        let b = encode_exact(&ctx, &data);
+        assert_eq!(cached(&ctx), Some(true));
+        let c = encode_exact(&ctx, &data);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        for p in [&a, &b, &c] {
+            assert_eq!(decode_exact(&ctx, p).unwrap(), data);
+        }
+        let other = CoderContext::new(&Codebook::default(), &[])
+            .with_prime(crate::model::builtin::BUILTIN_PRIME);
+        assert_eq!(decode_exact(&other, &a).unwrap(), data);
+        // A different prime gives a different state, so the check above could fail.
+        let unprimed = CoderContext::new(&Codebook::default(), &[]);
+        assert_ne!(encode_exact(&unprimed, &data), a);
+    }
+}
