@@ -447,6 +447,30 @@ impl Cm {
         prefetch(&s.t, at(mix(c4 & 0xff_ffff, 4)));
         prefetch(&s.t, at(mix(c4 & 0xffff_ffff, 5)));
         prefetch(&s.t, at(mix(c4 & 0xffff_ffff_ffff, 7)));
+        // The word and column contexts as `end_byte` will set them (a hint: a
+        // mistake here costs time, never a wrong byte).
+        let lc = c.to_ascii_lowercase();
+        let (w, w1) = if lc.is_ascii_alphanumeric() || c >= 128 {
+            let w = (self.word ^ lc as u64).wrapping_mul(0x2000_0000_0000_0035);
+            (w.wrapping_add(1), self.word1)
+        } else if self.word != 0 {
+            (0, self.word)
+        } else {
+            (0, self.word1)
+        };
+        let c1 = c as u64;
+        prefetch(&s.t, at(mix(mix(w, w1), 8 + (c1 << 8))));
+        prefetch(&s.t, at(mix(w, 9 + (c1 << 8))));
+        if c != b'\n' {
+            let col = self.col + 1;
+            let i = self.line_above + col as usize;
+            let above = if i < self.line_start {
+                self.hist[i] as u64
+            } else {
+                0x100
+            };
+            prefetch(&s.t, at(mix(mix(above, col.min(80)), 10 + (c1 << 12))));
+        }
     }
 
     /// P(next bit = 1) in 12 bits.
