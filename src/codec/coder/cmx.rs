@@ -189,14 +189,14 @@ impl Slots {
 
 /// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
 #[inline(always)]
-fn prefetch(t: &[u16], i: usize) {
+fn prefetch<T>(t: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(p) = t.get(i) {
         // SAFETY: a prefetch is only a hint: it never faults, reads into the
         // program or writes, and the address is inside `t`.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (p as *const u16).cast::<i8>(),
+                (p as *const T).cast::<i8>(),
             )
         }
     }
@@ -458,6 +458,16 @@ impl Cm {
         } else {
             (0, self.word1)
         };
+        // The match model's table entry for the hash ending in `c`.
+        let n = self.hist.len();
+        if n + 1 >= MIN_MATCH {
+            let mut h: u64 = 0;
+            for &b in &self.hist[n + 1 - MIN_MATCH..] {
+                h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+            h = (h ^ c as u64).wrapping_mul(0x100_0000_01b3);
+            prefetch(&self.mtab, (mix(h, 77) as usize) & (self.mtab.len() - 1));
+        }
         let c1 = c as u64;
         prefetch(&s.t, at(mix(mix(w, w1), 8 + (c1 << 8))));
         prefetch(&s.t, at(mix(w, 9 + (c1 << 8))));
