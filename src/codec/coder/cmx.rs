@@ -489,12 +489,15 @@ impl Cm {
         let tb = tables();
         let nidx = nibble_node(self.c0, self.bitpos);
         let t = &self.slots.t;
+        // Built in a local and stored once: the mixers read it as vectors, which
+        // separate 16-bit stores to `self.st` would stall.
+        let mut st = [0i16; INPUTS];
         let mut e = [0u16; ORDERS];
         for (i, e) in e.iter_mut().enumerate() {
             let j = self.base[i] + nidx;
             self.node[i] = j;
             *e = t[j];
-            self.st[i] = tb.st(*e >> 4) as i16;
+            st[i] = tb.st(*e >> 4) as i16;
         }
         let seen: usize = e[SEEN].iter().map(|&e| usize::from(e & 15 != 0)).sum();
         // Match model: the expected bit, with a confidence learned per length.
@@ -503,13 +506,13 @@ impl Cm {
             let eb = (self.mbyte >> (7 - self.bitpos)) & 1;
             self.msm_i = len_bucket(self.mlen) * 2 + eb as usize;
             let p = self.msm[self.msm_i] >> 4;
-            self.st[ORDERS] = tb.st(p.clamp(1, 4095)) as i16;
-            self.st[ORDERS + 1] = if eb == 1 { 256 } else { -256 };
+            st[ORDERS] = tb.st(p.clamp(1, 4095)) as i16;
+            st[ORDERS + 1] = if eb == 1 { 256 } else { -256 };
         } else {
-            self.st[ORDERS] = 0;
-            self.st[ORDERS + 1] = 0;
+            st[ORDERS] = 0;
+            st[ORDERS + 1] = 0;
         }
-        self.st[ORDERS + 2] = 256;
+        st[ORDERS + 2] = 256;
         let mset = if !live {
             0
         } else if self.mlen < 16 {
@@ -529,8 +532,9 @@ impl Cm {
         let w2: &[i16; INPUTS] = self.w2[self.wset2..self.wset2 + INPUTS]
             .try_into()
             .expect("weights");
-        let d1 = dot(w, &self.st);
-        let d2 = dot(w2, &self.st);
+        self.st = st;
+        let d1 = dot(w, &st);
+        let d2 = dot(w2, &st);
         self.pmix1 = tb.sq(d1).clamp(1, 4095);
         self.pmix2 = tb.sq(d2).clamp(1, 4095);
         let p = tb.sq((d1 + d2) >> 1).clamp(1, 4095);
@@ -663,7 +667,7 @@ impl Cm {
 const W1: i32 = 1 << 14;
 
 /// The mixer's output logit: weights dotted with inputs.
-#[inline(never)]
+#[inline(always)]
 fn dot(w: &[i16; INPUTS], st: &[i16; INPUTS]) -> i32 {
     let mut d: i32 = 0;
     for i in 0..INPUTS {
