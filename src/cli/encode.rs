@@ -53,6 +53,10 @@ pub struct Args {
     /// (default: as the -m model was trained, else lines).
     #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
+    /// Exact level: the payload coder: auto (context mixing, the smallest), cm, or bwt
+    /// (block sorting: several times faster, larger) [default: auto].
+    #[arg(long, value_name = "CODER")]
+    coder: Option<crate::codec::coder::ExactCoder>,
     /// Bytes of input per packet (independent unit; smaller loses less on damage).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PACKET_BYTES)]
     packet_bytes: usize,
@@ -128,6 +132,7 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
         packet_bytes: args.packet_bytes,
         packet_texts: args.packet_texts,
         dial,
+        exact_coder: args.coder.unwrap_or_default(),
     };
     let embed = EmbedOptions {
         train_bytes: args.train_bytes.unwrap_or(DEFAULT_TRAIN_BYTES),

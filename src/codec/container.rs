@@ -12,9 +12,9 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
-/// The format version this code writes and the newest it reads (versions 1 and 2,
-/// whose payloads version 3 still decodes, are read too).
-pub const VERSION: u16 = 3;
+/// The format version this code writes and the newest it reads (versions 1 to 3,
+/// whose payloads this version still decodes, are read too).
+pub const VERSION: u16 = 4;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
 /// The last four bytes of every complete `.sz` file.

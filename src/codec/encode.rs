@@ -33,6 +33,8 @@ pub struct EncodeOptions {
     pub packet_texts: Option<usize>,
     /// Lossy levels: keep only part of each text's skills (`None`: all of them).
     pub dial: Option<crate::fidelity::Dial>,
+    /// Exact level: which coder codes the packets.
+    pub exact_coder: coder::ExactCoder,
 }
 
 impl Default for EncodeOptions {
@@ -44,6 +46,7 @@ impl Default for EncodeOptions {
             packet_bytes: DEFAULT_PACKET_BYTES,
             packet_texts: None,
             dial: None,
+            exact_coder: coder::ExactCoder::Auto,
         }
     }
 }
@@ -365,7 +368,7 @@ fn make_packet(job: Job, fm: &FileModel, opts: &EncodeOptions) -> (Coded, Counts
             return (coded, c);
         }
         Job::Bytes { data, first_line } => {
-            let (payload, es) = coder::encode_exact_stats(fm.context(), &data);
+            let (payload, es) = coder::encode_exact_with(fm.context(), &data, opts.exact_coder);
             c.skills = es.words;
             c.known = es.known;
             c.escapes = es.escapes;

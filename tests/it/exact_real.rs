@@ -93,7 +93,7 @@ const WORDS: &[&str] = &[
 ];
 
 /// Debian-changelog-like text: entries, bullets, a signature line with a date.
-fn changelog(bytes: usize, seed: u64) -> String {
+pub(crate) fn changelog(bytes: usize, seed: u64) -> String {
     let mut next = lcg(seed);
     let names = ["Ann Smith", "Bo Lee", "Cy Young", "Di Park", "Ed Moss"];
     let pkgs = ["libfoo", "barutils", "quxd", "zed-tools", "gnome-thing"];
@@ -137,7 +137,7 @@ fn changelog(bytes: usize, seed: u64) -> String {
 }
 
 /// Roff man-page-like text: requests, font escapes, option lists.
-fn roff(bytes: usize, seed: u64) -> String {
+pub(crate) fn roff(bytes: usize, seed: u64) -> String {
     let mut next = lcg(seed);
     let mut out = String::new();
     while out.len() < bytes {
@@ -277,7 +277,10 @@ fn unknown_versions_and_the_built_in_flag_in_version_2_are_refused_by_name() {
         .unwrap();
         v
     };
-    assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 3);
+    assert_eq!(
+        u16::from_le_bytes([sz[4], sz[5]]),
+        semzip::codec::container::VERSION
+    );
     let mut newer = sz.clone();
     newer[4] = 9;
     let e = decode(&newer[..], "x.sz", &mut Vec::new(), "out", None).unwrap_err();

@@ -9,6 +9,7 @@ mod cli_inputs;
 mod codec;
 mod coder;
 mod container;
+mod exact_bwt;
 mod exact_cm;
 mod exact_real;
 mod fidelity;

@@ -10,6 +10,7 @@
 
 mod bitrc;
 mod book;
+mod bwt;
 mod cm;
 mod cmx;
 mod cmx_v2;
@@ -234,6 +235,40 @@ const EXACT_CM_V2: u8 = 2;
 /// First byte of an exact payload: the bytes were coded by context mixing.
 const EXACT_CM: u8 = 3;
 
+/// First byte of an exact payload: the bytes were coded by the block-sorting coder
+/// (Burrows-Wheeler transform and an adaptive rank coder).
+const EXACT_BWT: u8 = 4;
+
+/// Which coder an exact payload uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ExactCoder {
+    /// The encoder's rule: context mixing (or the word model for small packets), the
+    /// smallest output; block sorting is faster but larger on every file measured
+    /// (docs/BENCHMARKS.md), so it serves only when asked for.
+    #[default]
+    Auto,
+    /// Context mixing (payload mode 3, or the word model for small packets).
+    Cm,
+    /// Block sorting (payload mode 4): several times faster, larger.
+    Bwt,
+}
+
+impl std::str::FromStr for ExactCoder {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(ExactCoder::Auto),
+            "cm" => Ok(ExactCoder::Cm),
+            "bwt" => Ok(ExactCoder::Bwt),
+            _ => Err(crate::Error::parameter(
+                "coder",
+                s,
+                "unrecognized exact coder: use auto, cm or bwt",
+            )),
+        }
+    }
+}
+
 /// Packets up to this size are also coded by the word model, and the smaller
 /// payload kept: a small packet without priors is where its codebook-primed
 /// word statistics can beat context mixing (and it costs little time there).
@@ -241,13 +276,28 @@ const TRY_WORDS_BELOW: usize = 64 * 1024;
 
 /// Like [`encode_exact`], also returning codebook coverage statistics.
 pub fn encode_exact_stats(ctx: &CoderContext, data: &[u8]) -> (Vec<u8>, ExactStats) {
+    encode_exact_with(ctx, data, ExactCoder::Auto)
+}
+
+/// Like [`encode_exact_stats`] with the coder chosen by the caller.
+pub fn encode_exact_with(
+    ctx: &CoderContext,
+    data: &[u8],
+    coder: ExactCoder,
+) -> (Vec<u8>, ExactStats) {
+    let bwt = coder == ExactCoder::Bwt;
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
-    coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
+    let mut mode = if bwt {
+        bwt::encode(data, &mut coded);
+        EXACT_BWT
+    } else {
+        coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
+        EXACT_CM
+    };
     exact::pad(&mut coded, data.len());
-    let mut mode = EXACT_CM;
     let mut stats = None;
-    if data.len() <= TRY_WORDS_BELOW && !ctx.book.is_empty() {
+    if !bwt && data.len() <= TRY_WORDS_BELOW && !ctx.book.is_empty() {
         let (words, st) = exact::encode(ctx, data);
         stats = Some(st);
         if words.len() < coded.len() {
@@ -292,6 +342,21 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
+        Some((&EXACT_BWT, coded)) => {
+            let (len, used) = read_varint(coded).ok_or_else(|| {
+                crate::Error::corrupt("exact payload is corrupt (truncated length)")
+            })?;
+            if len > exact::max_units(coded.len()) as u64 {
+                return Err(crate::Error::corrupt(
+                    "exact payload is corrupt (length beyond what its size allows)",
+                ));
+            }
+            bwt::decode(&coded[used..], len as usize).ok_or_else(|| {
+                crate::Error::corrupt(
+                    "exact payload is corrupt (block-sorted data does not decode)",
+                )
+            })
+        }
         Some((&mode @ (EXACT_CM | EXACT_CM_V2), coded)) => {
             let (len, used) = read_varint(coded).ok_or_else(|| {
                 crate::Error::corrupt("exact payload is corrupt (truncated length)")

@@ -1,0 +1,171 @@
+//! The block-sorting exact coder (exact payload mode 4): each block of up to
+//! [`BLOCK`] bytes through the Burrows-Wheeler transform, the blocks' output through
+//! one adaptive entropy stage ([`stage`]). Suffix sorting is linear (SA-IS, [`sais`]).
+//! The inverse transform follows several chains of the text at once, so its cache
+//! misses overlap. The layout is specified in docs/FORMAT.md ("Exact payload mode 4").
+
+mod sais;
+mod stage;
+
+/// Largest block the transform takes (its inverse packs a row number in 24 bits).
+pub const BLOCK: usize = 1 << 24;
+
+/// Most chains a block's inverse transform follows at once.
+const CHAINS: usize = 16;
+
+/// Text positions between chain starts in a block of `n` bytes: a power of two
+/// (at least 1) such that at most [`CHAINS`] chains cover the block.
+pub fn chain_step(n: usize) -> usize {
+    n.div_ceil(CHAINS).max(1).next_power_of_two()
+}
+
+/// The transform of one block: the last column without the sentinel's row, and
+/// for each chain start `k * chain_step(n)`, its rank among the block's suffixes.
+pub fn forward(t: &[u8]) -> (Vec<u8>, Vec<u32>) {
+    let n = t.len();
+    if n == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    let step = chain_step(n);
+    let mask = step - 1;
+    let sa = sais::suffix_array(t);
+    let mut starts = vec![0u32; n.div_ceil(step)];
+    let mut out = Vec::with_capacity(n);
+    out.push(t[n - 1]);
+    for (i, &p) in sa.iter().enumerate() {
+        let p = p as usize;
+        if p & mask == 0 {
+            starts[p / step] = i as u32;
+        }
+        if p != 0 {
+            out.push(t[p - 1]);
+        }
+    }
+    (out, starts)
+}
+
+/// Inverts [`forward`]; `None` when `starts` cannot belong to `l`.
+pub fn inverse(l: &[u8], starts: &[u32]) -> Option<Vec<u8>> {
+    let n = l.len();
+    if n == 0 {
+        return starts.is_empty().then(Vec::new);
+    }
+    let step = chain_step(n);
+    if n > BLOCK || starts.len() != n.div_ceil(step) || starts.iter().any(|&s| s as usize >= n) {
+        return None;
+    }
+    // The sentinel's row in the full last column (rows 0..=n; row 0 is the sentinel's
+    // own suffix, so this is at least 1).
+    let p = starts[0] as usize + 1;
+    let mut cum = [0u32; 256];
+    for &c in l {
+        cum[c as usize] += 1;
+    }
+    let mut sum = 0;
+    for c in cum.iter_mut() {
+        let k = *c;
+        *c = sum;
+        sum += k;
+    }
+    // next[j]: for the suffix of sorted rank j, the rank of the suffix one further
+    // (high 24 bits) and its first byte (low 8).
+    let mut next = vec![0u32; n];
+    for (i, &c) in l.iter().enumerate() {
+        let row = if i < p { i } else { i + 1 };
+        let rank = row.saturating_sub(1) as u32;
+        let k = &mut cum[c as usize];
+        next[*k as usize] = (rank << 8) | c as u32;
+        *k += 1;
+    }
+    let mut out = vec![0u8; n];
+    let chains = starts.len();
+    let mut at: Vec<u32> = starts.to_vec();
+    let last_len = n - (chains - 1) * step;
+    // All chains for the last one's length, then the full ones to the end.
+    for k in 0..step {
+        let live = if k < last_len { chains } else { chains - 1 };
+        for (c, j) in at.iter_mut().enumerate().take(live) {
+            let x = next[*j as usize];
+            out[c * step + k] = x as u8;
+            *j = x >> 8;
+        }
+    }
+    Some(out)
+}
+
+/// Codes `data` as a mode-4 body: per block its chain starts (varints), then the
+/// entropy-coded last columns.
+pub fn encode(data: &[u8], out: &mut Vec<u8>) {
+    let mut cols = Vec::with_capacity(data.len());
+    for block in data.chunks(BLOCK) {
+        let (l, starts) = forward(block);
+        for s in starts {
+            super::write_varint(out, s as u64);
+        }
+        cols.extend_from_slice(&l);
+    }
+    let coded = stage::encode(&cols, std::mem::take(out));
+    *out = coded;
+}
+
+/// Decodes a body of [`encode`] into `n` bytes; `None` when it is corrupt.
+pub fn decode(body: &[u8], n: usize) -> Option<Vec<u8>> {
+    let mut pos = 0;
+    let mut all_starts = Vec::new();
+    let mut left = n;
+    while left > 0 {
+        let len = left.min(BLOCK);
+        let mut starts = Vec::with_capacity(len.div_ceil(chain_step(len)));
+        for _ in 0..len.div_ceil(chain_step(len)) {
+            let (s, used) = super::read_varint(body.get(pos..)?)?;
+            if s >= len as u64 {
+                return None;
+            }
+            starts.push(s as u32);
+            pos += used;
+        }
+        all_starts.push(starts);
+        left -= len;
+    }
+    let cols = stage::decode(&body[pos..], n)?;
+    let mut out = Vec::with_capacity(n);
+    for (l, starts) in cols.chunks(BLOCK).zip(&all_starts) {
+        out.extend_from_slice(&inverse(l, starts)?);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transform_inverts_on_small_and_periodic_blocks() {
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a".to_vec(),
+            b"banana".to_vec(),
+            b"mississippi".to_vec(),
+            vec![7u8; 1000],
+            (0..=255u8).collect(),
+            b"abcab".repeat(999),
+        ];
+        let mut s: u32 = 1;
+        texts.push(
+            (0..5000)
+                .map(|_| {
+                    s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (s >> 24) as u8 % 5
+                })
+                .collect(),
+        );
+        for t in texts {
+            let (l, starts) = forward(&t);
+            assert_eq!(l.len(), t.len());
+            assert_eq!(inverse(&l, &starts).as_deref(), Some(t.as_slice()));
+            let mut body = Vec::new();
+            encode(&t, &mut body);
+            assert_eq!(decode(&body, t.len()).as_deref(), Some(t.as_slice()));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The block-sorting exact coder (payload mode 4): byte-identical round trips of
+//! arbitrary and of repeat-heavy inputs, corrupt payloads refused as corrupt (never
+//! a panic), and its size against zstd -19 on changelog-like text.
+
+use proptest::prelude::*;
+use semzip::Error;
+use semzip::codec::coder::{CoderContext, ExactCoder, decode_exact, encode_exact_with};
+use semzip::codec::{EncodeOptions, decode};
+use semzip::model::Codebook;
+use semzip::pipeline::{EmbedOptions, encode};
+
+use crate::common::lcg;
+use crate::exact_real::{changelog, roff};
+
+fn ctx() -> CoderContext {
+    CoderContext::new(&Codebook::default(), &[])
+}
+
+/// Codes `data` by mode 4 (or stored, when coding would expand it).
+fn bwt(data: &[u8]) -> Vec<u8> {
+    encode_exact_with(&ctx(), data, ExactCoder::Bwt).0
+}
+
+fn round_trip(data: &[u8]) -> Vec<u8> {
+    let p = bwt(data);
+    let back = decode_exact(&ctx(), &p).unwrap();
+    assert!(back == data, "round trip of {} bytes", data.len());
+    p
+}
+
+#[test]
+fn small_and_repetitive_inputs_round_trip_through_mode_4() {
+    round_trip(b"");
+    round_trip(b"a");
+    round_trip(b"\0");
+    for n in [2, 3, 17, 4096, 100_000] {
+        let p = round_trip(&vec![b'x'; n]);
+        // Tiny inputs are stored (mode 1): coding them would not pay.
+        assert_eq!(p[0], if n < 10 { 1 } else { 4 }, "a run of {n}");
+    }
+    let all: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    assert_eq!(round_trip(&all)[0], 4);
+    // Long repeats with an edit in each copy.
+    let unit = changelog(3000, 9);
+    let mut text = Vec::new();
+    for i in 0..40u8 {
+        text.extend_from_slice(unit.as_bytes());
+        text.push(i);
+    }
+    let p = round_trip(&text);
+    assert_eq!(p[0], 4);
+    assert!(p.len() < unit.len(), "{} bytes for 40 copies", p.len());
+}
+
+#[test]
+fn changelog_like_text_by_mode_4_is_smaller_than_zstd_19() {
+    for (what, text) in [
+        ("changelog", changelog(200_000, 3)),
+        ("roff", roff(200_000, 4)),
+    ] {
+        let p = round_trip(text.as_bytes());
+        let z = zstd::bulk::compress(text.as_bytes(), 19).unwrap().len();
+        assert_eq!(p[0], 4);
+        assert!(
+            p.len() < z,
+            "{what}: mode 4 {} bytes, zstd -19 {z}",
+            p.len()
+        );
+    }
+}
+
+#[test]
+fn files_forced_to_block_sorting_decode_whole() {
+    let text = changelog(300_000, 5);
+    let opts = EncodeOptions {
+        exact_coder: ExactCoder::Bwt,
+        packet_bytes: 100_000,
+        ..EncodeOptions::default()
+    };
+    let mut sz = Vec::new();
+    let embed = EmbedOptions::default();
+    encode(text.as_bytes(), "in", &mut sz, "out", None, &opts, &embed).unwrap();
+    let mut back = Vec::new();
+    decode(&sz[..], "in.sz", &mut back, "out", None).unwrap();
+    assert!(back == text.as_bytes());
+}
+
+fn is_corrupt(r: semzip::Result<Vec<u8>>) -> bool {
+    matches!(r, Err(Error::Corrupt(_)))
+}
+
+#[test]
+fn bad_chain_starts_and_truncation_are_corrupt() {
+    let text = changelog(50_000, 7);
+    let p = bwt(text.as_bytes());
+    assert_eq!(p[0], 4);
+    // Mode byte, varint length (3 bytes for 50 000), then the first chain start: a
+    // start past the block's end is refused.
+    let mut bad = p[..4].to_vec();
+    bad.extend_from_slice(&[0xff, 0xff, 0xff, 0x7f]);
+    bad.extend_from_slice(&p[4..]);
+    assert!(is_corrupt(decode_exact(&ctx(), &bad)));
+    for cut in [1, 2, 3, 5, 20] {
+        assert!(is_corrupt(decode_exact(&ctx(), &p[..cut])), "cut at {cut}");
+    }
+    // A length beyond what the payload may decode to.
+    let mut long = vec![4u8];
+    long.extend_from_slice(&[0xff, 0xff, 0xff, 0x0f]);
+    long.extend_from_slice(&p[4..40]);
+    assert!(is_corrupt(decode_exact(&ctx(), &long)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_bytes_round_trip_through_mode_4(
+        data in prop::collection::vec(any::<u8>(), 0..3000),
+        reps in 1usize..6,
+        run in 0usize..2000,
+    ) {
+        let mut text = data.repeat(reps);
+        text.extend(std::iter::repeat_n(data.first().copied().unwrap_or(7), run));
+        let p = bwt(&text);
+        prop_assert_eq!(decode_exact(&ctx(), &p).unwrap(), text);
+    }
+
+    #[test]
+    fn garbage_after_mode_4_is_corrupt_or_decodes_without_panic(
+        body in prop::collection::vec(any::<u8>(), 0..400),
+        seed in any::<u64>(),
+    ) {
+        let mut p = vec![4u8];
+        p.extend_from_slice(&body);
+        match decode_exact(&ctx(), &p) {
+            Ok(out) => prop_assert!(out.len() <= 64 * p.len() + 4096),
+            Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+        // The same after flipping bytes of a real payload.
+        let mut next = lcg(seed);
+        let text = changelog(5000, seed % 7);
+        let mut q = bwt(text.as_bytes());
+        for _ in 0..3 {
+            let i = 1 + (next() as usize) % (q.len() - 1);
+            q[i] ^= 1 + (next() % 255) as u8;
+        }
+        match decode_exact(&ctx(), &q) {
+            Ok(out) => prop_assert!(out.len() <= 64 * q.len() + 4096),
+            Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn format_version_3_files_are_still_read() {
+    use semzip::codec::Level;
+    use semzip::model::Model;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let model = Model::from_bytes(&read("v3/synth.szm")).unwrap();
+    let input = read("input.txt");
+    for level in Level::ALL {
+        for kind in ["shared", "embedded"] {
+            let name = format!("{level}-{kind}");
+            let sz = read(&format!("v3/{name}.sz"));
+            assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 3, "{name}");
+            let m = (kind == "shared").then_some(&model);
+            let mut out = Vec::new();
+            decode(&sz[..], &name, &mut out, "out", m).unwrap();
+            let want = if level.is_lossy() {
+                read(&format!("v3/{name}.out"))
+            } else {
+                input.clone()
+            };
+            assert!(out == want, "{name}: decodes differently");
+        }
+    }
+}
