@@ -102,7 +102,13 @@ pub fn encode<W: Write + ?Sized>(
                 m = restricted;
                 opts.dial = Some(d);
             }
-            let fm = FileModel::embed(&m)?;
+            // A layered file spells its skills in its base layer: it needs no
+            // codebook, only the trained model to find and rank them.
+            let fm = if opts.level == Level::Layered {
+                FileModel::builtin_trained(&m)
+            } else {
+                FileModel::embed(&m)?
+            };
             // The prefix read for training is replayed before the rest.
             let whole = std::io::Cursor::new(prefix).chain(input);
             crate::codec::encode(whole, in_name, output, out_name, &fm, opts)

@@ -7,10 +7,11 @@
 //! whose damage a checksum missed is decoded again.
 
 use super::irsa;
+use super::layered::LayeredSender;
 use super::lt::{self, Plan};
 use super::measure::{Reference, Score};
 use super::noise::{self, Arrival};
-use super::spec::{Channel, Protect};
+use super::spec::{Channel, Protect, ProtectSpec, Shield};
 use crate::codec::FileModel;
 use crate::codec::coder::{self, Skill};
 use crate::codec::{Level, Unlearned};
@@ -24,7 +25,9 @@ use crate::train::{TrainOptions, train_texts};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// zstd level of the classical baselines.
 pub const ZSTD_LEVEL: i32 = 19;
@@ -52,8 +55,9 @@ pub struct Options {
     pub sweep: Option<Vec<f64>>,
     /// semzip levels to run.
     pub levels: Vec<Level>,
-    /// Packet-level protection.
-    pub protect: Protect,
+    /// Packet-level protections: every codec runs once per entry (per-layer entries
+    /// and [`ProtectSpec::MatchBits`] only for [`Level::Layered`]).
+    pub protect: Vec<ProtectSpec>,
     /// Texts per packet.
     pub packing: Packing,
     /// Trials per point.
@@ -74,7 +78,7 @@ impl Default for Options {
             channel: Channel::Erasure { p: 0.1 },
             sweep: None,
             levels: vec![Level::Set, Level::Sequence, Level::Exact],
-            protect: Protect::None,
+            protect: vec![ProtectSpec::All(Protect::None)],
             packing: Packing::Texts(1),
             trials: 20,
             seed: 1,
@@ -95,12 +99,12 @@ pub struct Input {
 
 /// The texts, the model and the packets' text ranges, shared by every codec.
 pub struct Setup {
-    reference: Reference,
-    fm: FileModel,
-    messages: Vec<Range<usize>>,
+    pub(super) reference: Reference,
+    pub(super) fm: FileModel,
+    pub(super) messages: Vec<Range<usize>>,
     sep: &'static [u8],
     /// Bits of the embedded model (sent once, reliably) when no shared model is given.
-    model_bits: u64,
+    pub(super) model_bits: u64,
     /// The segmentation used.
     pub segmentation: Segmentation,
     /// Things the user should know (segmentation fallback, skipped baselines).
@@ -301,28 +305,155 @@ pub struct Sender {
     /// zstd frame: score when the first j chunks arrive (j = 0..=n).
     prefix: Vec<Score>,
     side_bits: u64,
-    repair: Option<(Plan, Vec<Vec<u8>>)>,
+    protect: Protect,
+    repair: Repair,
     dict: Option<Ddict>,
+}
+
+/// LT repair packets of one group of source packets: the plan and their bytes on
+/// the wire (payload, header, checksum).
+pub(super) type Repair = Option<(Plan, Vec<Vec<u8>>)>;
+
+/// The seed of the LT plan protecting packet group `group` (0: a single-layer codec
+/// or a layered file's base).
+pub(super) fn plan_seed(seed: u64, group: usize) -> u64 {
+    mix64(seed ^ 0x17 ^ ((group as u64) << 32))
+}
+
+/// Repair packets for `wire` under `protect`.
+pub(super) fn make_repair(wire: &[Vec<u8>], protect: Protect, seed: u64) -> Result<Repair> {
+    Ok(match protect {
+        Protect::None => None,
+        Protect::Lt { overhead } => {
+            let k = wire.len();
+            let plan = Plan::new(k, (overhead * k as f64).ceil() as usize, seed)?;
+            let refs: Vec<&[u8]> = wire.iter().map(Vec::as_slice).collect();
+            let payloads = plan
+                .repair_payloads(&refs)
+                .into_iter()
+                .map(|mut p| {
+                    p.extend_from_slice(&[0u8; lt::REPAIR_HEADER_BYTES]);
+                    checksummed(p)
+                })
+                .collect();
+            Some((plan, payloads))
+        }
+    })
+}
+
+/// What the receiver holds after one pass over the channel.
+pub(super) struct Arrived<'a> {
+    /// Bits sent (IRSA: every replica).
+    pub bits_sent: f64,
+    /// Per packet: its bytes if it arrived intact, or damaged with its checksum holding.
+    pub received: Vec<Option<Cow<'a, [u8]>>>,
+    /// Damaged packets whose checksum failed.
+    pub detected: f64,
+    /// Damaged packets whose checksum held.
+    pub undetected: f64,
+}
+
+/// Sends `all` packets once over `channel` (seeded).
+pub(super) fn transmit<'a>(all: &[&'a [u8]], channel: &Channel, seed: u64) -> Result<Arrived<'a>> {
+    let mut rng = seeded_rng(seed);
+    let (bits_sent, arrivals): (f64, Vec<Arrival>) = match channel {
+        Channel::Irsa { load, degrees } => {
+            let g = irsa::frame(all.len(), *load, degrees, seed)?;
+            let got = irsa::sic(&g);
+            let bits = (0..all.len())
+                .map(|i| 8.0 * all[i].len() as f64 * g.skill_degree(i as u32) as f64)
+                .sum();
+            let arr = got
+                .into_iter()
+                .map(|r| if r { Arrival::Intact } else { Arrival::Lost })
+                .collect();
+            (bits, arr)
+        }
+        _ => (
+            all.iter().map(|b| 8.0 * b.len() as f64).sum(),
+            noise::transmit(channel, all, &mut rng),
+        ),
+    };
+    let mut a = Arrived {
+        bits_sent,
+        received: Vec::with_capacity(all.len()),
+        detected: 0.0,
+        undetected: 0.0,
+    };
+    for (arr, &orig) in arrivals.into_iter().zip(all) {
+        a.received.push(match arr {
+            Arrival::Intact => Some(Cow::Borrowed(orig)),
+            Arrival::Lost => None,
+            Arrival::Damaged(b) => {
+                if checked(&b).is_some() {
+                    a.undetected += 1.0;
+                    Some(Cow::Owned(b))
+                } else {
+                    a.detected += 1.0;
+                    None
+                }
+            }
+        });
+    }
+    Ok(a)
+}
+
+/// The source packets the receiver holds after LT decoding (`None`: lost), from the
+/// received sources and repairs of one packet group.
+pub(super) fn recover<'a>(
+    wire: &'a [Vec<u8>],
+    repair: &Repair,
+    sources: &[Option<Cow<'a, [u8]>>],
+    repairs: &[Option<Cow<'_, [u8]>>],
+) -> Result<Vec<Option<Cow<'a, [u8]>>>> {
+    let Some((plan, _)) = repair else {
+        return Ok(sources.to_vec());
+    };
+    let src_mask: Vec<bool> = sources.iter().map(Option::is_some).collect();
+    let rep_mask: Vec<bool> = repairs.iter().map(Option::is_some).collect();
+    let rec = plan.recover(&src_mask, &rep_mask)?;
+    let owned = |c: &Option<Cow<[u8]>>| matches!(c, Some(Cow::Owned(_)));
+    if sources.iter().any(owned) || repairs.iter().any(owned) {
+        // Damaged packets passed their checksum: rebuild from the bytes as they came.
+        let src: Vec<Option<&[u8]>> = sources.iter().map(|s| s.as_deref()).collect();
+        let reps: Vec<Option<&[u8]>> = repairs
+            .iter()
+            .map(|r| {
+                r.as_deref()
+                    .map(|b| &b[..b.len() - CHECKSUM_BYTES - lt::REPAIR_HEADER_BYTES])
+            })
+            .collect();
+        Ok(plan
+            .rebuild(&rec, &src, &reps)
+            .into_iter()
+            .map(|b| b.map(Cow::Owned))
+            .collect())
+    } else {
+        // Rebuilt sources are exact copies (tested in `lt`): skip the XORs.
+        Ok((0..wire.len())
+            .map(|i| rec.recovered[i].then(|| Cow::Borrowed(&wire[i][..])))
+            .collect())
+    }
 }
 
 fn checksum(b: &[u8]) -> [u8; CHECKSUM_BYTES] {
     (xxhash_rust::xxh3::xxh3_64(b) as u32).to_le_bytes()
 }
 
-fn checksummed(mut b: Vec<u8>) -> Vec<u8> {
+pub(super) fn checksummed(mut b: Vec<u8>) -> Vec<u8> {
     let h = checksum(&b);
     b.extend_from_slice(&h);
     b
 }
 
-fn checked(b: &[u8]) -> Option<&[u8]> {
+pub(super) fn checked(b: &[u8]) -> Option<&[u8]> {
     let n = b.len().checked_sub(CHECKSUM_BYTES)?;
     let (body, sum) = b.split_at(n);
     (checksum(body) == sum).then_some(body)
 }
 
 impl Setup {
-    fn message_bytes(&self, m: &Range<usize>) -> Vec<u8> {
+    pub(super) fn message_bytes(&self, m: &Range<usize>) -> Vec<u8> {
         let mut out = Vec::new();
         for t in &self.reference.texts[m.clone()] {
             out.extend_from_slice(t.as_bytes());
@@ -332,7 +463,7 @@ impl Setup {
     }
 
     /// Scores decoded bytes standing for the texts of `m`.
-    fn score_message_bytes(&self, m: &Range<usize>, bytes: &[u8]) -> Score {
+    pub(super) fn score_message_bytes(&self, m: &Range<usize>, bytes: &[u8]) -> Score {
         let mut sc = Score::default();
         let mut rest = bytes;
         for i in m.clone() {
@@ -348,6 +479,30 @@ impl Setup {
         sc
     }
 
+    /// Skills as coded: codebook codes, escapes or (with `Unlearned::Drop`) dropped.
+    pub(super) fn coded(&self, skills: Vec<String>, unlearned: Unlearned) -> Vec<Skill> {
+        skills
+            .into_iter()
+            .filter_map(|s| match self.fm.codebook.code_of(&s) {
+                Some(c) => Some(Skill::Known(c)),
+                None if unlearned == Unlearned::Escape => Some(Skill::Literal(s)),
+                None => None,
+            })
+            .collect()
+    }
+
+    /// Scores the skills decoded for the texts of `m`.
+    pub(super) fn score_message_skills(&self, m: &Range<usize>, texts: &[Vec<Skill>]) -> Score {
+        let mut sc = Score::default();
+        for (i, t) in m.clone().zip(texts) {
+            let words: Vec<String> = t.iter().filter_map(|s| self.fm.render(s)).collect();
+            sc += self
+                .reference
+                .score_skills(i, words.iter().map(String::as_str));
+        }
+        sc
+    }
+
     fn semzip_wire(&self, level: Level, m: &Range<usize>, unlearned: Unlearned) -> Vec<u8> {
         let fm = &self.fm;
         let texts = &self.reference.texts[m.clone()];
@@ -358,22 +513,14 @@ impl Setup {
                     .iter()
                     .map(|t| {
                         let skills = match level {
-                            // A layered file's base layer alone: the sets.
-                            Level::Set | Level::Layered => fm.extractor.skill_set(t),
+                            Level::Set => fm.extractor.skill_set(t),
                             _ => fm.extractor.skills(t),
                         };
-                        skills
-                            .into_iter()
-                            .filter_map(|s| match fm.codebook.code_of(&s) {
-                                Some(c) => Some(Skill::Known(c)),
-                                None if unlearned == Unlearned::Escape => Some(Skill::Literal(s)),
-                                None => None,
-                            })
-                            .collect()
+                        self.coded(skills, unlearned)
                     })
                     .collect();
                 match level {
-                    Level::Set | Level::Layered => coder::encode_sets(fm.context(), &coded),
+                    Level::Set => coder::encode_sets(fm.context(), &coded),
                     _ => coder::encode_sequences(fm.context(), &coded),
                 }
             }
@@ -397,20 +544,15 @@ impl Setup {
                             Err(_) => Score::default(),
                         };
                     }
-                    Level::Set | Level::Layered => coder::decode_sets(fm.context(), body),
+                    Level::Set => coder::decode_sets(fm.context(), body),
                     Level::Sequence => coder::decode_sequences(fm.context(), body),
+                    // Layered files are sent by `LayeredSender`.
+                    Level::Layered => return Score::default(),
                 };
-                let Ok(texts) = texts else {
-                    return Score::default();
-                };
-                let mut sc = Score::default();
-                for (i, t) in m.clone().zip(&texts) {
-                    let words: Vec<String> = t.iter().filter_map(|s| fm.render(s)).collect();
-                    sc += self
-                        .reference
-                        .score_skills(i, words.iter().map(String::as_str));
+                match texts {
+                    Ok(texts) => self.score_message_skills(m, &texts),
+                    Err(_) => Score::default(),
                 }
-                sc
             }
             Codec::ZstdPacket | Codec::ZstdDict => {
                 let Some(body) = checked(wire) else {
@@ -433,6 +575,11 @@ impl Setup {
         dict: Option<&[u8]>,
         seed: u64,
     ) -> Result<Sender> {
+        if codec == Codec::Semzip(Level::Layered) {
+            return Err(Error::invalid(
+                "a layered file is sent by its own sender, one packet group per layer",
+            ));
+        }
         let n = self.messages.len();
         let mut prefix = Vec::new();
         let mut intact = Vec::new();
@@ -476,23 +623,7 @@ impl Setup {
                 .map(|k| self.score_packet(codec, ddict.as_ref(), k, &wire[k]))
                 .collect();
         }
-        let repair = match protect {
-            Protect::None => None,
-            Protect::Lt { overhead } => {
-                let k = wire.len();
-                let plan = Plan::new(k, (overhead * k as f64).ceil() as usize, mix64(seed ^ 0x17))?;
-                let refs: Vec<&[u8]> = wire.iter().map(Vec::as_slice).collect();
-                let payloads = plan
-                    .repair_payloads(&refs)
-                    .into_iter()
-                    .map(|mut p| {
-                        p.extend_from_slice(&[0u8; lt::REPAIR_HEADER_BYTES]);
-                        checksummed(p)
-                    })
-                    .collect();
-                Some((plan, payloads))
-            }
-        };
+        let repair = make_repair(&wire, protect, plan_seed(seed, 0))?;
         Ok(Sender {
             codec,
             wire,
@@ -503,6 +634,7 @@ impl Setup {
             } else {
                 0
             },
+            protect,
             repair,
             dict: ddict,
         })
@@ -643,6 +775,9 @@ pub struct Trial {
     pub detected: f64,
     /// Damaged packets whose checksum held (decoded as they came).
     pub undetected: f64,
+    /// Layered files: messages decoded to at least the set, the sequence and the
+    /// exact bytes.
+    pub decoded: [f64; 3],
 }
 
 impl Sender {
@@ -684,75 +819,20 @@ impl Sender {
         if let Some((_, rp)) = &self.repair {
             all.extend(rp.iter().map(Vec::as_slice));
         }
+        let got = transmit(&all, channel, seed)?;
         let mut t = Trial {
             packets_sent: all.len() as f64,
+            bits_sent: got.bits_sent + self.side_bits as f64,
+            detected: got.detected,
+            undetected: got.undetected,
             ..Trial::default()
         };
-        let mut rng = seeded_rng(seed);
-        let arrivals: Vec<Arrival> = match channel {
-            Channel::Irsa { load, degrees } => {
-                let g = irsa::frame(all.len(), *load, degrees, seed)?;
-                let got = irsa::sic(&g);
-                t.bits_sent = (0..all.len())
-                    .map(|i| 8.0 * all[i].len() as f64 * g.skill_degree(i as u32) as f64)
-                    .sum();
-                got.into_iter()
-                    .map(|r| if r { Arrival::Intact } else { Arrival::Lost })
-                    .collect()
-            }
-            _ => {
-                t.bits_sent = all.iter().map(|b| 8.0 * b.len() as f64).sum();
-                noise::transmit(channel, &all, &mut rng)
-            }
-        };
-        t.bits_sent += self.side_bits as f64;
-        // Received bytes per wire packet: None lost, Some(bytes) arrived.
-        let mut damaged = false;
-        let received: Vec<Option<&[u8]>> = arrivals
-            .iter()
-            .zip(&all)
-            .map(|(a, &orig)| match a {
-                Arrival::Intact => Some(orig),
-                Arrival::Lost => None,
-                Arrival::Damaged(b) => {
-                    let _ = orig;
-                    if checked(b).is_some() {
-                        t.undetected += 1.0;
-                        damaged = true;
-                        Some(b.as_slice())
-                    } else {
-                        t.detected += 1.0;
-                        None
-                    }
-                }
-            })
-            .collect();
-        // Source packets after protection.
-        let sources: Vec<Option<Vec<u8>>> = match &self.repair {
-            None => received[..n]
-                .iter()
-                .map(|r| r.map(<[u8]>::to_vec))
-                .collect(),
-            Some((plan, _)) => {
-                let src_mask: Vec<bool> = received[..n].iter().map(Option::is_some).collect();
-                let rep_mask: Vec<bool> = received[n..].iter().map(Option::is_some).collect();
-                let rec = plan.recover(&src_mask, &rep_mask)?;
-                if damaged {
-                    let reps: Vec<Option<&[u8]>> = received[n..]
-                        .iter()
-                        .map(|r| {
-                            r.map(|b| &b[..b.len() - CHECKSUM_BYTES - lt::REPAIR_HEADER_BYTES])
-                        })
-                        .collect();
-                    plan.rebuild(&rec, &received[..n], &reps)
-                } else {
-                    // Rebuilt sources are exact copies (tested in `lt`): skip the XORs.
-                    (0..n)
-                        .map(|i| rec.recovered[i].then(|| self.wire[i].clone()))
-                        .collect()
-                }
-            }
-        };
+        let sources = recover(
+            &self.wire,
+            &self.repair,
+            &got.received[..n],
+            &got.received[n..],
+        )?;
         t.packets_lost = sources.iter().filter(|s| s.is_none()).count() as f64;
         t.score = match self.codec {
             Codec::ZstdFrame => {
@@ -830,10 +910,15 @@ pub struct Point {
     pub texts_understood: f64,
     /// Bytes of texts recovered exactly.
     pub bytes_recovered: f64,
+    /// Their share of the texts' bytes.
+    pub bytes_ok: f64,
     /// Recovered skills per kilobit sent.
     pub meaning_per_kbit: f64,
     /// Standard error of the meaning per kilobit.
     pub meaning_per_kbit_se: f64,
+    /// Layered files: the share of messages decoded to at least the set, the
+    /// sequence and the exact bytes (`null` for other codecs).
+    pub layers_decoded: Option<[f64; 3]>,
 }
 
 /// Everything a run measured.
@@ -851,6 +936,8 @@ pub struct Report {
     pub points: Vec<Point>,
     /// Notes for the user.
     pub warnings: Vec<String>,
+    /// How each `lt:match` was solved.
+    pub notes: Vec<String>,
 }
 
 fn mean_se(v: &[f64]) -> (f64, f64) {
@@ -876,6 +963,117 @@ pub fn codecs(opts: &Options) -> Vec<Codec> {
     c
 }
 
+/// A codec under one protection, ready to send.
+enum Entry {
+    One(Sender),
+    Layered(LayeredSender),
+}
+
+impl Entry {
+    fn trial(&self, setup: &Setup, channel: &Channel, seed: u64) -> Result<Trial> {
+        match self {
+            Entry::One(s) => s.trial(setup, channel, seed),
+            Entry::Layered(s) => s.trial(setup, channel, seed),
+        }
+    }
+
+    fn codec(&self) -> Codec {
+        match self {
+            Entry::One(s) => s.codec,
+            Entry::Layered(_) => Codec::Semzip(Level::Layered),
+        }
+    }
+
+    fn protect(&self) -> String {
+        match self {
+            Entry::One(s) => s.protect.to_string(),
+            Entry::Layered(s) => s.shield().to_string(),
+        }
+    }
+
+    /// Source packets lost as theory predicts them, where it does.
+    fn predicted(&self, ch: &Channel) -> Option<f64> {
+        let group =
+            |p: Protect, n: usize| super::packets::predicted(ch, p, n).map(|v| v * n as f64);
+        match self {
+            Entry::One(s) => group(s.protect, s.packets()),
+            Entry::Layered(s) => match s.shield() {
+                Shield::PerLayer(l) => l
+                    .iter()
+                    .map(|&p| group(p, s.messages()))
+                    .sum::<Option<f64>>(),
+                Shield::Joint(p) => group(p, 3 * s.messages()),
+            },
+        }
+    }
+}
+
+/// Checks the protections against the codecs and builds every (codec, protection)
+/// sender; returns them with a note per solved `lt:match`.
+fn entries(setup: &Setup, opts: &Options, codecs: &[Codec]) -> Result<(Vec<Entry>, Vec<String>)> {
+    let layered = codecs.contains(&Codec::Semzip(Level::Layered));
+    let Some(first) = opts.protect.first() else {
+        return Err(Error::invalid("give at least one protection"));
+    };
+    if matches!(first, ProtectSpec::MatchBits { .. }) {
+        return Err(Error::invalid(
+            "lt:match matches the bits sent under the first protection: give that one first",
+        ));
+    }
+    if !layered && let Some(p) = opts.protect.iter().find(|p| p.single().is_none()) {
+        return Err(Error::invalid(format!(
+            "protection '{p}' protects a layered file's layers: it needs the layered level"
+        )));
+    }
+    let parts = if layered {
+        Some(Arc::new(super::layered::Layers::encode(setup)?))
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for spec in &opts.protect {
+        for &codec in codecs {
+            if let (Codec::Semzip(Level::Layered), Some(parts)) = (codec, &parts) {
+                let shield = match (spec.shield(), spec) {
+                    (Some(sh), _) => sh,
+                    (None, ProtectSpec::MatchBits { joint }) => {
+                        let target = first.shield().expect("the first is not lt:match");
+                        let (overhead, got, want) =
+                            parts.match_overhead(target, *joint, opts.seed)?;
+                        let lt = Protect::Lt { overhead };
+                        let sh = if *joint {
+                            Shield::Joint(lt)
+                        } else {
+                            Shield::PerLayer([lt; 3])
+                        };
+                        notes.push(format!(
+                            "{spec} solved to {sh}: {:.1} kbit of layered packets against {:.1} kbit under {first}",
+                            got as f64 * 8.0 / 1000.0,
+                            want as f64 * 8.0 / 1000.0
+                        ));
+                        sh
+                    }
+                    (None, _) => unreachable!("every other spec has a shield"),
+                };
+                out.push(Entry::Layered(LayeredSender::new(
+                    parts.clone(),
+                    shield,
+                    opts.seed,
+                )?));
+            } else if let Some(p) = spec.single() {
+                let dict = if codec == Codec::ZstdDict {
+                    opts.zstd_dict.as_deref()
+                } else {
+                    None
+                };
+                out.push(Entry::One(setup.sender(codec, p, dict, opts.seed)?));
+            }
+        }
+    }
+    Ok((out, notes))
+}
+
 /// Runs the experiment, reporting each finished trial to `progress`.
 pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Report> {
     if opts.trials == 0 {
@@ -889,17 +1087,7 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
             .collect::<Result<_>>()?,
     };
     let codecs = codecs(opts);
-    let senders: Vec<Sender> = codecs
-        .iter()
-        .map(|&c| {
-            let dict = if c == Codec::ZstdDict {
-                opts.zstd_dict.as_deref()
-            } else {
-                None
-            };
-            setup.sender(c, opts.protect, dict, opts.seed)
-        })
-        .collect::<Result<_>>()?;
+    let (senders, notes) = entries(setup, opts, &codecs)?;
     let jobs: Vec<(usize, usize)> = (0..channels.len())
         .flat_map(|p| (0..opts.trials).map(move |t| (p, t)))
         .collect();
@@ -931,28 +1119,22 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
             };
             let (recall, recall_se) = avg(&|t| t.score.recalled / r.total_skills.max(1.0));
             let (mpk, mpk_se) = avg(&|t| t.score.recalled / (t.bits_sent / 1000.0).max(1e-12));
-            let n_src = s.wire.len();
-            let predicted = match (ch, opts.protect) {
-                (Channel::Irsa { load, degrees }, Protect::None) => {
-                    Some(irsa::predicted_loss(*load, degrees) * n_src as f64)
-                }
-                (Channel::Erasure { p }, Protect::Lt { overhead }) => {
-                    Some(lt::predicted_loss(n_src, overhead, *p) * n_src as f64)
-                }
-                _ => None,
-            };
+            let msgs = setup.packets().max(1) as f64;
+            let text_bytes = r.texts.iter().map(String::len).sum::<usize>().max(1) as f64;
+            let layers_decoded = matches!(s, Entry::Layered(_))
+                .then(|| [0, 1, 2].map(|d| avg(&|t| t.decoded[d] / msgs).0));
             points.push(Point {
                 channel: ch.kind().into(),
                 param: ch.param(),
                 spec: ch.to_string(),
-                codec: s.codec.name().into(),
-                level: s.codec.level(),
-                protect: opts.protect.to_string(),
+                codec: s.codec().name().into(),
+                level: s.codec().level(),
+                protect: s.protect(),
                 trials: opts.trials,
                 bits_sent: avg(&|t| t.bits_sent).0,
                 packets_sent: avg(&|t| t.packets_sent).0,
                 packets_lost: avg(&|t| t.packets_lost).0,
-                predicted_packets_lost: predicted,
+                predicted_packets_lost: s.predicted(ch),
                 damaged_detected: avg(&|t| t.detected).0,
                 damaged_undetected: avg(&|t| t.undetected).0,
                 skill_recall: recall,
@@ -960,8 +1142,10 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
                 weighted_recall: avg(&|t| t.score.weighted / r.total_weight.max(1e-12)).0,
                 texts_understood: avg(&|t| t.score.understood / setup.texts() as f64).0,
                 bytes_recovered: avg(&|t| t.score.bytes).0,
+                bytes_ok: avg(&|t| t.score.bytes / text_bytes).0,
                 meaning_per_kbit: mpk,
                 meaning_per_kbit_se: mpk_se,
+                layers_decoded,
             });
         }
     }
@@ -972,5 +1156,6 @@ pub fn run(setup: &Setup, opts: &Options, progress: &dyn Progress) -> Result<Rep
         skills: r.total_skills,
         points,
         warnings: setup.warnings.clone(),
+        notes,
     })
 }

@@ -6,11 +6,13 @@
 //! - [`irsa`]: random access decoded by successive cancellation, which is the
 //!   peeling engine ([`crate::peel`]) with slots as texts and packets as skills;
 //! - [`lt`]: LT repair packets, decoded by the same engine;
+//! - [`layered`]: layered files, each layer its own packets and protection;
 //! - [`measure`]: fidelity against the original texts;
 //! - [`experiment`]: semzip beside zstd, trial after trial.
 
 pub mod experiment;
 pub mod irsa;
+pub mod layered;
 pub mod lt;
 pub mod measure;
 pub mod noise;
@@ -18,4 +20,4 @@ pub mod packets;
 pub mod spec;
 
 pub use experiment::{Codec, Options, Packing, Report, run};
-pub use spec::{Channel, Protect, parse_sweep};
+pub use spec::{Channel, Protect, ProtectSpec, Shield, parse_sweep};

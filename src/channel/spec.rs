@@ -237,26 +237,30 @@ pub enum Protect {
     },
 }
 
+/// A protection spec, or why it is not one.
+fn protect_of(s: &str) -> std::result::Result<Protect, &'static str> {
+    let s = s.trim();
+    if s == "none" {
+        return Ok(Protect::None);
+    }
+    let body = s
+        .strip_prefix("lt:")
+        .ok_or("expected none or lt:OVERHEAD")?;
+    let overhead: f64 = body
+        .trim()
+        .parse()
+        .map_err(|_| "OVERHEAD is not a number")?;
+    if !(overhead.is_finite() && (0.0..=10.0).contains(&overhead)) {
+        return Err("OVERHEAD must be in [0, 10]");
+    }
+    Ok(Protect::Lt { overhead })
+}
+
 impl FromStr for Protect {
     type Err = Error;
 
     fn from_str(spec: &str) -> Result<Protect> {
-        let s = spec.trim();
-        let bad = |why: &str| Error::invalid(format!("protect spec '{spec}': {why}"));
-        if s == "none" {
-            return Ok(Protect::None);
-        }
-        let body = s
-            .strip_prefix("lt:")
-            .ok_or_else(|| bad("expected none or lt:OVERHEAD"))?;
-        let overhead: f64 = body
-            .trim()
-            .parse()
-            .map_err(|_| bad("OVERHEAD is not a number"))?;
-        if !(overhead.is_finite() && (0.0..=10.0).contains(&overhead)) {
-            return Err(bad("OVERHEAD must be in [0, 10]"));
-        }
-        Ok(Protect::Lt { overhead })
+        protect_of(spec).map_err(|why| Error::invalid(format!("protect spec '{spec}': {why}")))
     }
 }
 
@@ -265,6 +269,135 @@ impl fmt::Display for Protect {
         match self {
             Protect::None => write!(f, "none"),
             Protect::Lt { overhead } => write!(f, "lt:{overhead}"),
+        }
+    }
+}
+
+/// The layers of a layered file, in sending and decoding order.
+pub const LAYER_NAMES: [&str; 3] = ["base", "order", "exact"];
+
+/// How a layered file's packets are protected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shield {
+    /// Each layer's packets by their own code (base, order, exact).
+    PerLayer([Protect; 3]),
+    /// One code over every layer's packets.
+    Joint(Protect),
+}
+
+impl fmt::Display for Shield {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shield::PerLayer(l) if l[0] == l[1] && l[1] == l[2] => write!(f, "{}", l[0]),
+            Shield::PerLayer(l) => write!(f, "base={},order={},exact={}", l[0], l[1], l[2]),
+            Shield::Joint(p) => write!(f, "joint={p}"),
+        }
+    }
+}
+
+/// Protection as the user asks for it (`--protect`): one for every layer, one per
+/// layer of a layered file, one code over all layers, or one LT overhead matched to
+/// another spec's bits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProtectSpec {
+    /// Every packet alike (`none`, `lt:0.5`); a layered file: each layer its own code.
+    All(Protect),
+    /// Per layer of a layered file: base (sets), order, exact (`base=lt:1,order=lt:0.2`;
+    /// a layer not named is sent unprotected).
+    Layers([Protect; 3]),
+    /// One code over all of a layered file's packets (`joint=lt:0.5`).
+    Joint(Protect),
+    /// LT with one overhead, solved so the bits sent equal those under the first spec:
+    /// on every layer alike (`lt:match`) or over all layers at once (`joint=lt:match`).
+    MatchBits {
+        /// One code over all layers.
+        joint: bool,
+    },
+}
+
+impl ProtectSpec {
+    /// A layered file's protection; `None` for [`ProtectSpec::MatchBits`].
+    pub fn shield(&self) -> Option<Shield> {
+        match self {
+            ProtectSpec::All(p) => Some(Shield::PerLayer([*p; 3])),
+            ProtectSpec::Layers(l) => Some(Shield::PerLayer(*l)),
+            ProtectSpec::Joint(p) => Some(Shield::Joint(*p)),
+            ProtectSpec::MatchBits { .. } => None,
+        }
+    }
+
+    /// The protection of a single-layer codec, if this spec gives one.
+    pub fn single(&self) -> Option<Protect> {
+        match self {
+            ProtectSpec::All(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+impl FromStr for ProtectSpec {
+    type Err = Error;
+
+    fn from_str(spec: &str) -> Result<ProtectSpec> {
+        let s = spec.trim();
+        match s {
+            "lt:match" => return Ok(ProtectSpec::MatchBits { joint: false }),
+            "joint=lt:match" => return Ok(ProtectSpec::MatchBits { joint: true }),
+            _ => {}
+        }
+        if !s.contains('=') {
+            return match protect_of(s) {
+                Ok(p) => Ok(ProtectSpec::All(p)),
+                Err(_) if !s.starts_with("lt:") => Err(Error::invalid(format!(
+                    "protect spec '{spec}': expected none, lt:OVERHEAD, lt:match, LAYER=SPEC,... (layers base, order, exact) or joint=SPEC"
+                ))),
+                Err(why) => Err(Error::invalid(format!("protect spec '{spec}': {why}"))),
+            };
+        }
+        let bad = |why: String| Error::invalid(format!("protect spec '{spec}': {why}"));
+        if let Some(p) = s.strip_prefix("joint=") {
+            if p.contains('=') {
+                return Err(bad(
+                    "joint=SPEC is one code over every layer: give it alone".into(),
+                ));
+            }
+            return protect_of(p)
+                .map(ProtectSpec::Joint)
+                .map_err(|why| bad(format!("joint: {why}")));
+        }
+        let mut layers = [Protect::None; 3];
+        let mut seen = [false; 3];
+        for part in s.split(',') {
+            let (name, p) = part
+                .split_once('=')
+                .ok_or_else(|| bad(format!("'{part}' is not LAYER=SPEC")))?;
+            let i = LAYER_NAMES
+                .iter()
+                .position(|&n| n == name.trim())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "unknown layer '{}': use base, order or exact (or joint=SPEC alone)",
+                        name.trim()
+                    ))
+                })?;
+            if seen[i] {
+                return Err(bad(format!("layer {} given twice", LAYER_NAMES[i])));
+            }
+            seen[i] = true;
+            layers[i] = protect_of(p).map_err(|why| bad(format!("{}: {why}", LAYER_NAMES[i])))?;
+        }
+        Ok(ProtectSpec::Layers(layers))
+    }
+}
+
+impl fmt::Display for ProtectSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtectSpec::All(p) => write!(f, "{p}"),
+            ProtectSpec::Layers(l) => write!(f, "{}", Shield::PerLayer(*l)),
+            ProtectSpec::Joint(p) => write!(f, "joint={p}"),
+            ProtectSpec::MatchBits { joint: false } => write!(f, "lt:match"),
+            ProtectSpec::MatchBits { joint: true } => write!(f, "joint=lt:match"),
         }
     }
 }
@@ -337,6 +470,57 @@ mod tests {
         }
         assert!("lt:x".parse::<Protect>().is_err());
         assert!("raptor:1".parse::<Protect>().is_err());
+    }
+
+    #[test]
+    fn per_layer_specs_parse_print_and_refuse_bad_ones() {
+        let p: ProtectSpec = "base=lt:1,order=lt:0.2".parse().unwrap();
+        assert_eq!(
+            p,
+            ProtectSpec::Layers([
+                Protect::Lt { overhead: 1.0 },
+                Protect::Lt { overhead: 0.2 },
+                Protect::None
+            ])
+        );
+        assert_eq!(p.to_string(), "base=lt:1,order=lt:0.2,exact=none");
+        assert_eq!(p.to_string().parse::<ProtectSpec>().unwrap(), p);
+        assert_eq!(
+            "lt:0.5".parse::<ProtectSpec>().unwrap().shield(),
+            Some(Shield::PerLayer([Protect::Lt { overhead: 0.5 }; 3]))
+        );
+        assert_eq!(
+            "lt:match".parse::<ProtectSpec>().unwrap(),
+            ProtectSpec::MatchBits { joint: false }
+        );
+        assert_eq!(
+            "joint=lt:match".parse::<ProtectSpec>().unwrap(),
+            ProtectSpec::MatchBits { joint: true }
+        );
+        let j: ProtectSpec = "joint=lt:0.4".parse().unwrap();
+        assert_eq!(
+            j.shield(),
+            Some(Shield::Joint(Protect::Lt { overhead: 0.4 }))
+        );
+        assert_eq!(j.to_string(), "joint=lt:0.4");
+        assert_eq!(p.single(), None);
+        for s in [
+            "base=lt:1,base=none",
+            "top=lt:1",
+            "base=lt:x",
+            "base=lt:11",
+            "base",
+            "base=lt:1,",
+            "order=raptor:1",
+            "joint=lt:1,base=none",
+            "joint=lt:x",
+        ] {
+            let e = s.parse::<ProtectSpec>().unwrap_err();
+            let m = e.to_string();
+            assert!(m.contains(&format!("'{s}'")), "{m}");
+            assert_eq!(m.lines().count(), 1, "{m}");
+            assert_eq!(e.exit_code(), 2);
+        }
     }
 
     #[test]

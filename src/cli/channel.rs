@@ -4,7 +4,7 @@
 use crate::Error;
 use crate::channel::experiment::{self, Input, Packing, Point};
 use crate::channel::packets::{self, LossPoint};
-use crate::channel::{Channel, Options, Protect, irsa, lt, parse_sweep};
+use crate::channel::{Channel, Options, Protect, ProtectSpec, irsa, lt, parse_sweep};
 use crate::codec::Level;
 use crate::model::Model;
 use crate::report::svg::{Plot, Series};
@@ -19,11 +19,13 @@ use std::path::{Path, PathBuf};
   semzip channel -m fortunes.szm notes.txt --channel erasure:0.1 --packet-texts 1 --trials 20
   semzip channel alice29.txt --channel awgn:0 --sweep -2:8:1 --json
   semzip channel --packets 10000 --channel 'irsa:0.5,poly:0.5x^2+0.28x^3+0.22x^8' --sweep 0.5:1.1:0.1
+  semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --channel erasure:0 --sweep 0:0.5:0.1
 
 Columns: skill_recall (share of the input's skills recovered), weighted_recall (the same,
 each skill weighted by -log2 of its text frequency), understood (texts with every skill
-recovered), bytes_ok (share of bytes exactly recovered), meaning/kbit (skills recalled per
-kilobit sent).")]
+recovered), bytes_ok (share of the texts' bytes recovered exactly), meaning/kbit (skills recalled per
+kilobit sent), layers (layered files: share of messages decoded to the set / sequence /
+exact bytes).")]
 pub struct Args {
     /// Text files to send (their texts are concatenated).
     #[arg(value_name = "FILE")]
@@ -39,12 +41,18 @@ pub struct Args {
     #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true)]
     sweep: Option<String>,
     /// semzip levels to send (repeat; default set, sequence and exact). `layered`
-    /// sends a layered file's base layer only (the sets, with --protect's protection).
+    /// sends each text's three layers (sets, order, exact bytes) as three packets; the
+    /// receiver decodes the deepest layer it holds with every layer below it.
     #[arg(long)]
     level: Vec<Level>,
-    /// Packet-level protection: none or lt:OVERHEAD (repair packets per source packet).
-    #[arg(long, default_value = "none", value_name = "SPEC")]
-    protect: String,
+    /// Packet-level protection (repeat to compare; default none): none, lt:OVERHEAD
+    /// (repair packets per source packet; a layered file: each layer its own code),
+    /// per layer of a layered file base=SPEC,order=SPEC,exact=SPEC (a layer not named:
+    /// none), joint=SPEC (one code over all layers' packets), or lt:match /
+    /// joint=lt:match (one overhead, solved so the bits sent equal the first
+    /// --protect's). Levels other than layered run under none and lt:OVERHEAD only.
+    #[arg(long, value_name = "SPEC")]
+    protect: Vec<String>,
     /// Texts per packet (1: each text is its own message).
     #[arg(long, conflicts_with = "packet_bytes", value_name = "N")]
     packet_texts: Option<usize>,
@@ -79,7 +87,14 @@ pub struct Args {
 /// Runs `semzip channel`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let channel: Channel = args.channel.parse()?;
-    let protect: Protect = args.protect.parse()?;
+    let protects: Vec<ProtectSpec> = if args.protect.is_empty() {
+        vec![ProtectSpec::All(Protect::None)]
+    } else {
+        args.protect
+            .iter()
+            .map(|p| p.parse())
+            .collect::<crate::Result<_>>()?
+    };
     let sweep = args.sweep.as_deref().map(parse_sweep).transpose()?;
     let channels: Vec<Channel> = match &sweep {
         None => vec![channel.clone()],
@@ -95,6 +110,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if !args.files.is_empty() {
             return Err(Error::invalid("--packets N simulates packets alone: give no FILE").into());
         }
+        let protect = match protects[..] {
+            [ProtectSpec::All(p)] => p,
+            _ => {
+                return Err(Error::invalid(
+                    "--packets N simulates one group of packets: give one --protect, none or lt:OVERHEAD",
+                )
+                .into());
+            }
+        };
         return run_packets(&args, &channels, protect, n);
     }
     if args.files.is_empty() {
@@ -132,15 +156,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(m)) => dictionary_for(m, &mut warnings),
         (None, None) => None,
     };
+    let levels = if args.level.is_empty() {
+        vec![Level::Set, Level::Sequence, Level::Exact]
+    } else {
+        args.level.clone()
+    };
+    if !levels.contains(&Level::Layered)
+        && let Some(p) = protects.iter().find(|p| p.single().is_none())
+    {
+        return Err(Error::invalid(format!(
+            "--protect '{p}' protects the layers of a layered file: add --level layered"
+        ))
+        .into());
+    }
+    if let p @ ProtectSpec::MatchBits { .. } = protects[0] {
+        return Err(Error::invalid(format!(
+            "--protect {p} matches the bits sent under the first --protect: give that one first"
+        ))
+        .into());
+    }
     let opts = Options {
         channel,
         sweep,
-        levels: if args.level.is_empty() {
-            vec![Level::Set, Level::Sequence, Level::Exact]
-        } else {
-            args.level.clone()
-        },
-        protect,
+        levels,
+        protect: protects.clone(),
         packing,
         trials: args.trials,
         seed: args.seed,
@@ -158,12 +197,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         plot_points(dir, &report.points)?;
     }
     if args.json {
+        for n in &report.notes {
+            eprintln!("semzip: note: {n}");
+        }
         println!("{}", to_json_pretty(&report.points)?);
     } else {
+        let specs: Vec<String> = protects.iter().map(ToString::to_string).collect();
         println!(
-            "{} texts ({}) in {} packets per codec, {} skills; {} trials per point, protect {}",
-            report.texts, report.segmentation, report.packets, report.skills, args.trials, protect
+            "{} texts ({}) in {} messages, {} skills; {} trials per point, protect {}",
+            report.texts,
+            report.segmentation,
+            report.packets,
+            report.skills,
+            args.trials,
+            specs.join(" and ")
         );
+        for n in &report.notes {
+            println!("{n}");
+        }
         print!("{}", table(&report.points));
     }
     Ok(())
@@ -198,6 +249,7 @@ fn table(points: &[Point]) -> String {
         "channel",
         "codec",
         "level",
+        "protect",
         "kbit sent",
         "lost",
         "predicted",
@@ -205,14 +257,16 @@ fn table(points: &[Point]) -> String {
         "±se",
         "weighted",
         "understood",
-        "bytes",
+        "bytes_ok",
         "meaning/kbit",
+        "layers",
     ]);
     for p in points {
         t.row([
             p.spec.clone(),
             p.codec.clone(),
             p.level.clone(),
+            p.protect.clone(),
             format!("{:.1}", p.bits_sent / 1000.0),
             format!("{:.1}", p.packets_lost),
             p.predicted_packets_lost
@@ -221,8 +275,10 @@ fn table(points: &[Point]) -> String {
             format!("{:.4}", p.skill_recall_se),
             format!("{:.4}", p.weighted_recall),
             format!("{:.4}", p.texts_understood),
-            format!("{:.0}", p.bytes_recovered),
+            format!("{:.4}", p.bytes_ok),
             number(p.meaning_per_kbit),
+            p.layers_decoded
+                .map_or("-".into(), |[s, q, x]| format!("{s:.3}/{q:.3}/{x:.3}")),
         ]);
     }
     t.render()
@@ -234,27 +290,35 @@ fn plot_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
         return Ok(());
     };
     let ch: Channel = first.spec.parse()?;
-    let mut labels: Vec<(String, String)> = Vec::new();
+    let mut labels: Vec<(String, String, String)> = Vec::new();
     for p in points {
-        let key = (p.codec.clone(), p.level.clone());
+        let key = (p.codec.clone(), p.level.clone(), p.protect.clone());
         if !labels.contains(&key) {
             labels.push(key);
         }
     }
+    let protects = labels
+        .iter()
+        .map(|l| &l.2)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let series = |f: &dyn Fn(&Point) -> (f64, f64)| -> Vec<Series> {
         labels
             .iter()
-            .map(|(c, l)| {
+            .map(|(c, l, pr)| {
                 let pts: Vec<(f64, f64)> = points
                     .iter()
-                    .filter(|p| &p.codec == c && &p.level == l)
+                    .filter(|p| &p.codec == c && &p.level == l && &p.protect == pr)
                     .map(f)
                     .collect();
-                let name = if c == "semzip" {
+                let mut name = if c == "semzip" {
                     format!("semzip {l}")
                 } else {
                     c.clone()
                 };
+                if protects > 1 {
+                    name = format!("{name}, {pr}");
+                }
                 Series::line(name, pts)
             })
             .collect()
@@ -273,6 +337,20 @@ fn plot_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
             ch.param_name(),
             false,
             series(&|p| (p.param, p.texts_understood)),
+        ),
+        (
+            "weighted.svg",
+            "weighted recall",
+            ch.param_name(),
+            false,
+            series(&|p| (p.param, p.weighted_recall)),
+        ),
+        (
+            "bytes.svg",
+            "share of bytes recovered exactly",
+            ch.param_name(),
+            false,
+            series(&|p| (p.param, p.bytes_ok)),
         ),
         (
             "meaning.svg",

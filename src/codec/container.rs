@@ -17,6 +17,9 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 pub const VERSION: u16 = 4;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
+/// The first format version whose layered files code their base layer as text
+/// (and may use the built-in model); layered files of version 3 are not read.
+pub const LAYERED_TEXT_VERSION: u16 = 4;
 /// The last four bytes of every complete `.sz` file.
 pub const END_MAGIC: [u8; 4] = *b"SZND";
 /// Tag opening a packet record.
@@ -139,9 +142,10 @@ impl Header {
         match self.model {
             ModelRef::Embedded(_) => flags |= FLAG_EMBEDDED,
             ModelRef::Builtin => {
-                if self.version < 3 || self.level != Level::Exact {
+                let layered = self.level == Level::Layered && self.version >= LAYERED_TEXT_VERSION;
+                if self.version < 3 || (self.level != Level::Exact && !layered) {
                     return Err(Error::invalid(
-                        "the built-in model needs the exact level and format version 3",
+                        "the built-in model needs the exact level (format version 3) or a layered file (format version 4)",
                     ));
                 }
                 flags |= FLAG_BUILTIN;
@@ -203,6 +207,11 @@ impl Header {
                 "level code 3 (layered) is reserved in .sz format version {version}"
             )));
         }
+        if level == Level::Layered && version < LAYERED_TEXT_VERSION {
+            return Err(Error::corrupt(format!(
+                "layered files of .sz format version {version} are no longer read (their base layer is coded otherwise since version 4): re-encode the original"
+            )));
+        }
         let unlearned = if flags & FLAG_DROP != 0 {
             Unlearned::Drop
         } else {
@@ -216,7 +225,8 @@ impl Header {
             )));
         }
         let model = if flags & FLAG_BUILTIN != 0 {
-            if flags & FLAG_EMBEDDED != 0 || level != Level::Exact {
+            let layered = level == Level::Layered && version >= LAYERED_TEXT_VERSION;
+            if flags & FLAG_EMBEDDED != 0 || (level != Level::Exact && !layered) {
                 return Err(Error::corrupt(format!(
                     "header flags {flags:#06x} name the built-in model beside another model or level: damaged file"
                 )));

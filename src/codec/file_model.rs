@@ -78,6 +78,22 @@ impl FileModel {
         }
     }
 
+    /// A model trained on the input for a file that carries no model (layered files,
+    /// format version 4): its extractor and codebook code the skills, while the
+    /// header and the coders' priors are those of [`FileModel::builtin`].
+    pub fn builtin_trained(model: &Model) -> FileModel {
+        FileModel {
+            extractor: model.extractor.clone(),
+            codebook: model.codebook.clone(),
+            ..FileModel::builtin()
+        }
+    }
+
+    /// True when the header carries no model ([`FileModel::builtin`]).
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
+    }
+
     /// Decodes an embedded model's sections.
     pub fn from_embedded(e: &EmbeddedModel) -> Result<FileModel> {
         let (extractor, used): (Extractor, usize) =

@@ -1,6 +1,8 @@
 //! Layered files (`--level layered`, docs/FORMAT.md "Layered files"): per run of
-//! texts, a base packet holding the skill sets, then two refinement records, the
-//! order (coded given the sets) and the exact bytes (coded given the sequences).
+//! texts, a base packet holding each text's skills in order (from which the sets
+//! follow), then two refinement records: the order (empty since format version 4,
+//! the base carries it; the record marks the sequence layer) and the exact bytes
+//! (coded given the sequences).
 //!
 //! The base layer is an ordinary packet (`PK`, listed in the index); refinements are
 //! extension records (`lo`, `lx`) that follow their run's packet, so a reader that
@@ -87,17 +89,34 @@ pub struct Run {
 /// `seqs` their skills in order as coded (codes or escapes).
 pub fn encode_run(fm: &FileModel, data: &[u8], texts: &[String], seqs: &[Vec<Skill>]) -> Run {
     let ctx = fm.context();
-    let sets: Vec<Vec<Skill>> = seqs.iter().map(|s| coder::canonical_set(s)).collect();
+    let words: Vec<Vec<String>> = seqs
+        .iter()
+        .map(|t| t.iter().map(|s| fm.render(s).unwrap_or_default()).collect())
+        .collect();
+    let refs: Vec<Vec<&[u8]>> = words
+        .iter()
+        .map(|t| t.iter().map(|w| w.as_bytes()).collect())
+        .collect();
+    // A file without a codebook sends each skill's rank, so that its sets decode in
+    // the set level's canonical order.
+    let rank = |w: &[u8]| -> u64 {
+        let w = std::str::from_utf8(w).unwrap_or_default();
+        fm.codebook
+            .code_of(w)
+            .map_or(0, |c| fm.codebook.count(c).saturating_add(1))
+    };
     let base = Packet {
         texts: texts.len() as u64,
         first_text: 0,
         original_bytes: texts.iter().map(|t| t.len() as u64).sum(),
-        payload: coder::encode_sets(ctx, seqs),
+        payload: coder::encode_base(
+            ctx,
+            &refs,
+            fm.is_builtin().then_some(&rank as coder::RankOf<'_>),
+        ),
     };
-    let order = coder::encode_order(&sets, seqs);
-    let words = rendered(fm, seqs);
-    let refs: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
-    let exact = coder::encode_exact_given(ctx, &refs, data);
+    let flat: Vec<&[u8]> = refs.iter().flatten().copied().collect();
+    let exact = coder::encode_exact_given(ctx, &flat, data);
     let rec = |tag, original_bytes, payload| LayerRecord {
         tag,
         first_text: 0,
@@ -107,16 +126,17 @@ pub fn encode_run(fm: &FileModel, data: &[u8], texts: &[String], seqs: &[Vec<Ski
     };
     Run {
         base,
-        order: rec(ORDER_TAG, 0, order),
+        order: rec(ORDER_TAG, 0, order_payload(texts.len() as u64)),
         exact: rec(EXACT_TAG, data.len() as u64, exact),
     }
 }
 
-fn rendered(fm: &FileModel, seqs: &[Vec<Skill>]) -> Vec<String> {
-    seqs.iter()
-        .flatten()
-        .map(|s| fm.render(s).unwrap_or_default())
-        .collect()
+/// The order record's payload: the base carries the order (format version 4), so
+/// the record only marks the sequence layer, holding its run's text count.
+fn order_payload(texts: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    varint::put(&mut v, texts);
+    v
 }
 
 /// What a run decodes to.
@@ -137,16 +157,38 @@ pub fn decode_run(
     exact: Option<&LayerRecord>,
 ) -> Result<RunOut> {
     let ctx = fm.context();
-    let sets = coder::decode_sets(ctx, &base.payload)?;
-    if sets.len() as u64 != base.texts {
-        return Err(Error::corrupt(format!(
-            "packet of text {} decodes to {} sets instead of {}",
-            base.first_text,
-            sets.len(),
-            base.texts
-        )));
-    }
+    let (words, ranks) = coder::decode_base(ctx, &base.payload, base.texts, fm.is_builtin())?;
+    let skill = |w: &[u8]| -> Result<Skill> {
+        let w = std::str::from_utf8(w)
+            .map_err(|_| Error::corrupt("the base layer holds a skill that is not UTF-8"))?;
+        Ok(match (&ranks, fm.codebook.code_of(w)) {
+            (None, Some(c)) => Skill::Known(c),
+            _ => Skill::Literal(w.to_string()),
+        })
+    };
     if level == Level::Set {
+        let sets = words
+            .iter()
+            .map(|t| {
+                let mut t: Vec<&Vec<u8>> = t.iter().collect();
+                t.sort_unstable();
+                t.dedup();
+                match &ranks {
+                    // The set level's order: codebook skills by count, most
+                    // frequent first, then by bytes; then the others by bytes.
+                    Some(r) => {
+                        let v = |w: &[u8]| r.get(w).copied().unwrap_or(0);
+                        t.sort_by_key(|w| (v(w) == 0, std::cmp::Reverse(v(w))));
+                        t.iter().map(|w| skill(w)).collect::<Result<Vec<_>>>()
+                    }
+                    None => t
+                        .iter()
+                        .map(|w| skill(w))
+                        .collect::<Result<Vec<_>>>()
+                        .map(|s| coder::canonical_set(&s)),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
         return Ok(RunOut::Skills(sets));
     }
     let missing = |what: &str| {
@@ -156,8 +198,14 @@ pub fn decode_run(
         ))
     };
     let order = order.ok_or_else(|| missing("order"))?;
-    let seqs = coder::decode_order(&sets, &order.payload)?;
+    if order.payload != order_payload(base.texts) {
+        return Err(Error::corrupt("order layer payload is corrupt"));
+    }
     if level == Level::Sequence {
+        let seqs = words
+            .iter()
+            .map(|t| t.iter().map(|w| skill(w)).collect::<Result<Vec<_>>>())
+            .collect::<Result<Vec<_>>>()?;
         return Ok(RunOut::Skills(seqs));
     }
     let exact = exact.ok_or_else(|| missing("exact"))?;
@@ -166,8 +214,7 @@ pub fn decode_run(
             "an exact layer record claims too many bytes",
         ));
     }
-    let words = rendered(fm, &seqs);
-    let refs: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+    let refs: Vec<&[u8]> = words.iter().flatten().map(Vec::as_slice).collect();
     let bytes =
         coder::decode_exact_given(ctx, &refs, &exact.payload, exact.original_bytes as usize)?;
     Ok(RunOut::Bytes(bytes))

@@ -324,3 +324,55 @@ fn sets_never_cost_more_than_sequences_on_changelog_text() {
         assert!(set <= seq, "{texts:?}: set {set} bytes, sequence {seq}");
     }
 }
+
+/// Issue 12: a layered file costs little more than the exact-only file, because its
+/// base layer is coded as text by the exact level's coder and the exact layer given
+/// it. Measured with format version 4: prose 1.105, changelog 1.115, synthetic 1.060
+/// (alice29.txt 1.096; version 3 gave 1.139 there and 1.945 on changelogs). The
+/// issue's 1.05 is not reached: the base codes each skill without the stop words
+/// around it (see README, "Layered files"). The bounds leave about 1.5 points.
+#[test]
+fn a_layered_file_costs_little_more_than_the_exact_only_file() {
+    let cases = [
+        ("prose", prose(30_000, 21), 1.12),
+        ("changelog", changelog(1500, 9), 1.13),
+        (
+            "synthetic",
+            crate::common::synthetic_text(3000, 400, 5).into_bytes(),
+            1.075,
+        ),
+    ];
+    for (name, data, bound) in cases {
+        let texts = Segmentation::Lines;
+        let exact = enc(&data, &options(Level::Exact, texts, 1 << 24)).len();
+        let layered = enc(&data, &options(Level::Layered, texts, 1 << 24)).len();
+        let ratio = layered as f64 / exact as f64;
+        assert!(
+            ratio <= bound,
+            "{name}: layered {layered} bytes, exact {exact}: ratio {ratio:.4} above {bound}"
+        );
+    }
+}
+
+/// Layered files of format version 3 coded their base as sets: they are refused by
+/// name, with one line and exit code 1.
+#[test]
+fn version_3_layered_files_are_refused_naming_the_version() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v3");
+    for name in ["layered-embedded.sz", "layered-shared.sz"] {
+        let p = dir.join(name);
+        let sz = std::fs::read(&p).unwrap();
+        assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 3, "{name}");
+        let e = dec_at(&sz, None).unwrap_err().to_string();
+        assert!(
+            e.contains("version 3") && e.contains("no longer read"),
+            "{e}"
+        );
+        let out = tempfile::tempdir().unwrap();
+        let o = out.path().join("out.txt");
+        let (code, _, err) = run(&["decode", p.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!o.exists());
+    }
+}

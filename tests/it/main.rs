@@ -3,6 +3,7 @@
 mod common;
 
 mod channel;
+mod channel_layered;
 mod cli;
 mod cli_bench;
 mod cli_inputs;

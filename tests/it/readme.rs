@@ -185,7 +185,51 @@ const EXAMPLES: &[Example] = &[
             assert!(ran.stdout.contains("zstd"), "{}", ran.stdout);
         },
     },
+    Example {
+        command: "semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --protect joint=lt:match --channel erasure:0 --sweep 0:0.5:0.05 --trials 20",
+        json: true,
+        smaller: &[("--sweep", "0:0.5:0.5"), ("--trials", "2")],
+        check: |ran, _| unequal_beats_equal(ran),
+    },
+    Example {
+        command: "semzip channel alice29.txt --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --channel burst:0,10 --sweep 0:0.5:0.1 --trials 20",
+        json: true,
+        smaller: &[("--sweep", "0:0.5:0.5"), ("--trials", "2")],
+        check: |ran, _| unequal_beats_equal(ran),
+    },
+    Example {
+        command: "semzip channel -m fortunes.szm $(bash corpora/fetch.sh) --level layered --protect base=lt:1.5,order=lt:0.5,exact=none --protect lt:match --channel erasure:0 --sweep 0:0.5:0.1 --trials 20",
+        json: true,
+        smaller: &[("--sweep", "0:0.5:0.5"), ("--trials", "2")],
+        check: |ran, _| unequal_beats_equal(ran),
+    },
 ];
+
+/// The README's unequal-protection runs: the two protections send the same bits,
+/// lose nothing without loss, and at P = 0.5 unequal keeps more meaning.
+fn unequal_beats_equal(ran: &Ran) {
+    let j = ran.json();
+    let points = j.as_array().expect("points");
+    let at = |param: f64, unequal: bool| {
+        points
+            .iter()
+            .find(|p| {
+                p["param"].as_f64() == Some(param)
+                    && p["protect"].as_str().unwrap().starts_with("base=") == unequal
+            })
+            .unwrap_or_else(|| panic!("no point at {param}: {points:?}"))
+    };
+    let f = |p: &serde_json::Value, k: &str| p[k].as_f64().unwrap();
+    let (u0, e0) = (at(0.0, true), at(0.0, false));
+    assert!((f(u0, "bits_sent") / f(e0, "bits_sent") - 1.0).abs() < 0.01);
+    assert_eq!(f(u0, "bytes_recovered"), f(e0, "bytes_recovered"));
+    assert!((f(u0, "weighted_recall") - 1.0).abs() < 1e-9);
+    let (u, e) = (at(0.5, true), at(0.5, false));
+    assert!(
+        f(u, "weighted_recall") > f(e, "weighted_recall") + 0.1,
+        "unequal {u} equal {e}"
+    );
+}
 
 /// The `semzip ...` commands in the README's fenced code blocks: comments and
 /// blank lines skipped, `\` continuations joined, white space folded.
@@ -289,7 +333,8 @@ fn arguments(example: &Example) -> Vec<String> {
 }
 
 /// The inputs the examples name, made up in `dir`: a fortune-style corpus and a
-/// note drawn from the same synthetic language, and a book of paragraphs.
+/// note drawn from the same synthetic language, a book of paragraphs and lines
+/// standing for alice29.txt.
 fn make_inputs(dir: &Path) {
     let corpus = synthetic_corpus(3000, 800, 1);
     std::fs::write(dir.join(FORTUNES), corpus.lines.join("\n%\n") + "\n").unwrap();
@@ -297,6 +342,7 @@ fn make_inputs(dir: &Path) {
     let book = synthetic_corpus(1500, 600, 3);
     let paragraphs: Vec<String> = book.lines.chunks(5).map(|p| p.join("\n")).collect();
     std::fs::write(dir.join("book.txt"), paragraphs.join("\n\n") + "\n").unwrap();
+    std::fs::write(dir.join("alice29.txt"), synthetic_text(1500, 400, 4)).unwrap();
 }
 
 #[test]

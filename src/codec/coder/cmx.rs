@@ -287,6 +287,8 @@ pub struct Cm {
     col: u64,
     line_above: usize,
     line_start: usize,
+    /// A caller's side context (layered files: the next expected skill); 0: none.
+    ext: u64,
 }
 
 impl Cm {
@@ -324,6 +326,7 @@ impl Cm {
             col: 0,
             line_above: 0,
             line_start: 0,
+            ext: 0,
         };
         cm.byte_contexts();
         cm
@@ -380,6 +383,13 @@ impl Cm {
         v as u8
     }
 
+    /// Sets a side context the order-0 input is replaced by (0: plain order 0) from
+    /// the next byte on: what a caller knows of what follows.
+    pub(super) fn set_ext(&mut self, ext: u64) {
+        self.ext = ext;
+        self.byte_contexts();
+    }
+
     /// Reserves history room for `n` more bytes.
     pub fn reserve(&mut self, n: usize) {
         self.hist.reserve(n);
@@ -402,7 +412,11 @@ impl Cm {
             0x100
         };
         self.hashes = [
-            mix(0, 1),
+            if self.ext == 0 {
+                mix(0, 1)
+            } else {
+                mix(mix(self.ext, c4 & 0xffff), 11)
+            },
             mix(c1, 2),
             mix(c4 & 0xffff, 3),
             mix(c4 & 0xff_ffff, 4),

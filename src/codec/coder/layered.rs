@@ -1,23 +1,25 @@
-//! The refinement layers of a layered file (docs/FORMAT.md, "Layered files"): the
-//! order of each text's skills given its set, and the exact bytes given the skill
-//! sequence.
+//! The layers of a layered file (docs/FORMAT.md, "Layered files"): the base (each
+//! text's skills in order) and the exact bytes given the skill sequence.
 //!
-//! Order: each position of a text is a choice among its set's members. A kind (a
-//! member not yet used, a repeat, or the end of the text) is coded first, in a context
-//! of how many members are left, then the member, weighted by how often it followed
-//! the previous skill earlier in the payload. The end is certain once every member
-//! was used and no repeat follows; a member left alone costs nothing.
+//! Base: the texts' skills are rendered as text (skills separated by spaces, a line
+//! end after each text) and coded with the context-mixing coder, primed with the
+//! priming text rendered the same way; the match model and the word contexts then
+//! see repeated skills and repeated texts. A file without a codebook adds each
+//! distinct skill's rank (0 outside the codebook, else its count plus one), so that
+//! its sets decode in the set level's canonical order.
 //!
 //! Exact: the bytes are rewritten as a residual in which every word that spells the
 //! next expected skill (lower case, Capitalized or UPPER) becomes one marker byte, and
-//! coded with the context-mixing coder. After a marker the skill's bytes are fed to
-//! the model as known (learned, not coded), so the contexts still see the words.
+//! coded with the context-mixing coder, whose order-0 input is replaced by a context
+//! of the next expected skill and the last two bytes. After a marker the skill's bytes
+//! are fed to the model as known (learned, not coded), so the contexts still see the
+//! words.
 
 use super::bitrc::{BitDec, BitEnc};
+use super::cmx::Cm;
 use super::exact::max_units;
 use super::models::FxMap;
-use super::rc::{Dec, Enc};
-use super::{CoderContext, Skill, read_varint, write_varint};
+use super::{CoderContext, read_varint, write_varint};
 use crate::{Error, Result};
 
 /// Residual marker: the next skill, in lower case as it is spelled.
@@ -30,6 +32,9 @@ const M_UPPER: u8 = 3;
 const M_ESC: u8 = 4;
 /// Residual marker: skip the next expected skill (it is not spelled in the bytes).
 const M_SKIP: u8 = 5;
+/// Residual marker: the next skill in mixed ASCII case (one coded bit per lower-case
+/// letter of the skill says whether it is upper case here).
+const M_MIXED: u8 = 6;
 /// Expected skills looked ahead when a word is not the next one.
 const LOOKAHEAD: usize = 3;
 
@@ -61,7 +66,32 @@ fn marker(rest: &[u8], skill: &[u8]) -> Option<u8> {
     {
         return Some(M_UPPER);
     }
+    if word
+        .iter()
+        .zip(skill)
+        .all(|(&w, &s)| w.to_ascii_lowercase() == s)
+    {
+        return Some(M_MIXED);
+    }
     None
+}
+
+/// Codes the case of a mixed-case skill: one bit per ASCII lower-case letter of
+/// `skill` (1: upper case in `word`; ignored when decoding). Returns the word.
+fn code_case(io: &mut impl BitIo, m: &mut [Bit; 4], skill: &[u8], word: &[u8]) -> Vec<u8> {
+    let mut out = skill.to_vec();
+    let mut prev = 0usize;
+    for (i, b) in out.iter_mut().enumerate() {
+        if b.is_ascii_lowercase() {
+            let up = word.get(i).is_some_and(|w| w.is_ascii_uppercase());
+            let bit = io.bit(&mut m[prev + 2 * usize::from(i == 0)], u32::from(up));
+            if bit == 1 {
+                b.make_ascii_uppercase();
+            }
+            prev = bit as usize;
+        }
+    }
+    out
 }
 
 fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
@@ -96,7 +126,7 @@ fn residual(skills: &[&[u8]], data: &[u8]) -> Vec<(u8, Option<Vec<u8>>)> {
                 continue;
             }
         }
-        if (M_LOWER..=M_SKIP).contains(&b) {
+        if (M_LOWER..=M_MIXED).contains(&b) {
             out.push((M_ESC, None));
         }
         out.push((b, None));
@@ -116,6 +146,14 @@ fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
     state.code_byte(0, |p, _| dec.decode(p))
 }
 
+/// The side context of the exact layer's coder: the next expected skill (1: none).
+fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
+    match skills.get(p) {
+        Some(s) => xxhash_rust::xxh3::xxh3_64(s) | 2,
+        None => 1,
+    }
+}
+
 /// Payload mode: the residual was coded.
 const MODE_CODED: u8 = 0;
 /// Payload mode: the bytes are stored as they are.
@@ -127,11 +165,22 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
+    let (mut p, mut literal) = (0usize, false);
+    let mut case = [Bit::HALF; 4];
+    state.set_ext(next_ctx(skills, p));
     for (c, known) in &units {
         code_byte(&mut state, &mut enc, *c);
         if let Some(w) = known {
+            if *c == M_MIXED {
+                code_case(&mut enc, &mut case, skills[p], w);
+            }
             state.prime(w);
         }
+        if known.is_some() || (*c == M_SKIP && !literal) {
+            p += 1;
+            state.set_ext(next_ctx(skills, p));
+        }
+        literal = *c == M_ESC && !literal;
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 12);
@@ -172,21 +221,31 @@ pub fn decode_exact(
     let mut out = Vec::with_capacity(len);
     let mut p = 0usize;
     let mut k = 0u64;
+    let mut case = [Bit::HALF; 4];
+    state.set_ext(next_ctx(skills, p));
     while k < n {
         let c = decode_byte(&mut state, &mut dec);
         k += 1;
         match c {
-            M_LOWER | M_CAP | M_UPPER => {
+            M_LOWER | M_CAP | M_UPPER | M_MIXED => {
                 let s = skills.get(p).ok_or_else(corrupt)?;
                 if s.is_empty() {
                     return Err(corrupt());
                 }
-                let w = spelled(s, c);
+                let w = if c == M_MIXED {
+                    code_case(&mut dec, &mut case, s, &[])
+                } else {
+                    spelled(s, c)
+                };
                 state.prime(&w);
                 out.extend_from_slice(&w);
                 p += 1;
+                state.set_ext(next_ctx(skills, p));
             }
-            M_SKIP => p += 1,
+            M_SKIP => {
+                p += 1;
+                state.set_ext(next_ctx(skills, p));
+            }
             M_ESC => {
                 if k >= n {
                     return Err(corrupt());
@@ -206,211 +265,308 @@ pub fn decode_exact(
     Ok(out)
 }
 
-/// A skill's identity for the order statistics.
-fn key(s: &Skill) -> u64 {
-    match s {
-        Skill::Known(c) => *c as u64,
-        Skill::Literal(l) => {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = super::models::FxBuild.build_hasher();
-            h.write(l.as_bytes());
-            h.finish() | 1 << 63
+/// An adaptive binary decision (16-bit probability of a 1).
+#[derive(Clone, Copy)]
+struct Bit(u16);
+
+impl Bit {
+    const HALF: Bit = Bit(1 << 15);
+
+    fn p(self) -> u32 {
+        ((self.0 >> 4) as u32).clamp(1, 4095)
+    }
+
+    fn learn(&mut self, bit: u32) {
+        if bit == 1 {
+            self.0 += (65535 - self.0) >> 4;
+        } else {
+            self.0 -= self.0 >> 4;
         }
     }
 }
 
-const START: u64 = u64::MAX;
-/// Kinds of a position: a member not used yet, a repeat, the end of the text.
-const NEW: usize = 0;
-const REP: usize = 1;
-const END: usize = 2;
-/// Weight of one earlier (previous skill, skill) transition against a base of 1.
-const PAIR: u32 = 12;
-const PAIR_MAX: u32 = 1 << 12;
-
-struct OrderModel {
-    kinds: Vec<[u32; 3]>,
-    pairs: FxMap<(u64, u64), u32>,
+/// Codes one bit of a base payload's rank table with an adaptive model.
+trait BitIo {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32;
 }
 
-impl OrderModel {
+impl BitIo for BitEnc {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
+        self.code(bit, m.p());
+        m.learn(bit);
+        bit
+    }
+}
+
+impl BitIo for BitDec<'_> {
+    fn bit(&mut self, m: &mut Bit, _: u32) -> u32 {
+        let b = self.decode(m.p());
+        m.learn(b);
+        b
+    }
+}
+
+/// The models of the rank table: "the rank is the text count plus one", then an
+/// Elias-gamma code (length in unary, then the bits below the top one).
+struct RankModel {
+    same: [Bit; 2],
+    len: [[Bit; 64]; 8],
+    low: [[Bit; 64]; 2],
+}
+
+impl RankModel {
     fn new() -> Self {
-        OrderModel {
-            // Contexts: members left (0, 1, 2, 3+) x a repeat is possible.
-            kinds: vec![[8, 1, 8]; 8],
-            pairs: FxMap::default(),
+        RankModel {
+            same: [Bit::HALF; 2],
+            len: [[Bit::HALF; 64]; 8],
+            low: [[Bit::HALF; 64]; 2],
         }
     }
 
-    fn kind_ctx(left: usize, used: usize) -> usize {
-        left.min(3) * 2 + usize::from(used > 0)
-    }
-
-    /// The kinds allowed and their counts.
-    fn kind_table(&self, left: usize, used: usize) -> [u32; 3] {
-        let f = self.kinds[Self::kind_ctx(left, used)];
-        [
-            if left > 0 { f[NEW] } else { 0 },
-            if used > 0 { f[REP] } else { 0 },
-            if left == 0 { f[END] } else { 0 },
-        ]
-    }
-
-    fn learn_kind(&mut self, left: usize, used: usize, k: usize) {
-        let f = &mut self.kinds[Self::kind_ctx(left, used)];
-        f[k] += 4;
-        if f.iter().sum::<u32>() > 1 << 16 {
-            for x in f.iter_mut() {
-                *x = x.div_ceil(2);
-            }
+    /// Codes `v` (ignored when decoding) for a skill that `df` texts hold.
+    fn code(&mut self, io: &mut impl BitIo, v: u64, df: u64) -> u64 {
+        let fits = df.checked_add(1);
+        let sc = usize::from(df > 1);
+        if let Some(f) = fits
+            && io.bit(&mut self.same[sc], u32::from(v == f)) == 1
+        {
+            return f;
         }
-    }
-
-    fn weight(&self, prev: u64, c: u64) -> u32 {
-        1 + PAIR * self.pairs.get(&(prev, c)).copied().unwrap_or(0)
-    }
-
-    /// The weight of each set member as the next skill: members already used for a
-    /// repeat, unused ones for a new member, each by how often it followed `prev`.
-    fn member_weights(
-        &self,
-        out: &mut Vec<u32>,
-        keys: &[u64],
-        used: &[bool],
-        repeat: bool,
-        prev: u64,
-    ) {
-        out.clear();
-        out.extend(keys.iter().zip(used).map(
-            |(&c, &u)| {
-                if u == repeat { self.weight(prev, c) } else { 0 }
-            },
-        ));
-    }
-
-    fn learn_pair(&mut self, prev: u64, c: u64) {
-        let e = self.pairs.entry((prev, c)).or_insert(0);
-        *e = (*e + 1).min(PAIR_MAX);
+        // v + 1 >= 1: its bit length n (1..=64) in unary, then its n - 1 low bits.
+        let x = v.saturating_add(1);
+        let n = 64 - x.leading_zeros() as usize;
+        let dc = (64 - df.leading_zeros() as usize).min(7);
+        let mut got = 1usize;
+        while got < 64 && io.bit(&mut self.len[dc][got], u32::from(got < n)) == 1 {
+            got += 1;
+        }
+        let mut y = 1u64;
+        for i in (0..got - 1).rev() {
+            let b = io.bit(
+                &mut self.low[usize::from(i + 1 == got - 1)][i],
+                ((x >> i) & 1) as u32,
+            );
+            y = (y << 1) | b as u64;
+        }
+        y - 1
     }
 }
 
-fn put_choice(enc: &mut Enc, w: &[u32], i: usize) {
-    let total: u32 = w.iter().sum();
-    let cum: u32 = w[..i].iter().sum();
-    enc.put(cum, w[i], total);
-}
+/// Base payload: the rendering of the texts was coded (with a rank table or not).
+const BASE_CODED: u8 = 0;
 
-fn get_choice(dec: &mut Dec, w: &[u32]) -> usize {
-    let total: u32 = w.iter().sum();
-    if total == 0 {
-        return 0;
+/// Escapes a skill for the base rendering: separators and the escape byte are
+/// written as `\s`, `\n`, `\\`; an empty skill is `\e`.
+fn render_skill(out: &mut Vec<u8>, s: &[u8]) {
+    if s.is_empty() {
+        out.extend_from_slice(b"\\e");
     }
-    dec.get(total, |t| {
-        let mut c = 0;
-        for (i, &x) in w.iter().enumerate() {
-            if x > 0 && t < c + x {
-                return (i as u32, c, x);
-            }
-            c += x;
-        }
-        let last = w.iter().rposition(|&x| x > 0).unwrap_or(0);
-        (last as u32, c - w[last], w[last].max(1))
-    }) as usize
-}
-
-/// Codes each text's skill sequence given its set (`sets[i]` is the canonical set of
-/// `seqs[i]`: every element of a sequence is a member of its set).
-pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
-    let mut m = OrderModel::new();
-    let mut enc = Enc::new();
-    let mut weights = Vec::new();
-    for (set, seq) in sets.iter().zip(seqs) {
-        let keys: Vec<u64> = set.iter().map(key).collect();
-        let mut used = vec![false; set.len()];
-        let (mut left, mut nused) = (set.len(), 0usize);
-        let mut prev = START;
-        for s in seq.iter().map(Some).chain([None]) {
-            let table = m.kind_table(left, nused);
-            let (kind, idx) = match s {
-                None => (END, 0),
-                Some(s) => {
-                    let i = set.iter().position(|x| x == s).unwrap_or(0);
-                    (if used[i] { REP } else { NEW }, i)
-                }
-            };
-            put_choice(&mut enc, &table, kind);
-            m.learn_kind(left, nused, kind);
-            if kind == END {
-                break;
-            }
-            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
-            put_choice(&mut enc, &weights, idx);
-            m.learn_pair(prev, keys[idx]);
-            prev = keys[idx];
-            if !used[idx] {
-                used[idx] = true;
-                left -= 1;
-                nused += 1;
-            }
+    for &b in s {
+        match b {
+            b' ' => out.extend_from_slice(b"\\s"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            _ => out.push(b),
         }
     }
-    let body = enc.finish();
-    let mut out = Vec::with_capacity(body.len() + 10);
-    write_varint(&mut out, sets.len() as u64);
-    out.extend_from_slice(&body);
+}
+
+fn unrender_skill(w: &[u8]) -> Option<Vec<u8>> {
+    if w == b"\\e" {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        if w[i] == b'\\' {
+            out.push(match w.get(i + 1)? {
+                b's' => b' ',
+                b'n' => b'\n',
+                b'\\' => b'\\',
+                _ => return None,
+            });
+            i += 2;
+        } else {
+            out.push(w[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The base rendering: each text's skills in order, separated by spaces, each text
+/// ended by a line end.
+fn render_base(seqs: &[Vec<&[u8]>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for seq in seqs {
+        for (i, s) in seq.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            render_skill(&mut out, s);
+        }
+        out.push(b'\n');
+    }
     out
 }
 
-/// Decodes a payload of [`encode_order`] given the sets.
-pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    let corrupt = || Error::corrupt("order layer payload is corrupt (decoding failed)");
-    let (n, used_bytes) = read_varint(payload).ok_or_else(corrupt)?;
-    if n != sets.len() as u64 {
-        return Err(corrupt());
+/// Distinct skills in order of first use, with the number of texts holding each.
+fn first_uses<'a>(seqs: &[Vec<&'a [u8]>]) -> Vec<(&'a [u8], u64)> {
+    let mut at: FxMap<&[u8], usize> = FxMap::default();
+    let mut out: Vec<(&[u8], u64)> = Vec::new();
+    for seq in seqs {
+        let mut seen: FxMap<&[u8], ()> = FxMap::default();
+        for &s in seq {
+            if seen.insert(s, ()).is_some() {
+                continue;
+            }
+            let n = out.len();
+            let i = *at.entry(s).or_insert(n);
+            if i == n {
+                out.push((s, 0));
+            }
+            out[i].1 += 1;
+        }
     }
-    let cap = max_units(payload.len());
-    let mut units = 0usize;
-    let mut m = OrderModel::new();
-    let mut dec = Dec::new(&payload[used_bytes..]);
-    let mut weights = Vec::new();
-    let mut out = Vec::with_capacity(sets.len());
-    for set in sets {
-        let keys: Vec<u64> = set.iter().map(key).collect();
-        let mut used = vec![false; set.len()];
-        let (mut left, mut nused) = (set.len(), 0usize);
-        let mut prev = START;
-        let mut seq = Vec::with_capacity(set.len());
-        loop {
-            let table = m.kind_table(left, nused);
-            let kind = get_choice(&mut dec, &table);
-            if table.get(kind).is_none_or(|&f| f == 0) || dec.bad {
-                return Err(corrupt());
-            }
-            m.learn_kind(left, nused, kind);
-            if kind == END {
-                break;
-            }
-            m.member_weights(&mut weights, &keys, &used, kind == REP, prev);
-            let idx = get_choice(&mut dec, &weights);
-            if weights.get(idx).is_none_or(|&f| f == 0) || dec.bad {
-                return Err(corrupt());
-            }
-            units += 1;
-            if units > cap + sets.len() {
-                return Err(corrupt());
-            }
-            seq.push(set[idx].clone());
-            m.learn_pair(prev, keys[idx]);
-            prev = keys[idx];
-            if !used[idx] {
-                used[idx] = true;
-                left -= 1;
-                nused += 1;
+    out
+}
+
+/// The base layer's priming text, by the hash of the context's priming text.
+type BasePrimes = Vec<(u64, std::sync::Arc<(Vec<u8>, super::PrimedStates<Cm>)>)>;
+
+/// The starting state of the base layer's coder for `n` bytes: primed with the
+/// context's priming text rendered as the base renders texts (each line's skills by
+/// the default extractor, which drops stop words), so its contexts see text of the
+/// same kind.
+fn base_state(ctx: &CoderContext, n: usize) -> Cm {
+    static PRIMES: std::sync::Mutex<BasePrimes> = std::sync::Mutex::new(Vec::new());
+    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
+    let entry = {
+        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == key) {
+            Some((_, e)) => e.clone(),
+            None => {
+                let e = std::sync::Arc::new((base_prime(&ctx.prime), Default::default()));
+                c.push((key, e.clone()));
+                e
             }
         }
-        out.push(seq);
+    };
+    let sizes = Cm::sizes_for(entry.0.len() + n);
+    super::primed_state(&entry.1, &entry.0, sizes, Cm::new, Cm::prime)
+}
+
+/// A priming text rendered as the base layer renders texts.
+fn base_prime(prime: &[u8]) -> Vec<u8> {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(prime);
+    let skills: Vec<Vec<String>> = text.lines().map(|l| ex.skills(l)).collect();
+    let refs: Vec<Vec<&[u8]>> = skills
+        .iter()
+        .map(|t| t.iter().map(|w| w.as_bytes()).collect())
+        .collect();
+    render_base(&refs)
+}
+
+/// Codes the base layer: each text's skills in order (`seqs`, as spelled) with the
+/// context-mixing coder, then, when `rank` is given, each distinct skill's rank (0
+/// outside the codebook, else its count plus one), in order of first use.
+pub fn encode_base(
+    ctx: &CoderContext,
+    seqs: &[Vec<&[u8]>],
+    rank: Option<super::RankOf<'_>>,
+) -> Vec<u8> {
+    let text = render_base(seqs);
+    let mut state = base_state(ctx, text.len());
+    state.reserve(text.len());
+    let mut enc = BitEnc::new(Vec::with_capacity(text.len() / 4 + 16));
+    for &c in &text {
+        code_byte(&mut state, &mut enc, c);
     }
-    Ok(out)
+    let mut units = text.len();
+    if let Some(rank) = rank {
+        let mut m = RankModel::new();
+        let uses = first_uses(seqs);
+        units += uses.len();
+        for (s, df) in uses {
+            m.code(&mut enc, rank(s), df);
+        }
+    }
+    let mut out = vec![BASE_CODED];
+    write_varint(&mut out, text.len() as u64);
+    out.extend_from_slice(&enc.finish());
+    super::exact::pad(&mut out, units);
+    out
+}
+
+/// Decodes a payload of [`encode_base`] holding `texts` texts (`ranks`: whether it
+/// has a rank table).
+pub fn decode_base(
+    ctx: &CoderContext,
+    payload: &[u8],
+    texts: u64,
+    ranks: bool,
+) -> Result<super::BaseLayer> {
+    let corrupt = || Error::corrupt("base layer payload is corrupt (decoding failed)");
+    let body = match payload.split_first() {
+        Some((&BASE_CODED, b)) => b,
+        _ => return Err(corrupt()),
+    };
+    let (len, used) = read_varint(body).ok_or_else(corrupt)?;
+    if len > max_units(body.len()) as u64 || texts > len {
+        return Err(corrupt());
+    }
+    let len = len as usize;
+    let mut state = base_state(ctx, len);
+    state.reserve(len);
+    let mut dec = BitDec::new(&body[used..]);
+    let text: Vec<u8> = (0..len)
+        .map(|_| decode_byte(&mut state, &mut dec))
+        .collect();
+    if text.last().is_some_and(|&b| b != b'\n') {
+        return Err(corrupt());
+    }
+    let mut seqs = Vec::with_capacity(texts as usize);
+    for line in text.split(|&b| b == b'\n') {
+        if seqs.len() as u64 == texts {
+            break;
+        }
+        let seq = if line.is_empty() {
+            Vec::new()
+        } else {
+            line.split(|&b| b == b' ')
+                .map(unrender_skill)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(corrupt)?
+        };
+        seqs.push(seq);
+    }
+    let lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+    if seqs.len() as u64 != texts || lines != texts {
+        return Err(corrupt());
+    }
+    if !ranks {
+        return Ok((seqs, None));
+    }
+    let mut table = std::collections::HashMap::new();
+    {
+        let refs: Vec<Vec<&[u8]>> = seqs
+            .iter()
+            .map(|s| s.iter().map(Vec::as_slice).collect())
+            .collect();
+        let uses = first_uses(&refs);
+        if uses.len() > max_units(body.len()) {
+            return Err(corrupt());
+        }
+        let mut m = RankModel::new();
+        for (s, df) in uses {
+            let v = m.code(&mut dec, 0, df);
+            table.insert(s.to_vec(), v);
+        }
+    }
+    Ok((seqs, Some(table)))
 }
 
 #[cfg(test)]
@@ -425,12 +581,15 @@ mod tests {
         let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
         // "ghost" is not spelled: one skip before "hole".
         assert_eq!(coded, b"\x02 saw the \x03\x04\x02 in a \x05\x01.".to_vec());
+        let r = residual(&[b"fbls".as_slice()], b"\\fBls\x06");
+        let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
+        assert_eq!(coded, b"\\\x06\x04\x06".to_vec());
     }
 
     #[test]
     fn exact_layer_round_trips() {
         let ctx = CoderContext::new(&Codebook::default(), &[]);
-        let data = b"Alice was beginning to get very tired of sitting by her sister\n\x01\x05 odd ALICE Sister\n".repeat(20);
+        let data = b"Alice was beginning to get very tired of sitting by her sister\n\x01\x05\x06 odd ALICE SiStEr\n".repeat(20);
         let skills: Vec<&[u8]> = [
             b"alice".as_slice(),
             b"beginning",
@@ -452,20 +611,36 @@ mod tests {
     }
 
     #[test]
-    fn order_layer_round_trips_with_repeats() {
-        let k = Skill::Known;
-        let seqs = vec![
-            vec![k(3), k(1), k(3), Skill::Literal("zz".into())],
+    fn base_layer_round_trips_skills_and_ranks() {
+        let ctx =
+            CoderContext::new(&Codebook::default(), &[]).with_prime(b"the white rabbit ran\n");
+        let texts: Vec<Vec<&[u8]>> = vec![
+            vec![b"rabbit", b"white", b"rabbit"],
             vec![],
-            vec![k(2)],
-            vec![k(1), k(3), k(1), k(1)],
+            vec![b"a b", b"", b"x\\n\n", b"\\e"],
+            vec![b"white"],
         ];
-        let sets: Vec<Vec<Skill>> = seqs
+        let rank = |w: &[u8]| w.len() as u64 % 3;
+        let p = encode_base(&ctx, &texts, Some(&rank));
+        let (got, ranks) = decode_base(&ctx, &p, 4, true).unwrap();
+        let want: Vec<Vec<Vec<u8>>> = texts
             .iter()
-            .map(|s| super::super::canonical_set(s))
+            .map(|t| t.iter().map(|w| w.to_vec()).collect())
             .collect();
-        let p = encode_order(&sets, &seqs);
-        assert_eq!(decode_order(&sets, &p).unwrap(), seqs);
-        assert!(decode_order(&sets[..2], &p).is_err());
+        assert_eq!(got, want);
+        let ranks = ranks.unwrap();
+        assert_eq!(ranks.len(), 6);
+        assert!(ranks.iter().all(|(w, &r)| r == rank(w)));
+        // Without a rank table, and with the wrong text count.
+        let q = encode_base(&ctx, &texts, None);
+        assert_eq!(decode_base(&ctx, &q, 4, false).unwrap(), (want, None));
+        assert!(decode_base(&ctx, &q, 3, false).is_err());
+        assert!(decode_base(&ctx, &q, 5, false).is_err());
+        // Garbage decodes or fails, never panics.
+        for i in 0..p.len() {
+            let mut g = p.clone();
+            g[i] ^= 0x5a;
+            let _ = decode_base(&ctx, &g, 4, true);
+        }
     }
 }

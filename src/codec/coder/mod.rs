@@ -407,15 +407,33 @@ pub fn canonical_set(text: &[Skill]) -> Vec<Skill> {
     seq::canonical(text)
 }
 
-/// Layered files' order layer: each text's skill sequence coded given its set
-/// (`sets[i]` = [`canonical_set`] of `seqs[i]`).
-pub fn encode_order(sets: &[Vec<Skill>], seqs: &[Vec<Skill>]) -> Vec<u8> {
-    layered::encode_order(sets, seqs)
+/// A decoded base layer of a layered file: each text's skills in order (as spelled)
+/// and, when the payload has one, the rank table by skill.
+pub type BaseLayer = (
+    Vec<Vec<Vec<u8>>>,
+    Option<std::collections::HashMap<Vec<u8>, u64>>,
+);
+
+/// A skill's rank in a layered file's rank table (0 outside the codebook, else its
+/// count plus one), by its spelling.
+pub type RankOf<'a> = &'a dyn Fn(&[u8]) -> u64;
+
+/// Layered files' base layer: each text's skills in order (as spelled), coded with
+/// the context-mixing coder; `rank` (for a file without a codebook) gives each skill's
+/// rank, 0 outside the codebook, else its count plus one, sent in a table.
+pub fn encode_base(ctx: &CoderContext, seqs: &[Vec<&[u8]>], rank: Option<RankOf<'_>>) -> Vec<u8> {
+    layered::encode_base(ctx, seqs, rank)
 }
 
-/// Decodes a payload of [`encode_order`] given the same sets.
-pub fn decode_order(sets: &[Vec<Skill>], payload: &[u8]) -> Result<Vec<Vec<Skill>>> {
-    layered::decode_order(sets, payload)
+/// Decodes a payload of [`encode_base`] of `texts` texts: their skills in order and,
+/// when `ranks`, the rank table.
+pub fn decode_base(
+    ctx: &CoderContext,
+    payload: &[u8],
+    texts: u64,
+    ranks: bool,
+) -> Result<BaseLayer> {
+    layered::decode_base(ctx, payload, texts, ranks)
 }
 
 /// Layered files' exact layer: `data` coded given the skills (as rendered strings) of
