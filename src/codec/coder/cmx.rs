@@ -46,24 +46,28 @@ const RATE: [i32; 16] = {
 /// Most counts a node keeps (its slowest rate is 1 / (LIMIT + 1.5)).
 const LIMIT: u16 = 12;
 
-/// Fixed tables shared by every model (stretch, squash).
+/// Fixed tables shared by every model (stretch, squash); fixed sizes, so masked
+/// and clamped indices need no bounds checks.
 struct Tables {
-    stretch: Vec<i16>,
-    squash: Vec<i16>,
+    stretch: [i16; 4096],
+    squash: [i16; 4096],
 }
 
 fn tables() -> &'static Tables {
     static T: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
-    T.get_or_init(|| Tables {
-        stretch: stretch_table(),
-        squash: (-2048..2048).map(|d| squash(d) as i16).collect(),
+    T.get_or_init(|| {
+        let st = stretch_table();
+        Tables {
+            stretch: std::array::from_fn(|i| st[i]),
+            squash: std::array::from_fn(|i| squash(i as i32 - 2048) as i16),
+        }
     })
 }
 
 impl Tables {
     #[inline]
     fn sq(&self, d: i32) -> i32 {
-        self.squash[(d.clamp(-2047, 2047) + 2048) as usize] as i32
+        self.squash[(d.clamp(-2047, 2047) + 2048) as usize & 4095] as i32
     }
 
     #[inline]
@@ -77,17 +81,24 @@ impl Tables {
 #[derive(Clone)]
 struct Apm {
     t: Vec<u16>,
+    /// Rows whose cells were set to their starting values (a row is set on its
+    /// first use, so a large table costs nothing where it is not used).
+    ready: Vec<u64>,
     idx: usize,
     rate: u32,
 }
 
+/// The starting cells of an APM row: the identity map.
+fn apm_row() -> &'static [u16; 33] {
+    static R: std::sync::OnceLock<[u16; 33]> = std::sync::OnceLock::new();
+    R.get_or_init(|| std::array::from_fn(|k| (squash((k as i32 - 16) * 128) * 16) as u16))
+}
+
 impl Apm {
     fn new(n: usize, rate: u32) -> Self {
-        let row: Vec<u16> = (0..33)
-            .map(|k| (squash((k - 16) * 128) * 16) as u16)
-            .collect();
         Apm {
-            t: row.repeat(n),
+            t: vec![0; n * 33],
+            ready: vec![0; n.div_ceil(64)],
             idx: 0,
             rate,
         }
@@ -95,6 +106,11 @@ impl Apm {
 
     #[inline]
     fn p(&mut self, tb: &Tables, p: i32, cx: usize) -> i32 {
+        let (word, bit) = (cx / 64, 1u64 << (cx % 64));
+        if self.ready[word] & bit == 0 {
+            self.ready[word] |= bit;
+            self.t[cx * 33..cx * 33 + 33].copy_from_slice(apm_row());
+        }
         let s = tb.st(p as u16) + 2048;
         let (lo, w) = ((s >> 7) as usize, s & 127);
         let base = cx * 33 + lo;
@@ -122,30 +138,65 @@ struct Slots {
 
 impl Slots {
     fn new(lines: usize) -> Self {
-        let mut t = vec![2048u16 << 4; lines * LINE + LINE];
-        let off = align_offset(&t);
-        for l in 0..lines {
-            t[off + l * LINE] = 0;
-            t[off + l * LINE + SLOT] = 0;
-        }
+        // All zero: a zero tag marks a free slot, whose nodes `lookup` sets when it
+        // claims the slot, so the table needs no filling (the allocator's zero pages
+        // are mapped only where a slot is used).
+        let (t, off) = table(lines * LINE);
         Slots {
             t,
             off,
             line_mask: lines - 1,
         }
     }
+
+    /// The slots of hashes `hs`: two candidates in one line, the less used one
+    /// replaced on a miss.
+    #[inline]
+    fn claim(&mut self, hs: &[u64; ORDERS]) -> [usize; ORDERS] {
+        let s = self;
+        // All lines' tags are read before any is acted on, so the cache misses
+        // overlap instead of queueing behind each branch.
+        let mut base = [0usize; ORDERS];
+        let mut at = [0usize; ORDERS];
+        let mut tags = [(0u16, 0u16); ORDERS];
+        for i in 0..ORDERS {
+            at[i] = s.off + ((hs[i] as usize) & s.line_mask) * LINE;
+            tags[i] = (s.t[at[i]], s.t[at[i] + SLOT]);
+        }
+        for i in 0..ORDERS {
+            let chk = ((hs[i] >> 48) as u16) | 1;
+            let a = at[i];
+            base[i] = if tags[i].0 == chk {
+                a
+            } else if tags[i].1 == chk {
+                a + SLOT
+            } else {
+                let na = s.t[a + 1] & 15;
+                let nb = s.t[a + SLOT + 1] & 15;
+                let r = if tags[i].0 == 0 || na <= nb {
+                    a
+                } else {
+                    a + SLOT
+                };
+                s.t[r] = chk;
+                s.t[r + 1..r + SLOT].fill(2048 << 4);
+                r
+            };
+        }
+        base
+    }
 }
 
 /// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
 #[inline(always)]
-fn prefetch(t: &[u16], i: usize) {
+fn prefetch<T>(t: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(p) = t.get(i) {
         // SAFETY: a prefetch is only a hint: it never faults, reads into the
         // program or writes, and the address is inside `t`.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (p as *const u16).cast::<i8>(),
+                (p as *const T).cast::<i8>(),
             )
         }
     }
@@ -153,17 +204,37 @@ fn prefetch(t: &[u16], i: usize) {
     let _ = (t, i);
 }
 
-/// Elements to skip so that index 0 of a u16 vector's lines sits on 64 bytes.
-fn align_offset(t: &[u16]) -> usize {
+/// Bytes of a huge page.
+const HUGE: usize = 2 << 20;
+
+/// A zeroed table of `n` u16 and the index where it starts: on 64 bytes, and on a
+/// huge page when it spans one or more (the kernel is asked to back it with huge
+/// pages: one page fault and one TLB entry per 2 MiB instead of per 4 KiB). The
+/// padding is never touched, so it costs address space, not memory.
+fn table(n: usize) -> (Vec<u16>, usize) {
+    let huge = cfg!(target_os = "linux") && 2 * n >= HUGE;
+    let pad = if huge { HUGE / 2 } else { LINE };
+    let t = vec![0u16; n + pad];
     let addr = t.as_ptr() as usize;
-    (64 - addr % 64) % 64 / 2
+    let align = if huge { HUGE } else { 64 };
+    let off = (addr.next_multiple_of(align) - addr) / 2;
+    #[cfg(target_os = "linux")]
+    if huge {
+        let start = addr + 2 * off;
+        let len = (2 * n) / HUGE * HUGE;
+        // SAFETY: madvise(MADV_HUGEPAGE) only changes how the kernel backs the
+        // range (whole pages inside `t`'s allocation); contents stay the same.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        }
+    }
+    (t, off)
 }
 
 impl Clone for Slots {
     fn clone(&self) -> Self {
-        let mut t = vec![0u16; self.t.len()];
-        let off = align_offset(&t);
-        let n = self.t.len() - LINE;
+        let n = (self.line_mask + 1) * LINE;
+        let (mut t, off) = table(n);
         t[off..off + n].copy_from_slice(&self.t[self.off..self.off + n]);
         Slots {
             t,
@@ -328,35 +399,7 @@ impl Cm {
     /// line, the less used one replaced on a miss.
     #[inline]
     fn lookup(&mut self, hs: &[u64; ORDERS]) {
-        let s = &mut self.slots;
-        // All lines' tags are read before any is acted on, so the cache misses
-        // overlap instead of queueing behind each branch.
-        let mut at = [0usize; ORDERS];
-        let mut tags = [(0u16, 0u16); ORDERS];
-        for i in 0..ORDERS {
-            at[i] = s.off + ((hs[i] as usize) & s.line_mask) * LINE;
-            tags[i] = (s.t[at[i]], s.t[at[i] + SLOT]);
-        }
-        for i in 0..ORDERS {
-            let chk = ((hs[i] >> 48) as u16) | 1;
-            let a = at[i];
-            self.base[i] = if tags[i].0 == chk {
-                a
-            } else if tags[i].1 == chk {
-                a + SLOT
-            } else {
-                let na = s.t[a + 1] & 15;
-                let nb = s.t[a + SLOT + 1] & 15;
-                let r = if tags[i].0 == 0 || na <= nb {
-                    a
-                } else {
-                    a + SLOT
-                };
-                s.t[r] = chk;
-                s.t[r + 1..r + SLOT].fill(2048 << 4);
-                r
-            };
-        }
+        self.base = self.slots.claim(hs);
     }
 
     /// Sets the contexts for a new byte from what precedes it.
@@ -418,6 +461,40 @@ impl Cm {
         prefetch(&s.t, at(mix(c4 & 0xff_ffff, 4)));
         prefetch(&s.t, at(mix(c4 & 0xffff_ffff, 5)));
         prefetch(&s.t, at(mix(c4 & 0xffff_ffff_ffff, 7)));
+        // The word and column contexts as `end_byte` will set them (a hint: a
+        // mistake here costs time, never a wrong byte).
+        let lc = c.to_ascii_lowercase();
+        let (w, w1) = if lc.is_ascii_alphanumeric() || c >= 128 {
+            let w = (self.word ^ lc as u64).wrapping_mul(0x2000_0000_0000_0035);
+            (w.wrapping_add(1), self.word1)
+        } else if self.word != 0 {
+            (0, self.word)
+        } else {
+            (0, self.word1)
+        };
+        // The match model's table entry for the hash ending in `c`.
+        let n = self.hist.len();
+        if n + 1 >= MIN_MATCH {
+            let mut h: u64 = 0;
+            for &b in &self.hist[n + 1 - MIN_MATCH..] {
+                h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+            h = (h ^ c as u64).wrapping_mul(0x100_0000_01b3);
+            prefetch(&self.mtab, (mix(h, 77) as usize) & (self.mtab.len() - 1));
+        }
+        let c1 = c as u64;
+        prefetch(&s.t, at(mix(mix(w, w1), 8 + (c1 << 8))));
+        prefetch(&s.t, at(mix(w, 9 + (c1 << 8))));
+        if c != b'\n' {
+            let col = self.col + 1;
+            let i = self.line_above + col as usize;
+            let above = if i < self.line_start {
+                self.hist[i] as u64
+            } else {
+                0x100
+            };
+            prefetch(&s.t, at(mix(mix(above, col.min(80)), 10 + (c1 << 12))));
+        }
     }
 
     /// P(next bit = 1) in 12 bits.
@@ -426,12 +503,15 @@ impl Cm {
         let tb = tables();
         let nidx = nibble_node(self.c0, self.bitpos);
         let t = &self.slots.t;
+        // Built in a local and stored once: the mixers read it as vectors, which
+        // separate 16-bit stores to `self.st` would stall.
+        let mut st = [0i16; INPUTS];
         let mut e = [0u16; ORDERS];
         for (i, e) in e.iter_mut().enumerate() {
             let j = self.base[i] + nidx;
             self.node[i] = j;
             *e = t[j];
-            self.st[i] = tb.st(*e >> 4) as i16;
+            st[i] = tb.st(*e >> 4) as i16;
         }
         let seen: usize = e[SEEN].iter().map(|&e| usize::from(e & 15 != 0)).sum();
         // Match model: the expected bit, with a confidence learned per length.
@@ -440,13 +520,13 @@ impl Cm {
             let eb = (self.mbyte >> (7 - self.bitpos)) & 1;
             self.msm_i = len_bucket(self.mlen) * 2 + eb as usize;
             let p = self.msm[self.msm_i] >> 4;
-            self.st[ORDERS] = tb.st(p.clamp(1, 4095)) as i16;
-            self.st[ORDERS + 1] = if eb == 1 { 256 } else { -256 };
+            st[ORDERS] = tb.st(p.clamp(1, 4095)) as i16;
+            st[ORDERS + 1] = if eb == 1 { 256 } else { -256 };
         } else {
-            self.st[ORDERS] = 0;
-            self.st[ORDERS + 1] = 0;
+            st[ORDERS] = 0;
+            st[ORDERS + 1] = 0;
         }
-        self.st[ORDERS + 2] = 256;
+        st[ORDERS + 2] = 256;
         let mset = if !live {
             0
         } else if self.mlen < 16 {
@@ -466,8 +546,9 @@ impl Cm {
         let w2: &[i16; INPUTS] = self.w2[self.wset2..self.wset2 + INPUTS]
             .try_into()
             .expect("weights");
-        let d1 = dot(w, &self.st);
-        let d2 = dot(w2, &self.st);
+        self.st = st;
+        let d1 = dot(w, &st);
+        let d2 = dot(w2, &st);
         self.pmix1 = tb.sq(d1).clamp(1, 4095);
         self.pmix2 = tb.sq(d2).clamp(1, 4095);
         let p = tb.sq((d1 + d2) >> 1).clamp(1, 4095);
@@ -516,6 +597,15 @@ impl Cm {
             let t = &self.apm.t;
             prefetch(t, h * 33);
             prefetch(t, h * 33 + 32);
+        }
+        if self.bitpos == 3 {
+            // The second nibble's lines for both values of the last bit left: the
+            // misses overlap this bit's coding.
+            self.prefetch_nibble(self.c0 << 1);
+            self.prefetch_nibble((self.c0 << 1) | 1);
+        } else if self.bitpos == 7 {
+            self.prefetch_next((self.c0 << 1) as u8);
+            self.prefetch_next(((self.c0 << 1) | 1) as u8);
         }
         if self.bitpos == 4 {
             let hi = self.c0 as u64;
@@ -591,7 +681,7 @@ impl Cm {
 const W1: i32 = 1 << 14;
 
 /// The mixer's output logit: weights dotted with inputs.
-#[inline(never)]
+#[inline(always)]
 fn dot(w: &[i16; INPUTS], st: &[i16; INPUTS]) -> i32 {
     let mut d: i32 = 0;
     for i in 0..INPUTS {
@@ -607,7 +697,8 @@ fn train(w: &mut [i16; INPUTS], st: &[i16; INPUTS], err: i32) {
     // (st * err) >> 12, at most 2047 in size.
     let e = (err * 8) as i16;
     for i in 0..INPUTS {
-        let x = ((st[i] as i32 * 2 * e as i32) >> 16) as i16;
+        // Both factors fit 16 bits (|st| < 2048), so this is one high-half multiply.
+        let x = (((st[i] * 2) as i32 * e as i32) >> 16) as i16;
         w[i] = w[i].saturating_add((x + 1) >> 1);
     }
 }
@@ -665,6 +756,19 @@ mod tests {
         let coded = encode(st.clone(), data);
         assert_eq!(decode(st, &coded, data.len()), data);
         coded.len()
+    }
+
+    #[test]
+    fn tables_start_aligned_and_zeroed() {
+        for n in [LINE, 1000 * LINE, HUGE / 2, 3 * HUGE / 2 + 5] {
+            let (t, off) = table(n);
+            let start = t.as_ptr() as usize + 2 * off;
+            assert_eq!(start % 64, 0, "{n}");
+            if cfg!(target_os = "linux") && 2 * n >= HUGE {
+                assert_eq!(start % HUGE, 0, "{n}");
+            }
+            assert!(off + n <= t.len() && t[off..off + n].iter().all(|&v| v == 0));
+        }
     }
 
     #[test]

@@ -32,8 +32,9 @@ use models::{Fenwick, Freq, FxMap, spell_prior};
 /// can never allocate or loop without bound.
 pub const MAX_EXPANSION: usize = 64;
 
-/// Primed states of the exact level's models, by the table sizes each was built for.
-type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), std::sync::Arc<S>)>>;
+/// Primed states of the exact level's models, by the table sizes each was built for
+/// (`None`: asked for once, not yet built for the cache).
+type PrimedStates<S> = std::sync::Mutex<Vec<((u32, u32, u32), Option<std::sync::Arc<S>>)>>;
 
 /// Longest priming text a context uses (bounds the work done once per file).
 pub const MAX_PRIME: usize = 1 << 20;
@@ -148,8 +149,9 @@ impl CoderContext {
     }
 }
 
-/// A fresh state of `sizes` that has learned `prime`, built once per sizes and
-/// cloned per packet.
+/// A fresh state of `sizes` that has learned `prime`: built afresh the first time a
+/// size is asked for (a file of one packet then primes once and copies nothing),
+/// built and cached the second time, cloned from the cache after that.
 fn primed_state<S: Clone>(
     cache: &PrimedStates<S>,
     prime: &[u8],
@@ -157,29 +159,37 @@ fn primed_state<S: Clone>(
     new: fn((u32, u32, u32)) -> S,
     learn: fn(&mut S, &[u8]),
 ) -> S {
+    let fresh = || {
+        let mut s = new(sizes);
+        learn(&mut s, prime);
+        s
+    };
     if prime.is_empty() {
         return new(sizes);
     }
     if sizes.0 > CACHED_SLOT_BITS {
         // A large packet: priming is cheap beside coding it, while a cached copy
         // would double the memory of every packet in flight.
-        let mut s = new(sizes);
-        learn(&mut s, prime);
-        return s;
+        return fresh();
     }
     let found = {
-        let c = cache.lock().unwrap_or_else(|e| e.into_inner());
-        c.iter().find(|(k, _)| *k == sizes).map(|(_, s)| s.clone())
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == sizes) {
+            Some((_, s)) => Some(s.clone()),
+            None => {
+                c.push((sizes, None));
+                None
+            }
+        }
     };
     let state = match found {
-        Some(s) => s,
-        None => {
-            let mut s = new(sizes);
-            learn(&mut s, prime);
-            let s = std::sync::Arc::new(s);
+        None => return fresh(),
+        Some(Some(s)) => s,
+        Some(None) => {
+            let s = std::sync::Arc::new(fresh());
             let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-            if !c.iter().any(|(k, _)| *k == sizes) {
-                c.push((sizes, s.clone()));
+            if let Some((_, slot @ None)) = c.iter_mut().find(|(k, _)| *k == sizes) {
+                *slot = Some(s.clone());
             }
             s
         }
@@ -460,4 +470,41 @@ fn write_varint(out: &mut Vec<u8>, v: u64) {
 /// Reads a varint: (value, bytes used); `None` when truncated, overlong or too large.
 fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
     super::varint::get(b).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primed_states_fresh_cached_and_cloned_code_alike() {
+        // The first packet of a size primes afresh, the second builds the cached
+        // state, the third clones it: all three must be the same state.
+        let ctx = CoderContext::new(&Codebook::default(), &[])
+            .with_prime(crate::model::builtin::BUILTIN_PRIME);
+        let data = b"Alice was beginning to get very tired of sitting by her sister.\n".repeat(3);
+        let a = encode_exact(&ctx, &data);
+        let sizes = cmx::Cm::sizes_for(ctx.prime.len() + data.len());
+        let cached = |c: &CoderContext| {
+            let g = c.primed.lock().unwrap();
+            g.iter()
+                .find(|(k, _)| *k == sizes)
+                .map(|(_, s)| s.is_some())
+        };
+        assert_eq!(cached(&ctx), Some(false));
+        let b = encode_exact(&ctx, &data);
+        assert_eq!(cached(&ctx), Some(true));
+        let c = encode_exact(&ctx, &data);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        for p in [&a, &b, &c] {
+            assert_eq!(decode_exact(&ctx, p).unwrap(), data);
+        }
+        let other = CoderContext::new(&Codebook::default(), &[])
+            .with_prime(crate::model::builtin::BUILTIN_PRIME);
+        assert_eq!(decode_exact(&other, &a).unwrap(), data);
+        // A different prime gives a different state, so the check above could fail.
+        let unprimed = CoderContext::new(&Codebook::default(), &[]);
+        assert_ne!(encode_exact(&unprimed, &data), a);
+    }
 }
