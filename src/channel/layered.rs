@@ -1,14 +1,16 @@
 //! Layered files over the channel: every message coded as a layered run
-//! ([`crate::codec::layered`]), its three layers (base = sets, order, exact bytes)
-//! sent as three packets, each layer's packets protected by its own LT code. The
-//! receiver decodes each message to the deepest layer it holds with every layer
+//! ([`crate::codec::layered`]), its layers (base = the skills in order, order record,
+//! exact bytes) sent as packets, each layer's packets protected by its own LT code.
+//! The receiver decodes each message to the deepest layer it holds with every layer
 //! below it: exact bytes, else the sequence, else the set, else nothing.
 //!
-//! On the wire, message k's three source packets go out together (base, order,
-//! exact), then the repair packets layer by layer (base first). A packet carries its
-//! layer's payload and the 4-byte checksum; the exact layer's also starts with the
-//! message's byte count (a varint). The rest of a file's record fields (first text,
-//! text count) the receiver knows from the packet's place, as for every codec here.
+//! On the wire, message k's source packets go out together (base, order, exact),
+//! then the repair packets layer by layer (base first). A packet carries its layer's
+//! payload and the 4-byte checksum; the exact layer's also starts with the message's
+//! byte count (a varint). An order record that only holds the text count (format 4,
+//! where the base carries the order) is implied: not sent, not protected. The rest of
+//! a file's record fields (first text, text count) the receiver knows from the
+//! packet's place, as for every codec here.
 
 use super::experiment::{
     Repair, Setup, Trial, checked, checksummed, make_repair, plan_seed, recover, transmit,
@@ -113,7 +115,11 @@ impl Layers {
                 .map(|l| {
                     // A layer that sends nothing needs no repair.
                     let empty = self.wire[l].iter().all(Vec::is_empty);
-                    (&self.wire[l][..], if empty { Protect::None } else { p[l] }, l)
+                    (
+                        &self.wire[l][..],
+                        if empty { Protect::None } else { p[l] },
+                        l,
+                    )
                 })
                 .collect(),
             Shield::Joint(p) => vec![(&self.joint[..], p, 3)],
