@@ -377,12 +377,11 @@ impl LayeredSender {
         // Message k's layers go out together; an empty (implied) packet is not sent.
         let mut all: Vec<&[u8]> = Vec::with_capacity(3 * n);
         let mut at: [Vec<Option<usize>>; 3] = Default::default();
-        for k in 0..n {
-            for l in 0..3 {
-                let p = &w[l][k][..];
+        for ((b, o), x) in w[0].iter().zip(&w[1]).zip(&w[2]) {
+            for (l, p) in [b, o, x].into_iter().enumerate() {
                 at[l].push((!p.is_empty()).then_some(all.len()));
                 if !p.is_empty() {
-                    all.push(p);
+                    all.push(&p[..]);
                 }
             }
         }
