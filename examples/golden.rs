@@ -4,7 +4,8 @@
 //! sample (`corpora/synth-sample.txt`, our own text): `input.txt` (its first lines),
 //! `synth.szm` (a model trained on the whole sample), one `.sz` per level made with
 //! that shared model and one self-contained, and the decoded output of each lossy
-//! file (`.out`). Run it after a deliberate format change, and say so in
+//! file (`.out`), and `exact-bwt.sz` (self-contained, block-sorting coder, exact
+//! payload mode 4). Run it after a deliberate format change, and say so in
 //! docs/FORMAT.md's change log.
 
 use semzip::codec::{EncodeOptions, Level, decode};
@@ -76,5 +77,23 @@ fn main() -> semzip::Result<()> {
             }
         }
     }
+    // Exact payload mode 4 is written only on request: pin its bits too.
+    let opts = EncodeOptions {
+        level: Level::Exact,
+        packet_bytes: PACKET_BYTES,
+        exact_coder: semzip::codec::coder::ExactCoder::Bwt,
+        ..EncodeOptions::default()
+    };
+    let mut sz = Vec::new();
+    encode(
+        input.as_bytes(),
+        "input.txt",
+        &mut sz,
+        "golden",
+        None,
+        &opts,
+        &EmbedOptions::default(),
+    )?;
+    write("exact-bwt.sz", &sz)?;
     Ok(())
 }

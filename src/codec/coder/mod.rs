@@ -337,36 +337,34 @@ pub fn exact_cost_breakdown(ctx: &CoderContext, data: &[u8]) -> Vec<(&'static st
         .collect()
 }
 
+/// The original length at the head of a coded exact payload and the bytes it took,
+/// refused when it is truncated or more than the payload's size allows.
+fn coded_length(coded: &[u8]) -> Result<(usize, usize)> {
+    let (len, used) = read_varint(coded)
+        .ok_or_else(|| crate::Error::corrupt("exact payload is corrupt (truncated length)"))?;
+    if len > exact::max_units(coded.len()) as u64 {
+        return Err(crate::Error::corrupt(
+            "exact payload is corrupt (length beyond what its size allows)",
+        ));
+    }
+    Ok((len as usize, used))
+}
+
 /// Decodes a payload of [`encode_exact`]; corrupt payloads give `Error::Corrupt`.
 pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
         Some((&EXACT_BWT, coded)) => {
-            let (len, used) = read_varint(coded).ok_or_else(|| {
-                crate::Error::corrupt("exact payload is corrupt (truncated length)")
-            })?;
-            if len > exact::max_units(coded.len()) as u64 {
-                return Err(crate::Error::corrupt(
-                    "exact payload is corrupt (length beyond what its size allows)",
-                ));
-            }
-            bwt::decode(&coded[used..], len as usize).ok_or_else(|| {
+            let (len, used) = coded_length(coded)?;
+            bwt::decode(&coded[used..], len).ok_or_else(|| {
                 crate::Error::corrupt(
                     "exact payload is corrupt (block-sorted data does not decode)",
                 )
             })
         }
         Some((&mode @ (EXACT_CM | EXACT_CM_V2), coded)) => {
-            let (len, used) = read_varint(coded).ok_or_else(|| {
-                crate::Error::corrupt("exact payload is corrupt (truncated length)")
-            })?;
-            if len > exact::max_units(coded.len()) as u64 {
-                return Err(crate::Error::corrupt(
-                    "exact payload is corrupt (length beyond what its size allows)",
-                ));
-            }
-            let len = len as usize;
+            let (len, used) = coded_length(coded)?;
             Ok(if mode == EXACT_CM {
                 cmx::decode(ctx.exact_state(len), &coded[used..], len)
             } else {
