@@ -41,8 +41,9 @@ pub struct Args {
     #[arg(long, value_name = "FROM:TO:STEP", allow_hyphen_values = true)]
     sweep: Option<String>,
     /// semzip levels to send (repeat; default set, sequence and exact). `layered`
-    /// sends each text's three layers (sets, order, exact bytes) as three packets; the
-    /// receiver decodes the deepest layer it holds with every layer below it.
+    /// sends each message's layers as their own packets (base: the skills in order;
+    /// exact bytes; the order record only when it holds more than the receiver knows);
+    /// the receiver decodes the deepest layer it holds with every layer below it.
     #[arg(long)]
     level: Vec<Level>,
     /// Packet-level protection (repeat to compare; default none): none, lt:OVERHEAD
