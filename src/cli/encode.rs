@@ -179,6 +179,12 @@ fn run_one(args: &Args, input: Option<&Path>, output: Option<&Path>) -> anyhow::
 
 /// Refuses flags that the chosen level would silently ignore.
 fn refuse_inapplicable(args: &Args) -> crate::Result<()> {
+    if args.level != Level::Exact && args.coder.is_some() {
+        return Err(Error::invalid(format!(
+            "--coder applies to --level exact, not to --level {}",
+            args.level
+        )));
+    }
     if args.level == Level::Exact {
         for (given, flag) in [
             (args.unlearned.is_some(), "--unlearned"),

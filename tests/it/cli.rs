@@ -409,6 +409,14 @@ fn inapplicable_flags_are_refused() {
         // The exact level trains nothing: it starts from built-in priors.
         &["encode", "c.txt", "-o", "-", "--train-bytes", "100"][..],
         &["encode", "c.txt", "-o", "-", "--learner", "capacity:2"][..],
+        // The payload coder is the exact level's (a layered file's exact layer
+        // always uses context mixing).
+        &[
+            "encode", "c.txt", "-o", "-", "--level", "set", "--coder", "bwt",
+        ][..],
+        &[
+            "encode", "c.txt", "-o", "-", "--level", "layered", "--coder", "cm",
+        ][..],
         &[
             "encode",
             "c.txt",
