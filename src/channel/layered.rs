@@ -34,10 +34,10 @@ const DEPTHS: [Level; 3] = [Level::Set, Level::Sequence, Level::Exact];
 /// Every message coded as a layered run, before protection (shared by every
 /// protection a run compares).
 pub struct Layers {
-    /// Per layer (base, order, exact): one source packet per message, checksummed.
-    wire: [Vec<Vec<u8>>; 3],
-    /// The same packets layer after layer: the sources of a joint code.
-    joint: Vec<Vec<u8>>,
+    /// Every source packet, checksummed, layer after layer (base, order, exact), one per
+    /// message in each: a layer's packets are a slice ([`Layers::wire`]), and the whole
+    /// is the sources of a joint code.
+    packets: Vec<Vec<u8>>,
     /// Per message: its score decoded to the set, the sequence and the exact bytes.
     scores: Vec<[Score; 3]>,
     side_bits: u64,
@@ -88,13 +88,17 @@ impl Layers {
             }
             scores.push(sc);
         }
-        let joint = wire.iter().flatten().cloned().collect();
         Ok(Layers {
-            wire,
-            joint,
+            packets: wire.into_iter().flatten().collect(),
             scores,
             side_bits: setup.model_bits,
         })
+    }
+
+    /// Layer `l`'s source packets, one per message.
+    fn wire(&self, l: usize) -> &[Vec<u8>] {
+        let n = self.messages();
+        &self.packets[l * n..(l + 1) * n]
     }
 
     /// Number of messages (source packets per layer).
@@ -104,7 +108,7 @@ impl Layers {
 
     /// Bytes of each layer's source packets.
     pub fn source_bytes(&self) -> [u64; 3] {
-        [0, 1, 2].map(|l| self.wire[l].iter().map(|w| w.len() as u64).sum())
+        [0, 1, 2].map(|l| self.wire(l).iter().map(|w| w.len() as u64).sum())
     }
 
     /// The packet groups each protected by one code under `shield`: their sources,
@@ -114,15 +118,15 @@ impl Layers {
             Shield::PerLayer(p) => (0..3)
                 .map(|l| {
                     // A layer that sends nothing needs no repair.
-                    let empty = self.wire[l].iter().all(Vec::is_empty);
+                    let empty = self.wire(l).iter().all(Vec::is_empty);
                     (
-                        &self.wire[l][..],
+                        &self.wire(l)[..],
                         if empty { Protect::None } else { p[l] },
                         l,
                     )
                 })
                 .collect(),
-            Shield::Joint(p) => vec![(&self.joint[..], p, 3)],
+            Shield::Joint(p) => vec![(&self.packets[..], p, 3)],
         }
     }
 
@@ -338,7 +342,7 @@ impl LayeredSender {
         }
         let got: [Vec<Option<Cow<[u8]>>>; 3] = [0, 1, 2].map(|l| {
             (0..n)
-                .map(|k| held[l][k].then(|| Cow::Borrowed(&self.layers.wire[l][k][..])))
+                .map(|k| held[l][k].then(|| Cow::Borrowed(&self.layers.wire(l)[k][..])))
                 .collect()
         });
         let mut t = Trial::default();
@@ -348,7 +352,7 @@ impl LayeredSender {
 
     /// Scores what the receiver holds of each layer after LT decoding.
     fn score(&self, setup: &Setup, got: &[Vec<Option<Cow<[u8]>>>; 3], t: &mut Trial) {
-        let w = &self.layers.wire;
+        let w = [0, 1, 2].map(|l| self.layers.wire(l));
         for k in 0..self.messages() {
             let depth = (0..3).take_while(|&l| got[l][k].is_some()).count();
             if depth == 0 {
@@ -373,11 +377,11 @@ impl LayeredSender {
     /// Sends every packet once over `channel` (seeded) and scores what arrives.
     pub fn trial(&self, setup: &Setup, channel: &Channel, seed: u64) -> Result<Trial> {
         let n = self.messages();
-        let w = &self.layers.wire;
+        let w = [0, 1, 2].map(|l| self.layers.wire(l));
         // Message k's layers go out together; an empty (implied) packet is not sent.
         let mut all: Vec<&[u8]> = Vec::with_capacity(3 * n);
         let mut at: [Vec<Option<usize>>; 3] = Default::default();
-        for ((b, o), x) in w[0].iter().zip(&w[1]).zip(&w[2]) {
+        for ((b, o), x) in w[0].iter().zip(w[1]).zip(w[2]) {
             for (l, p) in [b, o, x].into_iter().enumerate() {
                 at[l].push((!p.is_empty()).then_some(all.len()));
                 if !p.is_empty() {
@@ -480,7 +484,7 @@ mod tests {
             assert_eq!(equal.bytes(), got);
             // Within one repair packet per layer of the target.
             let longest = (0..3)
-                .map(|l| layers.wire[l].iter().map(Vec::len).max().unwrap() as u64 + 16)
+                .map(|l| layers.wire(l).iter().map(Vec::len).max().unwrap() as u64 + 16)
                 .sum::<u64>();
             assert!(got.abs_diff(want) <= longest, "{got} against {want}");
             assert!(o > 0.0 && o < 1.0, "{o}");
@@ -502,7 +506,7 @@ mod tests {
             let full = layers.scores[k][2];
             for d in 0..3 {
                 // Flip bytes of one layer, then reseal it with a valid checksum.
-                let mut got: [Vec<u8>; 3] = [0, 1, 2].map(|l| layers.wire[l][k].clone());
+                let mut got: [Vec<u8>; 3] = [0, 1, 2].map(|l| layers.wire(l)[k].clone());
                 let l = (next() % 3) as usize;
                 if got[l].is_empty() {
                     continue; // an implied (unsent) order record
