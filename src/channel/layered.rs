@@ -119,11 +119,7 @@ impl Layers {
                 .map(|l| {
                     // A layer that sends nothing needs no repair.
                     let empty = self.wire(l).iter().all(Vec::is_empty);
-                    (
-                        &self.wire(l)[..],
-                        if empty { Protect::None } else { p[l] },
-                        l,
-                    )
+                    (self.wire(l), if empty { Protect::None } else { p[l] }, l)
                 })
                 .collect(),
             Shield::Joint(p) => vec![(&self.packets[..], p, 3)],
