@@ -193,6 +193,23 @@ fn diff_bucket(d: u32) -> usize {
     }
 }
 
+/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
+#[inline(always)]
+fn prefetch<T>(t: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(p) = t.get(i) {
+        // SAFETY: a prefetch is only a hint: it never faults, reads into the
+        // program or writes, and the address is inside `t`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (p as *const T).cast::<i8>(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (t, i);
+}
+
 /// The model: context tree, statistics, history and match model of one packet.
 #[derive(Clone)]
 pub struct Ppm {
@@ -219,6 +236,9 @@ pub struct Ppm {
     mlen: u32,
     mprob: [u16; 64],
     miss: u32,
+    /// The match table's slot (and check tag) of the previous position.
+    pending: u32,
+    ptag: u32,
     /// The tree was not updated inside a match: its current context must be found.
     stale: bool,
 }
@@ -227,7 +247,7 @@ impl Ppm {
     /// The sizes (match-table bits, arena budget in MiB, unused) for a packet whose
     /// priming text and data total `n` bytes.
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
-        let bits = (usize::BITS - n.max(1).leading_zeros()).clamp(16, 22);
+        let bits = (usize::BITS - n.max(1).leading_zeros()).clamp(16, 21);
         let mib = ((n as u64 * 24) >> 20).clamp(8, 384) as u32;
         (bits, mib.next_power_of_two(), 0)
     }
@@ -257,12 +277,14 @@ impl Ppm {
             run: 0,
             init_esc: 2,
             hb: 0,
-            table: vec![0; 1 << sizes.0],
+            table: vec![0; 2 << sizes.0],
             tbits: sizes.0,
             mptr: 0,
             mlen: 0,
             mprob: [(MATCH_SCALE * 3 / 4) as u16; 64],
             miss: 0,
+            pending: NIL,
+            ptag: 0,
             stale: false,
         };
         m.restart();
@@ -417,8 +439,10 @@ impl Ppm {
         b * 2 + self.miss as usize
     }
 
-    /// Follows the current match after byte `c` (already in the history) and looks
-    /// for a new one when there is none.
+    /// Follows the current match after byte `c` (already in the history), looks
+    /// for a new one when there is none, and indexes the history's end. The hash
+    /// slot of a position is read one byte later (prefetched meanwhile): a match is
+    /// found from the byte after the hashed ones.
     #[inline]
     fn after(&mut self, c: u8) {
         let n = self.hist.len();
@@ -430,24 +454,31 @@ impl Ppm {
                 self.mlen = 0;
             }
         }
-        if n >= 8 {
-            let w = u64::from_le_bytes(self.hist[n - 8..n].try_into().unwrap_or([0; 8]));
-            let w = w >> (8 * (8 - HASH_LEN));
-            let h = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.tbits)) as usize;
-            if self.mlen == 0 {
-                let cand = self.table[h] as usize;
-                if cand > 0 {
+        if self.pending != NIL {
+            let (h, tag) = (self.pending as usize, self.ptag);
+            if self.mlen == 0 && self.table[h] == tag {
+                let cand = self.table[h + 1] as usize;
+                if cand + 1 < n && self.hist[cand] == c {
                     let mut l = 0;
-                    while l < 32 && l < cand && self.hist[cand - 1 - l] == self.hist[n - 1 - l] {
+                    while l < 32 && l < cand && self.hist[cand - 1 - l] == self.hist[n - 2 - l] {
                         l += 1;
                     }
                     if l >= HASH_LEN {
-                        self.mlen = l as u32;
-                        self.mptr = cand as u32;
+                        self.mlen = l as u32 + 1;
+                        self.mptr = cand as u32 + 1;
                     }
                 }
             }
-            self.table[h] = n as u32;
+            self.table[h] = tag;
+            self.table[h + 1] = n as u32 - 1;
+        }
+        if n >= 8 {
+            let w = u64::from_le_bytes(self.hist[n - 8..n].try_into().unwrap_or([0; 8]));
+            let hash = (w >> (8 * (8 - HASH_LEN))).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let h = (hash >> (64 - self.tbits)) as usize * 2;
+            prefetch(&self.table, h);
+            self.pending = h as u32;
+            self.ptag = (hash >> 8) as u32;
         }
     }
 
