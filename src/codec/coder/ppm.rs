@@ -36,7 +36,7 @@ const ESC: u32 = u32::MAX;
 /// Bytes hashed to find match candidates.
 const HASH_LEN: usize = 6;
 /// Match length from which the match decision is coded.
-const MATCH_MIN: u32 = 16;
+const MATCH_MIN: u32 = 32;
 /// Longest match length the model counts.
 const MATCH_MAX: u32 = 65535;
 /// Scale of the match decision's probabilities.
@@ -430,12 +430,9 @@ impl Ppm {
     /// decision missed.
     #[inline]
     fn match_cell(&self) -> usize {
-        let l = self.mlen;
-        let b = if l < 32 {
-            (l - MATCH_MIN) as usize / 4
-        } else {
-            (4 + (l.ilog2() as usize - 5) * 2 + ((l >> (l.ilog2() - 1)) & 1) as usize).min(31)
-        };
+        let l = self.mlen.max(MATCH_MIN);
+        // Two buckets per doubling of the length, from MATCH_MIN.
+        let b = ((l.ilog2() - MATCH_MIN.ilog2()) * 2 + ((l >> (l.ilog2() - 1)) & 1)).min(31) as usize;
         b * 2 + self.miss as usize
     }
 
