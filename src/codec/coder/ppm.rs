@@ -247,7 +247,7 @@ impl Ppm {
     /// The sizes (match-table bits, arena budget in MiB, unused) for a packet whose
     /// priming text and data total `n` bytes.
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
-        let bits = (usize::BITS - n.max(1).leading_zeros()).clamp(16, 21);
+        let bits = (usize::BITS - n.max(1).leading_zeros()).saturating_sub(2).clamp(16, 20);
         let mib = ((n as u64 * 24) >> 20).clamp(8, 384) as u32;
         (bits, mib.next_power_of_two(), 0)
     }
@@ -833,6 +833,10 @@ impl Ppm {
             }
             y = s;
         };
+        let m = &self.ctx[self.max_ctx as usize];
+        if m.num > 1 {
+            prefetch(&self.stats, m.stats as usize);
+        }
     }
 
     /// Adds `c` to context `x` (escaped from), its count inherited from how the
