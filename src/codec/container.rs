@@ -12,10 +12,10 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
-/// The format version this code writes and the newest it reads (versions 1 to 3,
+/// The format version this code writes and the newest it reads (versions 1 to 4,
 /// whose payloads this version still decodes, are read too; not layered files of
-/// version 3).
-pub const VERSION: u16 = 4;
+/// version 3). Version 5 adds exact payload mode 5 (PPM).
+pub const VERSION: u16 = 5;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
 /// The first format version whose layered files code their base layer as text

@@ -235,6 +235,7 @@ pub struct Ppm {
     mptr: u32,
     mlen: u32,
     mprob: [u16; 64],
+    mcount: [u8; 64],
     miss: u32,
     /// The match table's slot (and check tag) of the previous position.
     pending: u32,
@@ -247,7 +248,9 @@ impl Ppm {
     /// The sizes (match-table bits, arena budget in MiB, unused) for a packet whose
     /// priming text and data total `n` bytes.
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
-        let bits = (usize::BITS - n.max(1).leading_zeros()).saturating_sub(2).clamp(16, 20);
+        let bits = (usize::BITS - n.max(1).leading_zeros())
+            .saturating_sub(2)
+            .clamp(16, 20);
         let mib = ((n as u64 * 24) >> 20).clamp(8, 384) as u32;
         (bits, mib.next_power_of_two(), 0)
     }
@@ -282,6 +285,7 @@ impl Ppm {
             mptr: 0,
             mlen: 0,
             mprob: [(MATCH_SCALE * 3 / 4) as u16; 64],
+            mcount: [0; 64],
             miss: 0,
             pending: NIL,
             ptag: 0,
@@ -401,12 +405,15 @@ impl Ppm {
             let k = self.match_cell();
             let p = self.mprob[k] as u32;
             let hit = bin(io, byte == pred, p, MATCH_SCALE);
+            // Adapts at 1 / (n + 1.5) after n decisions, then at 1 / 31.5.
+            let n = self.mcount[k] as u32;
+            self.mcount[k] = (n + 1).min(30) as u8;
             self.mprob[k] = if hit {
-                p + ((MATCH_SCALE - p) >> 5)
+                p + (MATCH_SCALE - p) * 2 / (2 * n + 3)
             } else {
-                p - (p >> 5)
+                p - p * 2 / (2 * n + 3)
             }
-            .clamp(64, MATCH_SCALE - 64) as u16;
+            .clamp(32, MATCH_SCALE - 32) as u16;
             if hit {
                 self.miss = 0;
                 self.hist.push(pred);
@@ -432,7 +439,8 @@ impl Ppm {
     fn match_cell(&self) -> usize {
         let l = self.mlen.max(MATCH_MIN);
         // Two buckets per doubling of the length, from MATCH_MIN.
-        let b = ((l.ilog2() - MATCH_MIN.ilog2()) * 2 + ((l >> (l.ilog2() - 1)) & 1)).min(31) as usize;
+        let b =
+            ((l.ilog2() - MATCH_MIN.ilog2()) * 2 + ((l >> (l.ilog2() - 1)) & 1)).min(31) as usize;
         b * 2 + self.miss as usize
     }
 
@@ -806,9 +814,7 @@ impl Ppm {
         let s0 = if ns == 1 {
             1
         } else {
-            (fc.summ as u32)
-                .saturating_sub(ns + ffreq - 1)
-                .max(1)
+            (fc.summ as u32).saturating_sub(ns + ffreq - 1).max(1)
         };
         let mut x = self.max_ctx;
         while x != fx && x != NO_SUFFIX {
@@ -884,8 +890,7 @@ impl Ppm {
             let cf = 1 + (cf0 > sf) as u32 + (cf0 >= 4 * sf) as u32;
             (cf, 3)
         } else {
-            let cf =
-                4 + (cf0 >= 9 * sf) as u32 + (cf0 >= 12 * sf) as u32 + (cf0 >= 15 * sf) as u32;
+            let cf = 4 + (cf0 >= 9 * sf) as u32 + (cf0 >= 12 * sf) as u32 + (cf0 >= 15 * sf) as u32;
             (cf, cf)
         };
         cx.summ = (summ + add) as u16;
