@@ -13,7 +13,7 @@
 use super::rc::{Dec, Enc};
 
 /// Longest context (bytes) the tree predicts from.
-pub const MAX_ORDER: u8 = 6;
+pub const MAX_ORDER: u8 = 7;
 /// A symbol count past which a context's counts are halved.
 const MAX_FREQ: u32 = 124;
 /// Scale of the binary contexts' probabilities.
@@ -249,8 +249,8 @@ impl Ppm {
     /// priming text and data total `n` bytes.
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
         let bits = (usize::BITS - n.max(1).leading_zeros())
-            .saturating_sub(2)
-            .clamp(16, 20);
+            .saturating_sub(4)
+            .clamp(16, 18);
         let mib = ((n as u64 * 24) >> 20).clamp(8, 384) as u32;
         (bits, mib.next_power_of_two(), 0)
     }
@@ -484,6 +484,10 @@ impl Ppm {
             prefetch(&self.table, h);
             self.pending = h as u32;
             self.ptag = (hash >> 8) as u32;
+        }
+        let m = &self.ctx[self.max_ctx as usize];
+        if m.num > 1 {
+            prefetch(&self.stats, m.stats as usize);
         }
     }
 
@@ -825,8 +829,9 @@ impl Ppm {
             x = self.ctx[x as usize].suffix;
         }
         let mut y = fx;
+        let mut at = Some(fi);
         self.max_ctx = loop {
-            if let Some(n) = self.successor(y, c) {
+            if let Some(n) = self.successor(y, c, at.take()) {
                 break n;
             }
             if self.full {
@@ -839,10 +844,7 @@ impl Ppm {
             }
             y = s;
         };
-        let m = &self.ctx[self.max_ctx as usize];
-        if m.num > 1 {
-            prefetch(&self.stats, m.stats as usize);
-        }
+        prefetch(&self.ctx, self.max_ctx as usize);
     }
 
     /// Adds `c` to context `x` (escaped from), its count inherited from how the
@@ -907,8 +909,11 @@ impl Ppm {
     /// The node of context `x` extended by `c` (at the longest order, of its suffix
     /// extended by `c`), built from the history when only a position is known;
     /// `None` when it cannot be (no position yet, or the arena is full).
-    fn successor(&mut self, x: u32, c: u8) -> Option<u32> {
-        let i = self.find(x, c)?;
+    fn successor(&mut self, x: u32, c: u8, at: Option<usize>) -> Option<u32> {
+        let i = match at {
+            Some(i) => i,
+            None => self.find(x, c)?,
+        };
         let s = self.sl(x)[i].succ;
         if s != 0 && s & RAW == 0 {
             return Some(s);
@@ -920,7 +925,7 @@ impl Ppm {
         }
         let xc = self.ctx[x as usize];
         if xc.order >= MAX_ORDER {
-            let n = self.successor(xc.suffix, c)?;
+            let n = self.successor(xc.suffix, c, None)?;
             self.sl_mut(x)[i].succ = n;
             return Some(n);
         }
@@ -929,7 +934,7 @@ impl Ppm {
         let base = if x == ROOT {
             ROOT
         } else {
-            self.successor(xc.suffix, c)?
+            self.successor(xc.suffix, c, None)?
         };
         let freq = self.inherit(base, sym);
         let n = self.new_node(
