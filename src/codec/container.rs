@@ -15,7 +15,7 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 /// The format version this code writes and the newest it reads (versions 1 to 3,
 /// whose payloads this version still decodes, are read too; not layered files of
 /// version 3).
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
 /// The first format version whose layered files code their base layer as text

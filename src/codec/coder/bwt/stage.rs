@@ -42,18 +42,21 @@ const RATE: [i32; 32] = {
 
 /// A probability (16 bits, high half) and how many times it was updated (low half).
 #[derive(Clone, Copy)]
-struct Ctr(u32);
+pub(super) struct Ctr(u32);
 
 impl Ctr {
-    const INIT: Ctr = Ctr(1 << 31);
+    /// P(1) = 1/2, never updated.
+    pub(super) const INIT: Ctr = Ctr(1 << 31);
 
+    /// P(1) in 12 bits.
     #[inline(always)]
-    fn p12(self) -> u32 {
+    pub(super) fn p12(self) -> u32 {
         (self.0 >> 20).clamp(1, 4095)
     }
 
+    /// Moves P(1) toward `bit`, at a rate slowing down to 1 / (limit + 1.5).
     #[inline(always)]
-    fn update(&mut self, bit: u32, limit: u32) {
+    pub(super) fn update(&mut self, bit: u32, limit: u32) {
         let n = self.0 & 0xffff;
         let p = (self.0 >> 16) as i32;
         let target = if bit == 1 { 65535 } else { 0 };
@@ -277,25 +280,35 @@ impl Model {
 }
 
 /// Codes `bytes` (BWT output) into `out` (appended to).
-#[inline(never)]
+#[cfg(test)]
 pub fn encode(bytes: &[u8], out: Vec<u8>) -> Vec<u8> {
-    let mut m = Model::new();
     let mut enc = BitEnc::new(out);
-    for &c in bytes {
-        let r = m.rank(c);
-        m.code_rank(&mut enc, r as u32);
-        m.pop(r);
-    }
+    encode_into(&mut enc, bytes);
     enc.finish()
 }
 
-/// Decodes `n` bytes of [`encode`]; `None` when the stream is not one it wrote.
-pub fn decode(coded: &[u8], n: usize) -> Option<Vec<u8>> {
+/// Codes `bytes` (BWT output) with an encoder already in use.
+#[inline(never)]
+pub fn encode_into(enc: &mut BitEnc, bytes: &[u8]) {
     let mut m = Model::new();
-    let mut dec = BitDec::new(coded);
+    for &c in bytes {
+        let r = m.rank(c);
+        m.code_rank(enc, r as u32);
+        m.pop(r);
+    }
+}
+
+/// Decodes `n` bytes of [`encode_into`] alone; `None` when the stream is not one it wrote.
+pub fn decode(coded: &[u8], n: usize) -> Option<Vec<u8>> {
+    decode_from(&mut BitDec::new(coded), n)
+}
+
+/// Decodes `n` bytes of [`encode_into`] from a decoder already in use.
+pub fn decode_from(dec: &mut BitDec, n: usize) -> Option<Vec<u8>> {
+    let mut m = Model::new();
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let r = m.code_rank(&mut dec, 0);
+        let r = m.code_rank(dec, 0);
         if r > 255 {
             return None;
         }
