@@ -6,9 +6,9 @@
 
 use super::bitrc::{BitDec, BitEnc};
 
+mod long;
 mod sais;
 mod stage;
-mod long;
 
 /// Largest block the transform takes (its inverse packs a row number in 24 bits).
 pub const BLOCK: usize = 1 << 24;
@@ -191,7 +191,11 @@ pub fn decode_long(body: &[u8], n: usize) -> Option<Vec<u8>> {
     let mut m = long::CopyModel::new();
     let mut copies = Vec::with_capacity(n_copies);
     let (mut lit_sum, mut len_sum) = (0usize, 0usize);
-    let dummy = long::Copy { lit: 0, dist: 0, len: 0 };
+    let dummy = long::Copy {
+        lit: 0,
+        dist: 0,
+        len: 0,
+    };
     for _ in 0..n_copies {
         let c = m.code(&mut dec, dummy)?;
         lit_sum = lit_sum.checked_add(c.lit).filter(|&s| s <= n_lit)?;
@@ -249,7 +253,11 @@ mod tests {
             let e = t.elapsed().as_secs_f64();
             let t = std::time::Instant::now();
             let d = decode_long(&body, data.len()).unwrap();
-            eprintln!("mode6 {} enc {e:.2}s dec {:.2}s", body.len(), t.elapsed().as_secs_f64());
+            eprintln!(
+                "mode6 {} enc {e:.2}s dec {:.2}s",
+                body.len(),
+                t.elapsed().as_secs_f64()
+            );
             assert!(d == data);
         }
     }
