@@ -124,8 +124,51 @@ impl<const N: usize> Mixer<N> {
     }
 }
 
+/// A secondary estimation table: per context, 33 probabilities over the stretched
+/// input (the identity at first), interpolated; the nearer cell learns.
+struct Apm {
+    t: Vec<u16>,
+    i: usize,
+}
+
+impl Apm {
+    fn new(ctxs: usize) -> Self {
+        let row: Vec<u16> = (0..33)
+            .map(|k| (squash((k - 16) * 128) * 16) as u16)
+            .collect();
+        Apm {
+            t: row.iter().copied().cycle().take(ctxs * 33).collect(),
+            i: 0,
+        }
+    }
+
+    /// Refined P(1) (12 bits) of stretched `st` in context `c`.
+    #[inline(always)]
+    fn p(&mut self, st: i32, c: usize) -> u32 {
+        let s = st.clamp(-2047, 2047) + 2048;
+        let lo = (s >> 7) as usize;
+        let w = s & 127;
+        let base = c * 33 + lo;
+        self.i = base + usize::from(w >= 64);
+        let p = (self.t[base] as i32 * (128 - w) + self.t[base + 1] as i32 * w) >> 11;
+        p.clamp(1, 4095) as u32
+    }
+
+    #[inline(always)]
+    fn update(&mut self, bit: u32) {
+        let g = if bit == 1 { 65535 } else { 0 };
+        let t = &mut self.t[self.i];
+        *t = (*t as i32 + ((g - *t as i32) >> 6)) as u16;
+    }
+}
+
 /// The rank model.
 pub struct Model {
+    /// Mode 6's refinements: secondary estimation of the decisions.
+    sse: bool,
+    z_apm: Apm,
+    z_apm2: Apm,
+    u_apm: Apm,
     stretch: Vec<i16>,
     mtf: [u8; 256],
     run: u32,
@@ -141,17 +184,34 @@ pub struct Model {
     u_hist: Vec<Ctr>,
     u_char: Vec<Ctr>,
     u_mix: Mixer<3>,
+    /// Mode 6: per step of the first two, the front byte and the candidate byte.
+    u_sym: Vec<Ctr>,
+    u_mix2: Mixer<4>,
+    l_hist: Vec<Ctr>,
+    l_char: Vec<Ctr>,
+    l_sym: Vec<Ctr>,
+    l_cand: Vec<Ctr>,
+    l_o3: Vec<Ctr>,
+
+    l_mix: Mixer<6>,
+    e_exp: Vec<Ctr>,
+    e_mant: Vec<Ctr>,
     mant: Vec<Ctr>,
 }
 
 impl Model {
-    /// A fresh model (MTF list in byte order).
-    pub fn new() -> Self {
+    /// A fresh model (MTF list in byte order); `sse` adds mode 6's refinements.
+    pub fn new(sse: bool) -> Self {
         let mut mtf = [0u8; 256];
         for (i, m) in mtf.iter_mut().enumerate() {
             *m = i as u8;
         }
+        let k = if sse { 1 } else { 0 };
         Model {
+            sse,
+            z_apm: Apm::new(k * 256 * RUNQ),
+            z_apm2: Apm::new(k * 65536),
+            u_apm: Apm::new(k * LINEAR.max(9) * 256),
             stretch: stretch_table(),
             mtf,
             run: 0,
@@ -165,6 +225,17 @@ impl Model {
             u_hist: vec![Ctr::INIT; 9 * 81 * 4],
             u_char: vec![Ctr::INIT; 9 * 256],
             u_mix: Mixer::new(9, 10),
+            u_sym: vec![Ctr::INIT; k * 3 * 65536],
+            u_mix2: Mixer::new(9 * 4, 10),
+            l_hist: vec![Ctr::INIT; k * LINEAR * 81 * 4],
+            l_char: vec![Ctr::INIT; k * LINEAR * 256],
+            l_sym: vec![Ctr::INIT; k * LINEAR * 65536],
+            l_cand: vec![Ctr::INIT; k * LINEAR * 256],
+            l_o3: vec![Ctr::INIT; k << O3_BITS],
+
+            l_mix: Mixer::new(LINEAR * 4, 10),
+            e_exp: vec![Ctr::INIT; k * 9 * 4],
+            e_mant: vec![Ctr::INIT; k * 9 * 256],
             mant: vec![Ctr::INIT; 9 * 128],
         }
     }
@@ -192,7 +263,19 @@ impl Model {
             256,
         ];
         let p = self.z_mix.p(rq, &x);
-        let z = io.bit(p, u32::from(r == 0));
+        let pc = if self.sse {
+            let st = self.stretch[p as usize] as i32;
+            let a = self.z_apm.p(st, ia);
+            let b = self.z_apm2.p(st, (c0 << 8) | self.mtf[1] as usize);
+            (2 * p + a + b) >> 2
+        } else {
+            p
+        };
+        let z = io.bit(pc.clamp(1, 4095), u32::from(r == 0));
+        if self.sse {
+            self.z_apm.update(z);
+            self.z_apm2.update(z);
+        }
         self.z_mix.update(rq, &x, p, z);
         self.z_char[ia].update(z, LIMIT);
         self.z_hist[ib].update(z, LIMIT);
@@ -205,6 +288,11 @@ impl Model {
         self.runs[c0] = rq as u8;
         let rc = (self.run.min(3)) as usize;
         self.run = 0;
+        if self.sse {
+            let r = self.code_nonzero(io, r, c0, rc);
+            self.last = (self.last % 9) * 9 + bucket(r.min(255));
+            return r;
+        }
         // The bucket in unary.
         let u_true = if r == 0 { 0 } else { bucket(r) };
         let base = self.last as usize * 4 + rc;
@@ -213,9 +301,26 @@ impl Model {
             let ih = u as usize * 324 + base;
             let ic = u as usize * 256 + c0;
             let x = [self.st(self.u_hist[ih]), self.st(self.u_char[ic]), 256];
-            let p = self.u_mix.p(u as usize, &x);
-            let more = io.bit(p, u32::from(u_true > u));
-            self.u_mix.update(u as usize, &x, p, more);
+            let more = if self.sse {
+                let is = (u.min(2) as usize) << 16
+                    | c0 << 8
+                    | self.mtf[(u as usize + 1).min(255)] as usize;
+                let x4 = [x[0], x[1], self.st(self.u_sym[is]), 256];
+                let ms = u as usize * 4 + rc;
+                let p = self.u_mix2.p(ms, &x4);
+                let st = self.stretch[p as usize] as i32;
+                let pc = (p + self.u_apm.p(st, ic)) >> 1;
+                let more = io.bit(pc.clamp(1, 4095), u32::from(u_true > u));
+                self.u_apm.update(more);
+                self.u_mix2.update(ms, &x4, p, more);
+                self.u_sym[is].update(more, LIMIT);
+                more
+            } else {
+                let p = self.u_mix.p(u as usize, &x);
+                let more = io.bit(p, u32::from(u_true > u));
+                self.u_mix.update(u as usize, &x, p, more);
+                more
+            };
             self.u_hist[ih].update(more, LIMIT);
             self.u_char[ic].update(more, LIMIT);
             if more == 0 {
@@ -243,7 +348,80 @@ impl Model {
     }
 }
 
+/// log2 of the hashed table of mode 6's (front three bytes, candidate) contexts.
+const O3_BITS: u32 = 20;
+
+/// Nonzero ranks mode 6 tests one by one (larger ones escape).
+const LINEAR: usize = 12;
+
 impl Model {
+    /// Mode 6's nonzero rank: "is it rank j?" for j = 1..=LINEAR, each decision in
+    /// contexts of the front byte and the candidate byte, then an escape coding the
+    /// rest as a bit length in unary and bits below it.
+    #[inline(always)]
+    fn code_nonzero<I: BitIo>(&mut self, io: &mut I, r: u32, c0: usize, rc: usize) -> u32 {
+        let last = self.last as usize;
+        for j in 1..=LINEAR {
+            let jj = j - 1;
+            let ih = (jj * 81 + last) * 4 + rc;
+            let ic = jj * 256 + c0;
+            let cand = self.mtf[j] as usize;
+            let is = jj << 16 | c0 << 8 | cand;
+            let io2 = jj * 256 + cand;
+            let h = ((jj as u32) << 24
+                | (c0 as u32) << 16
+                | (self.mtf[1] as u32) << 8
+                | self.mtf[2] as u32)
+                .wrapping_mul(0x9E37_79B1)
+                ^ (cand as u32).wrapping_mul(0x85EB_CA6B);
+            let i3 = (h >> (32 - O3_BITS)) as usize;
+            let x = [
+                self.st(self.l_o3[i3]),
+                self.st(self.l_hist[ih]),
+                self.st(self.l_char[ic]),
+                self.st(self.l_sym[is]),
+                self.st(self.l_cand[io2]),
+                256,
+            ];
+            let ms = jj * 4 + rc;
+            let p = self.l_mix.p(ms, &x);
+            let st = self.stretch[p as usize] as i32;
+            let pc = (p + self.u_apm.p(st, ic)) >> 1;
+            let more = io.bit(pc.clamp(1, 4095), u32::from(r as usize > j || r == 0));
+            self.u_apm.update(more);
+            self.l_mix.update(ms, &x, p, more);
+            self.l_hist[ih].update(more, LIMIT);
+            self.l_char[ic].update(more, LIMIT);
+            self.l_sym[is].update(more, LIMIT);
+            self.l_cand[io2].update(more, LIMIT);
+            self.l_o3[i3].update(more, LIMIT);
+            if more == 0 {
+                return j as u32;
+            }
+        }
+        // Escape: v = r - LINEAR - 1 as an exp-Golomb number.
+        let v = (r as usize).saturating_sub(LINEAR + 1) + 1;
+        let e_true = v.ilog2() as usize;
+        let mut e = 0;
+        while e < 8 {
+            let c = &mut self.e_exp[e * 4 + rc];
+            let more = io.bit(c.p12(), u32::from(e_true > e));
+            c.update(more, LIMIT);
+            if more == 0 {
+                break;
+            }
+            e += 1;
+        }
+        let mut node = 1usize;
+        for k in (0..e).rev() {
+            let c = &mut self.e_mant[e * 256 + node.min(255)];
+            let b = io.bit(c.p12(), ((v >> k) & 1) as u32);
+            c.update(b, LIMIT);
+            node = node * 2 + b as usize;
+        }
+        (node + LINEAR) as u32
+    }
+
     /// The position of byte `c` in the list, eight bytes at a time.
     #[inline(always)]
     fn rank(&self, c: u8) -> usize {
@@ -283,14 +461,14 @@ impl Model {
 #[cfg(test)]
 pub fn encode(bytes: &[u8], out: Vec<u8>) -> Vec<u8> {
     let mut enc = BitEnc::new(out);
-    encode_into(&mut enc, bytes);
+    encode_into(&mut enc, bytes, false);
     enc.finish()
 }
 
 /// Codes `bytes` (BWT output) with an encoder already in use.
 #[inline(never)]
-pub fn encode_into(enc: &mut BitEnc, bytes: &[u8]) {
-    let mut m = Model::new();
+pub fn encode_into(enc: &mut BitEnc, bytes: &[u8], sse: bool) {
+    let mut m = Model::new(sse);
     for &c in bytes {
         let r = m.rank(c);
         m.code_rank(enc, r as u32);
@@ -300,12 +478,12 @@ pub fn encode_into(enc: &mut BitEnc, bytes: &[u8]) {
 
 /// Decodes `n` bytes of [`encode_into`] alone; `None` when the stream is not one it wrote.
 pub fn decode(coded: &[u8], n: usize) -> Option<Vec<u8>> {
-    decode_from(&mut BitDec::new(coded), n)
+    decode_from(&mut BitDec::new(coded), n, false)
 }
 
 /// Decodes `n` bytes of [`encode_into`] from a decoder already in use.
-pub fn decode_from(dec: &mut BitDec, n: usize) -> Option<Vec<u8>> {
-    let mut m = Model::new();
+pub fn decode_from(dec: &mut BitDec, n: usize, sse: bool) -> Option<Vec<u8>> {
+    let mut m = Model::new(sse);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let r = m.code_rank(dec, 0);
