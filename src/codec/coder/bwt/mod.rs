@@ -13,9 +13,6 @@ mod stage;
 /// Largest block the transform takes (its inverse packs a row number in 24 bits).
 pub const BLOCK: usize = 1 << 24;
 
-/// Whether mode 6's rank coder refines its decisions by secondary estimation.
-const SSE: bool = true;
-
 /// Most chains a block's inverse transform follows at once.
 const CHAINS: usize = 16;
 
@@ -177,7 +174,7 @@ pub fn encode_long(data: &[u8], out: &mut Vec<u8>) {
     for &c in &copies {
         m.code(&mut enc, c);
     }
-    stage::encode_into(&mut enc, &cols, SSE);
+    stage::encode_into(&mut enc, &cols, true);
     *out = enc.finish();
 }
 
@@ -208,7 +205,7 @@ pub fn decode_long(body: &[u8], n: usize) -> Option<Vec<u8>> {
     if len_sum != n - n_lit {
         return None;
     }
-    let cols = stage::decode_from(&mut dec, n_lit, SSE)?;
+    let cols = stage::decode_from(&mut dec, n_lit, true)?;
     let lits = untransform(&cols, &all_starts)?;
     long::join(&copies, &lits, n)
 }
@@ -241,7 +238,7 @@ mod tests {
         let bwt_s = t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
         let mut enc = BitEnc::new(Vec::new());
-        stage::encode_into(&mut enc, &cols, std::env::var("NOSSE").is_err());
+        stage::encode_into(&mut enc, &cols, true);
         let c = enc.finish();
         let st_s = t.elapsed().as_secs_f64();
         eprintln!(

@@ -1,8 +1,11 @@
 //! The entropy stage of the block coder: BWT output through move-to-front, each
-//! rank coded as binary decisions ("rank 0?", a unary bucket, mantissa bits) whose
-//! probabilities adaptive counters in small contexts give, two of them mixed for
-//! the frequent first decision. Integer arithmetic only, so every platform decodes
-//! alike. The model is shared by encoder and decoder through [`BitIo`].
+//! rank coded as binary decisions whose probabilities adaptive counters in small
+//! contexts give, mixed. Mode 4: "rank 0?", a unary bucket, mantissa bits. Mode 6:
+//! "rank 0?", then "rank j?" for j = 1..=[`LINEAR`] in contexts of the front byte
+//! and the candidate byte at rank j (the bytes, not only their ranks, predict), then
+//! an escape; secondary estimation refines the decisions. Integer arithmetic only,
+//! so every platform decodes alike. The model is shared by encoder and decoder
+//! through [`BitIo`].
 
 use super::super::bitrc::{BitDec, BitEnc};
 use super::super::cm::{squash, stretch_table};
@@ -164,8 +167,8 @@ impl Apm {
 
 /// The rank model.
 pub struct Model {
-    /// Mode 6's refinements: secondary estimation of the decisions.
-    sse: bool,
+    /// Mode 6: nonzero ranks tested one by one, secondary estimation.
+    mode6: bool,
     z_apm: Apm,
     z_apm2: Apm,
     u_apm: Apm,
@@ -184,9 +187,6 @@ pub struct Model {
     u_hist: Vec<Ctr>,
     u_char: Vec<Ctr>,
     u_mix: Mixer<3>,
-    /// Mode 6: per step of the first two, the front byte and the candidate byte.
-    u_sym: Vec<Ctr>,
-    u_mix2: Mixer<4>,
     l_hist: Vec<Ctr>,
     l_char: Vec<Ctr>,
     l_sym: Vec<Ctr>,
@@ -194,21 +194,23 @@ pub struct Model {
     l_o3: Vec<Ctr>,
 
     l_mix: Mixer<6>,
+    l_mix2: Mixer<6>,
+    l_apm: Apm,
     e_exp: Vec<Ctr>,
     e_mant: Vec<Ctr>,
     mant: Vec<Ctr>,
 }
 
 impl Model {
-    /// A fresh model (MTF list in byte order); `sse` adds mode 6's refinements.
-    pub fn new(sse: bool) -> Self {
+    /// A fresh model (MTF list in byte order); `mode6` selects mode 6's model.
+    pub fn new(mode6: bool) -> Self {
         let mut mtf = [0u8; 256];
         for (i, m) in mtf.iter_mut().enumerate() {
             *m = i as u8;
         }
-        let k = if sse { 1 } else { 0 };
+        let k = if mode6 { 1 } else { 0 };
         Model {
-            sse,
+            mode6,
             z_apm: Apm::new(k * 256 * RUNQ),
             z_apm2: Apm::new(k * 65536),
             u_apm: Apm::new(k * LINEAR.max(9) * 256),
@@ -221,19 +223,19 @@ impl Model {
             z_hist: vec![Ctr::INIT; RUNQ * 81],
             z_pair: vec![Ctr::INIT; 65536 * 8],
             z_runs: vec![Ctr::INIT; RUNQ * RUNQ],
-            z_mix: Mixer::new(RUNQ, 10),
+            z_mix: Mixer::new(RUNQ, if mode6 { 12 } else { 10 }),
             u_hist: vec![Ctr::INIT; 9 * 81 * 4],
             u_char: vec![Ctr::INIT; 9 * 256],
             u_mix: Mixer::new(9, 10),
-            u_sym: vec![Ctr::INIT; k * 3 * 65536],
-            u_mix2: Mixer::new(9 * 4, 10),
             l_hist: vec![Ctr::INIT; k * LINEAR * 81 * 4],
             l_char: vec![Ctr::INIT; k * LINEAR * 256],
             l_sym: vec![Ctr::INIT; k * LINEAR * 65536],
             l_cand: vec![Ctr::INIT; k * LINEAR * 256],
             l_o3: vec![Ctr::INIT; k << O3_BITS],
 
-            l_mix: Mixer::new(LINEAR * 4, 10),
+            l_mix: Mixer::new(LINEAR * 4, 12),
+            l_mix2: Mixer::new(k * LINEAR * 256, 12),
+            l_apm: Apm::new(k * LINEAR * 256),
             e_exp: vec![Ctr::INIT; k * 9 * 4],
             e_mant: vec![Ctr::INIT; k * 9 * 256],
             mant: vec![Ctr::INIT; 9 * 128],
@@ -263,7 +265,7 @@ impl Model {
             256,
         ];
         let p = self.z_mix.p(rq, &x);
-        let pc = if self.sse {
+        let pc = if self.mode6 {
             let st = self.stretch[p as usize] as i32;
             let a = self.z_apm.p(st, ia);
             let b = self.z_apm2.p(st, (c0 << 8) | self.mtf[1] as usize);
@@ -272,7 +274,7 @@ impl Model {
             p
         };
         let z = io.bit(pc.clamp(1, 4095), u32::from(r == 0));
-        if self.sse {
+        if self.mode6 {
             self.z_apm.update(z);
             self.z_apm2.update(z);
         }
@@ -288,7 +290,7 @@ impl Model {
         self.runs[c0] = rq as u8;
         let rc = (self.run.min(3)) as usize;
         self.run = 0;
-        if self.sse {
+        if self.mode6 {
             let r = self.code_nonzero(io, r, c0, rc);
             self.last = (self.last % 9) * 9 + bucket(r.min(255));
             return r;
@@ -301,26 +303,9 @@ impl Model {
             let ih = u as usize * 324 + base;
             let ic = u as usize * 256 + c0;
             let x = [self.st(self.u_hist[ih]), self.st(self.u_char[ic]), 256];
-            let more = if self.sse {
-                let is = (u.min(2) as usize) << 16
-                    | c0 << 8
-                    | self.mtf[(u as usize + 1).min(255)] as usize;
-                let x4 = [x[0], x[1], self.st(self.u_sym[is]), 256];
-                let ms = u as usize * 4 + rc;
-                let p = self.u_mix2.p(ms, &x4);
-                let st = self.stretch[p as usize] as i32;
-                let pc = (p + self.u_apm.p(st, ic)) >> 1;
-                let more = io.bit(pc.clamp(1, 4095), u32::from(u_true > u));
-                self.u_apm.update(more);
-                self.u_mix2.update(ms, &x4, p, more);
-                self.u_sym[is].update(more, LIMIT);
-                more
-            } else {
-                let p = self.u_mix.p(u as usize, &x);
-                let more = io.bit(p, u32::from(u_true > u));
-                self.u_mix.update(u as usize, &x, p, more);
-                more
-            };
+            let p = self.u_mix.p(u as usize, &x);
+            let more = io.bit(p, u32::from(u_true > u));
+            self.u_mix.update(u as usize, &x, p, more);
             self.u_hist[ih].update(more, LIMIT);
             self.u_char[ic].update(more, LIMIT);
             if more == 0 {
@@ -384,12 +369,16 @@ impl Model {
                 256,
             ];
             let ms = jj * 4 + rc;
-            let p = self.l_mix.p(ms, &x);
-            let st = self.stretch[p as usize] as i32;
-            let pc = (p + self.u_apm.p(st, ic)) >> 1;
+            let p1 = self.l_mix.p(ms, &x);
+            let p2 = self.l_mix2.p(ic, &x);
+            let st = (self.stretch[p1 as usize] as i32 + self.stretch[p2 as usize] as i32) >> 1;
+            let p = squash(st).clamp(1, 4095) as u32;
+            let pc = (2 * p + self.u_apm.p(st, ic) + self.l_apm.p(st, io2)) >> 2;
             let more = io.bit(pc.clamp(1, 4095), u32::from(r as usize > j || r == 0));
             self.u_apm.update(more);
-            self.l_mix.update(ms, &x, p, more);
+            self.l_apm.update(more);
+            self.l_mix.update(ms, &x, p1, more);
+            self.l_mix2.update(ic, &x, p2, more);
             self.l_hist[ih].update(more, LIMIT);
             self.l_char[ic].update(more, LIMIT);
             self.l_sym[is].update(more, LIMIT);
@@ -467,8 +456,8 @@ pub fn encode(bytes: &[u8], out: Vec<u8>) -> Vec<u8> {
 
 /// Codes `bytes` (BWT output) with an encoder already in use.
 #[inline(never)]
-pub fn encode_into(enc: &mut BitEnc, bytes: &[u8], sse: bool) {
-    let mut m = Model::new(sse);
+pub fn encode_into(enc: &mut BitEnc, bytes: &[u8], mode6: bool) {
+    let mut m = Model::new(mode6);
     for &c in bytes {
         let r = m.rank(c);
         m.code_rank(enc, r as u32);
@@ -482,8 +471,8 @@ pub fn decode(coded: &[u8], n: usize) -> Option<Vec<u8>> {
 }
 
 /// Decodes `n` bytes of [`encode_into`] from a decoder already in use.
-pub fn decode_from(dec: &mut BitDec, n: usize, sse: bool) -> Option<Vec<u8>> {
-    let mut m = Model::new(sse);
+pub fn decode_from(dec: &mut BitDec, n: usize, mode6: bool) -> Option<Vec<u8>> {
+    let mut m = Model::new(mode6);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let r = m.code_rank(dec, 0);
