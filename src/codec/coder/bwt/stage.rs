@@ -170,7 +170,6 @@ pub struct Model {
     /// Mode 6: nonzero ranks tested one by one, secondary estimation.
     mode6: bool,
     z_apm: Apm,
-    z_apm2: Apm,
     u_apm: Apm,
     stretch: Vec<i16>,
     mtf: [u8; 256],
@@ -191,11 +190,8 @@ pub struct Model {
     l_char: Vec<Ctr>,
     l_sym: Vec<Ctr>,
     l_cand: Vec<Ctr>,
-    l_o3: Vec<Ctr>,
 
-    l_mix: Mixer<6>,
-    l_mix2: Mixer<6>,
-    l_apm: Apm,
+    l_mix: Mixer<5>,
     e_exp: Vec<Ctr>,
     e_mant: Vec<Ctr>,
     mant: Vec<Ctr>,
@@ -212,7 +208,6 @@ impl Model {
         Model {
             mode6,
             z_apm: Apm::new(k * 256 * RUNQ),
-            z_apm2: Apm::new(k * 65536),
             u_apm: Apm::new(k * LINEAR.max(9) * 256),
             stretch: stretch_table(),
             mtf,
@@ -231,11 +226,8 @@ impl Model {
             l_char: vec![Ctr::INIT; k * LINEAR * 256],
             l_sym: vec![Ctr::INIT; k * LINEAR * 65536],
             l_cand: vec![Ctr::INIT; k * LINEAR * 256],
-            l_o3: vec![Ctr::INIT; k << O3_BITS],
 
             l_mix: Mixer::new(LINEAR * 4, 12),
-            l_mix2: Mixer::new(k * LINEAR * 256, 12),
-            l_apm: Apm::new(k * LINEAR * 256),
             e_exp: vec![Ctr::INIT; k * 9 * 4],
             e_mant: vec![Ctr::INIT; k * 9 * 256],
             mant: vec![Ctr::INIT; 9 * 128],
@@ -268,15 +260,13 @@ impl Model {
         let pc = if self.mode6 {
             let st = self.stretch[p as usize] as i32;
             let a = self.z_apm.p(st, ia);
-            let b = self.z_apm2.p(st, (c0 << 8) | self.mtf[1] as usize);
-            (2 * p + a + b) >> 2
+            (p + a) >> 1
         } else {
             p
         };
         let z = io.bit(pc.clamp(1, 4095), u32::from(r == 0));
         if self.mode6 {
             self.z_apm.update(z);
-            self.z_apm2.update(z);
         }
         self.z_mix.update(rq, &x, p, z);
         self.z_char[ia].update(z, LIMIT);
@@ -333,9 +323,6 @@ impl Model {
     }
 }
 
-/// log2 of the hashed table of mode 6's (front three bytes, candidate) contexts.
-const O3_BITS: u32 = 20;
-
 /// Nonzero ranks mode 6 tests one by one (larger ones escape).
 const LINEAR: usize = 12;
 
@@ -353,15 +340,7 @@ impl Model {
             let cand = self.mtf[j] as usize;
             let is = jj << 16 | c0 << 8 | cand;
             let io2 = jj * 256 + cand;
-            let h = ((jj as u32) << 24
-                | (c0 as u32) << 16
-                | (self.mtf[1] as u32) << 8
-                | self.mtf[2] as u32)
-                .wrapping_mul(0x9E37_79B1)
-                ^ (cand as u32).wrapping_mul(0x85EB_CA6B);
-            let i3 = (h >> (32 - O3_BITS)) as usize;
             let x = [
-                self.st(self.l_o3[i3]),
                 self.st(self.l_hist[ih]),
                 self.st(self.l_char[ic]),
                 self.st(self.l_sym[is]),
@@ -369,21 +348,16 @@ impl Model {
                 256,
             ];
             let ms = jj * 4 + rc;
-            let p1 = self.l_mix.p(ms, &x);
-            let p2 = self.l_mix2.p(ic, &x);
-            let st = (self.stretch[p1 as usize] as i32 + self.stretch[p2 as usize] as i32) >> 1;
-            let p = squash(st).clamp(1, 4095) as u32;
-            let pc = (2 * p + self.u_apm.p(st, ic) + self.l_apm.p(st, io2)) >> 2;
+            let p = self.l_mix.p(ms, &x);
+            let st = self.stretch[p as usize] as i32;
+            let pc = (p + self.u_apm.p(st, ic)) >> 1;
             let more = io.bit(pc.clamp(1, 4095), u32::from(r as usize > j || r == 0));
             self.u_apm.update(more);
-            self.l_apm.update(more);
-            self.l_mix.update(ms, &x, p1, more);
-            self.l_mix2.update(ic, &x, p2, more);
+            self.l_mix.update(ms, &x, p, more);
             self.l_hist[ih].update(more, LIMIT);
             self.l_char[ic].update(more, LIMIT);
             self.l_sym[is].update(more, LIMIT);
             self.l_cand[io2].update(more, LIMIT);
-            self.l_o3[i3].update(more, LIMIT);
             if more == 0 {
                 return j as u32;
             }
