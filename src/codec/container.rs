@@ -12,7 +12,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
-/// The format version this code writes and the newest it reads (versions 1 to 3,
+/// The format version this code writes and the newest it reads (versions 1 to 4,
 /// whose payloads this version still decodes, are read too; not layered files of
 /// version 3).
 pub const VERSION: u16 = 5;
