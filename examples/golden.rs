@@ -5,7 +5,8 @@
 //! `synth.szm` (a model trained on the whole sample), one `.sz` per level made with
 //! that shared model and one self-contained, and the decoded output of each lossy
 //! file (`.out`), `exact-bwt.sz` (self-contained, block-sorting coder, exact
-//! payload mode 4) and `exact-ppm.sz` (the same with the PPM coder, mode 5). Run it after a deliberate format change, and say so in
+//! payload mode 6) and `exact-ppm.sz` (the same with the PPM coder, mode 5). Run it
+//! after a deliberate format change, and say so in
 //! docs/FORMAT.md's change log.
 
 use semzip::codec::{EncodeOptions, Level, decode};
@@ -77,7 +78,7 @@ fn main() -> semzip::Result<()> {
             }
         }
     }
-    // Exact payload mode 4 is written only on request: pin its bits too.
+    // Exact payload mode 6 is written only on request: pin its bits too.
     let opts = EncodeOptions {
         level: Level::Exact,
         packet_bytes: PACKET_BYTES,

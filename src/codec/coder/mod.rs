@@ -251,13 +251,18 @@ const EXACT_CM_V2: u8 = 2;
 /// First byte of an exact payload: the bytes were coded by context mixing.
 const EXACT_CM: u8 = 3;
 
-/// First byte of an exact payload: the bytes were coded by the block-sorting coder
-/// (Burrows-Wheeler transform and an adaptive rank coder).
+/// First byte of an exact payload: the bytes were coded by the first block-sorting
+/// coder (Burrows-Wheeler transform and an adaptive rank coder; read, no longer
+/// written).
 const EXACT_BWT: u8 = 4;
 
 /// First byte of an exact payload: the bytes were coded by PPM with a long-match
 /// model.
 const EXACT_PPM: u8 = 5;
+
+/// First byte of an exact payload: long repeats cut out as copies, the rest block
+/// sorted as in mode 4.
+const EXACT_BWT2: u8 = 6;
 
 /// Which coder an exact payload uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -269,7 +274,7 @@ pub enum ExactCoder {
     Auto,
     /// Context mixing (payload mode 3, or the word model for small packets).
     Cm,
-    /// Block sorting (payload mode 4): several times faster, larger.
+    /// Block sorting after a long-match pass (payload mode 6): faster, larger.
     Bwt,
     /// PPM with a long-match model (payload mode 5): fast, between the two in size.
     Ppm,
@@ -315,8 +320,8 @@ pub fn encode_exact_with(
         coded.extend_from_slice(&ppm::encode(ctx.exact_state_ppm(data.len()), data));
         EXACT_PPM
     } else if forced {
-        bwt::encode(data, &mut coded);
-        EXACT_BWT
+        bwt::encode_long(data, &mut coded);
+        EXACT_BWT2
     } else {
         coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
         EXACT_CM
@@ -381,9 +386,15 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
-        Some((&EXACT_BWT, coded)) => {
+        Some((&mode @ (EXACT_BWT | EXACT_BWT2), coded)) => {
             let (len, used) = coded_length(coded)?;
-            bwt::decode(&coded[used..], len).ok_or_else(|| {
+            let body = &coded[used..];
+            let out = if mode == EXACT_BWT2 {
+                bwt::decode_long(body, len)
+            } else {
+                bwt::decode(body, len)
+            };
+            out.ok_or_else(|| {
                 crate::Error::corrupt(
                     "exact payload is corrupt (block-sorted data does not decode)",
                 )
