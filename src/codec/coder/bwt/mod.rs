@@ -214,56 +214,6 @@ pub fn decode_long(body: &[u8], n: usize) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// Measurement aid: `BWT_FILE=path cargo test --release --lib bwt::tests::exp -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn exp() {
-        let Ok(path) = std::env::var("BWT_FILE") else {
-            return;
-        };
-        let data = std::fs::read(path).unwrap();
-        let min = std::env::var("MIN").map_or(long::MIN_MATCH, |s| s.parse().unwrap());
-        let t = std::time::Instant::now();
-        let (copies, lits) = long::split_min(&data, min);
-        let split_s = t.elapsed().as_secs_f64();
-        let mut enc = BitEnc::new(Vec::new());
-        let mut m = long::CopyModel::new();
-        for &c in &copies {
-            m.code(&mut enc, c);
-        }
-        let cb = enc.finish().len();
-        let t = std::time::Instant::now();
-        let mut out = Vec::new();
-        let cols = transform(&lits, &mut out);
-        let bwt_s = t.elapsed().as_secs_f64();
-        let t = std::time::Instant::now();
-        let mut enc = BitEnc::new(Vec::new());
-        stage::encode_into(&mut enc, &cols, true);
-        let c = enc.finish();
-        let st_s = t.elapsed().as_secs_f64();
-        eprintln!(
-            "min {min} copies {} coded {cb} lits {} stage {} total {} | split {split_s:.2}s bwt {bwt_s:.2}s stage {st_s:.2}s",
-            copies.len(),
-            lits.len(),
-            c.len(),
-            cb + c.len() + out.len()
-        );
-        if min == long::MIN_MATCH {
-            let t = std::time::Instant::now();
-            let mut body = Vec::new();
-            encode_long(&data, &mut body);
-            let e = t.elapsed().as_secs_f64();
-            let t = std::time::Instant::now();
-            let d = decode_long(&body, data.len()).unwrap();
-            eprintln!(
-                "mode6 {} enc {e:.2}s dec {:.2}s",
-                body.len(),
-                t.elapsed().as_secs_f64()
-            );
-            assert!(d == data);
-        }
-    }
-
     #[test]
     fn transform_inverts_on_small_and_periodic_blocks() {
         let mut texts: Vec<Vec<u8>> = vec![
