@@ -334,12 +334,13 @@ fn sets_never_cost_more_than_sequences_on_changelog_text() {
 #[test]
 fn a_layered_file_costs_little_more_than_the_exact_only_file() {
     let cases = [
-        ("prose", prose(30_000, 21), 1.12),
-        ("changelog", changelog(1500, 9), 1.13),
+        // Measured (format 5): 1.086, 1.061, 1.023.
+        ("prose", prose(30_000, 21), 1.10),
+        ("changelog", changelog(1500, 9), 1.075),
         (
             "synthetic",
             crate::common::synthetic_text(3000, 400, 5).into_bytes(),
-            1.075,
+            1.04,
         ),
     ];
     for (name, data, bound) in cases {
