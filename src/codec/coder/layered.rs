@@ -8,12 +8,12 @@
 //! distinct skill's rank (0 outside the codebook, else its count plus one), so that
 //! its sets decode in the set level's canonical order.
 //!
-//! Exact: the bytes are rewritten as a residual in which every word that spells the
-//! next expected skill (lower case, Capitalized or UPPER) becomes one marker byte, and
-//! coded with the context-mixing coder, whose order-0 input is replaced by a context
-//! of the next expected skill and the last two bytes. After a marker the skill's bytes
-//! are fed to the model as known (learned, not coded), so the contexts still see the
-//! words.
+//! Exact: at each word start a start decision, from a small context-mixing model of
+//! its own, says whether one of the next expected skills is spelled here (then which
+//! one and its case). The skill's bytes then enter the byte coder's history without
+//! being coded or learned, so that coder, whose order-0 input is replaced by a context
+//! of the next expected skill and the last two bytes, models only the text around the
+//! skills while its contexts still see the words.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::cmx::Cm;
