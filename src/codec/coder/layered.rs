@@ -101,7 +101,7 @@ fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
 }
 
 /// Hashed contexts of the "a skill starts here" decision.
-const NF: usize = 10;
+const NF: usize = 11;
 
 /// The decision "the next expected skill is spelled here", made at each word start,
 /// by a small context-mixing model of its own: the markers never enter the byte
@@ -202,6 +202,12 @@ struct Seen {
     skill2: bool,
     cur_skill: bool,
     line: u64,
+    /// Line feeds since the last skill (capped at 3; 3 at the run's start).
+    nl: u64,
+    /// The byte coder's match model's prediction, and whether the next expected
+    /// skill is the first of its text (set before each start decision).
+    mm: Option<(u8, usize)>,
+    first: bool,
 }
 
 impl Seen {
@@ -215,12 +221,16 @@ impl Seen {
             skill2: false,
             cur_skill: false,
             line: 0,
+            nl: 3,
+            mm: None,
+            first: false,
         }
     }
 
     fn push(&mut self, c: u8) {
         self.c4 = (self.c4 << 8) | c as u64;
         self.line = if c == b'\n' {
+            self.nl = (self.nl + 1).min(3);
             0
         } else {
             (self.line ^ c as u64).wrapping_mul(0x100_0000_01b3) | 1
@@ -248,9 +258,10 @@ impl Seen {
         }
     }
 
-    fn contexts(&self, skill: u64, mm: u64) -> [u64; NF] {
+    fn contexts(&self, skill: u64, mm: u64, first: bool) -> [u64; NF] {
         let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
         [
+            mix(self.nl << 1 | u64::from(first), self.c4 & 0xff | ks << 8),
             mix(mm, self.c4 & 0xff),
             mix(self.c4 & 0xffff, ks),
             mix(self.word1, self.c4 & 0xff),
@@ -278,6 +289,7 @@ impl Seen {
             mix(skill, self.word1 ^ k),
             mix(self.word2, self.word1 ^ k << 2),
             mix(skill ^ k, self.line),
+            mix(k, self.c4 & 0xffff),
         ]
     }
 }
@@ -289,7 +301,6 @@ fn code_start(
     io: &mut impl BitIo,
     (m, cm): &mut (Starts, Starts),
     seen: &Seen,
-    mm: Option<(u8, usize)>,
     skills: &[&[u8]],
     p: usize,
     hit: Option<(usize, u8)>,
@@ -298,7 +309,7 @@ fn code_start(
     let cls = seen.cls();
     let set = cls * 4 + usize::from(seen.skill1) * 2 + usize::from(seen.skill2);
     // The byte coder's match model: whether it predicts the skill's first byte.
-    let mm = match mm {
+    let mm = match seen.mm {
         Some((b, l)) => {
             let lb = (l.min(32) / 4) as u64;
             let agree = skills[p]
@@ -308,7 +319,9 @@ fn code_start(
         }
         None => 0,
     };
-    let pr = m.p(&seen.contexts(id, mm), set);
+    let first = seen.first;
+    let set = set + 16 * usize::from(first) * (1 + usize::from(seen.nl > 0));
+    let pr = m.p(&seen.contexts(id, mm, first), set);
     let bit = io.code_p(pr, u32::from(hit.is_some()));
     m.update(bit);
 
@@ -325,7 +338,7 @@ fn code_start(
     let mut c = M_LOWER;
     if skills[p + d].iter().any(u8::is_ascii_lowercase) {
         for (k, mk) in [M_LOWER, M_CAP, M_UPPER].into_iter().enumerate() {
-            let pr = cm.p(&seen.case_contexts(id, k as u64), 16 + k * 4 + cls);
+            let pr = cm.p(&seen.case_contexts(id, k as u64), 48 + k * 4 + cls);
             let b = io.code_p(pr, u32::from(case != mk));
             cm.update(b);
             if b == 0 {
@@ -362,8 +375,25 @@ const MODE_CODED: u8 = 0;
 /// Payload mode: the bytes are stored as they are.
 const MODE_STORED: u8 = 1;
 
-/// Codes `data` given the skill sequence of its texts, flattened (`skills`).
-pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
+/// Whether each skill of the flattened sequence is the first of its text, from the
+/// texts' skill counts.
+fn first_flags(counts: &[usize]) -> Vec<bool> {
+    let mut f = Vec::with_capacity(counts.iter().sum());
+    for &n in counts {
+        f.extend((0..n).map(|i| i == 0));
+    }
+    f
+}
+
+/// Codes `data` given the skill sequence of its texts, flattened (`skills`; `counts`:
+/// each text's number of skills).
+pub fn encode_exact(
+    ctx: &CoderContext,
+    skills: &[&[u8]],
+    counts: &[usize],
+    data: &[u8],
+) -> Vec<u8> {
+    let firsts = first_flags(counts);
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
@@ -374,12 +404,12 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
     state.set_ext(next_ctx(skills, p));
     while i < data.len() {
         let at_start = i == 0 || !is_word_byte(data[i - 1]);
+        seen.mm = state.predicted();
+        seen.first = firsts.get(p).is_some_and(|&f| f);
         if at_start && p < skills.len() {
             let hit = (0..LOOKAHEAD.min(skills.len() - p))
                 .find_map(|d| marker(&data[i..], skills[p + d]).map(|m| (d, m)));
-            if let Some((d, mk)) =
-                code_start(&mut enc, &mut ms, &seen, state.predicted(), skills, p, hit)
-            {
+            if let Some((d, mk)) = code_start(&mut enc, &mut ms, &seen, skills, p, hit) {
                 let s = skills[p + d];
                 let w = &data[i..i + s.len()];
                 if mk == M_MIXED {
@@ -390,6 +420,7 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
                     seen.push(c);
                 }
                 seen.cur_skill = true;
+                seen.nl = 0;
                 p += d + 1;
                 i += s.len();
                 state.set_ext(next_ctx(skills, p));
@@ -421,9 +452,11 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
 pub fn decode_exact(
     ctx: &CoderContext,
     skills: &[&[u8]],
+    counts: &[usize],
     payload: &[u8],
     len: usize,
 ) -> Result<Vec<u8>> {
+    let firsts = first_flags(counts);
     let corrupt = || Error::corrupt("exact layer payload is corrupt (decoding failed)");
     match payload.split_first() {
         Some((&MODE_STORED, b)) if b.len() == len => return Ok(b.to_vec()),
@@ -443,10 +476,11 @@ pub fn decode_exact(
     state.set_ext(next_ctx(skills, p));
     while out.len() < len {
         let at_start = out.last().is_none_or(|&b| !is_word_byte(b));
+        seen.mm = state.predicted();
+        seen.first = firsts.get(p).is_some_and(|&f| f);
         if at_start
             && p < skills.len()
-            && let Some((d, mk)) =
-                code_start(&mut dec, &mut ms, &seen, state.predicted(), skills, p, None)
+            && let Some((d, mk)) = code_start(&mut dec, &mut ms, &seen, skills, p, None)
         {
             let s = skills[p + d];
             if s.is_empty() || out.len() + s.len() > len {
@@ -462,6 +496,7 @@ pub fn decode_exact(
                 seen.push(c);
             }
             seen.cur_skill = true;
+            seen.nl = 0;
             out.extend_from_slice(&w);
             p += d + 1;
             state.set_ext(next_ctx(skills, p));
@@ -864,17 +899,20 @@ mod tests {
             b"sister",
         ]
         .repeat(20);
-        let p = encode_exact(&ctx, &skills, &data);
+        let p = encode_exact(&ctx, &skills, &[skills.len()], &data);
         assert!(p.len() < data.len() / 4, "{}", p.len());
-        assert_eq!(decode_exact(&ctx, &skills, &p, data.len()).unwrap(), data);
+        assert_eq!(
+            decode_exact(&ctx, &skills, &[skills.len()], &p, data.len()).unwrap(),
+            data
+        );
         // A wrong length decodes that many bytes (the file's checksum catches it).
-        let more = decode_exact(&ctx, &skills, &p, data.len() + 1).unwrap();
+        let more = decode_exact(&ctx, &skills, &[skills.len()], &p, data.len() + 1).unwrap();
         assert_eq!(more.len(), data.len() + 1);
         assert_eq!(more[..data.len()], data[..]);
         // A length out of proportion to the payload is refused before decoding.
-        assert!(decode_exact(&ctx, &skills, &p[..2], 1 << 30).is_err());
+        assert!(decode_exact(&ctx, &skills, &[skills.len()], &p[..2], 1 << 30).is_err());
         // Knowing the skills makes the bytes cheaper than coding them alone.
-        let alone = encode_exact(&ctx, &[], &data);
+        let alone = encode_exact(&ctx, &[], &[], &data);
         assert!(p.len() < alone.len(), "{} vs {}", p.len(), alone.len());
     }
 
