@@ -363,6 +363,17 @@ fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
+/// The side context of the exact layer's coder for the next byte: the next expected
+/// skill, and whether it opens a text while no line feed passed since the last skill.
+fn side_ctx(skills: &[&[u8]], p: usize, seen: &Seen) -> u64 {
+    let e = next_ctx(skills, p);
+    if e > 1 && seen.first && seen.nl == 0 {
+        e ^ 0x1000
+    } else {
+        e
+    }
+}
+
 fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
     match skills.get(p) {
         Some(s) => xxhash_rust::xxh3::xxh3_64(s) | 2,
@@ -401,11 +412,11 @@ pub fn encode_exact(
     let mut seen = Seen::new();
     let mut p = 0usize;
     let mut i = 0usize;
-    state.set_ext(next_ctx(skills, p));
     while i < data.len() {
         let at_start = i == 0 || !is_word_byte(data[i - 1]);
         seen.mm = state.predicted();
         seen.first = firsts.get(p).is_some_and(|&f| f);
+        state.set_ext(side_ctx(skills, p, &seen));
         if at_start && p < skills.len() {
             let hit = (0..LOOKAHEAD.min(skills.len() - p))
                 .find_map(|d| marker(&data[i..], skills[p + d]).map(|m| (d, m)));
@@ -423,7 +434,6 @@ pub fn encode_exact(
                 seen.nl = 0;
                 p += d + 1;
                 i += s.len();
-                state.set_ext(next_ctx(skills, p));
                 continue;
             }
         }
@@ -473,11 +483,11 @@ pub fn decode_exact(
     let mut seen = Seen::new();
     let mut out: Vec<u8> = Vec::with_capacity(len);
     let mut p = 0usize;
-    state.set_ext(next_ctx(skills, p));
     while out.len() < len {
         let at_start = out.last().is_none_or(|&b| !is_word_byte(b));
         seen.mm = state.predicted();
         seen.first = firsts.get(p).is_some_and(|&f| f);
+        state.set_ext(side_ctx(skills, p, &seen));
         if at_start
             && p < skills.len()
             && let Some((d, mk)) = code_start(&mut dec, &mut ms, &seen, skills, p, None)
@@ -499,7 +509,6 @@ pub fn decode_exact(
             seen.nl = 0;
             out.extend_from_slice(&w);
             p += d + 1;
-            state.set_ext(next_ctx(skills, p));
             continue;
         }
         let c = decode_byte(&mut state, &mut dec);
