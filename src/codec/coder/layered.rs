@@ -106,6 +106,7 @@ const NF: usize = 11;
 /// The decision "the next expected skill is spelled here", made at each word start,
 /// by a small context-mixing model of its own: the markers never enter the byte
 /// coder's history, whose contexts stay those of plain text.
+#[derive(Clone)]
 struct Starts {
     t: Vec<u16>,
     n: Vec<u8>,
@@ -386,6 +387,87 @@ const MODE_CODED: u8 = 0;
 /// Payload mode: the bytes are stored as they are.
 const MODE_STORED: u8 = 1;
 
+/// Start models cached by the priming text's hash and their table sizes.
+type StartCache = Vec<((u64, usize, usize), std::sync::Arc<(Starts, Starts)>)>;
+
+/// The start and case models for `n` bytes holding `skills` skills, having learned
+/// the context's priming text (its lines' skills by the `words-nostop` extractor), so
+/// that short runs, such as one-line messages, start from its statistics.
+fn start_models(ctx: &CoderContext, n: usize, skills: usize) -> (Starts, Starts) {
+    static CACHE: std::sync::Mutex<StartCache> = std::sync::Mutex::new(Vec::new());
+    let mut ms = (Starts::new(n), Starts::new(skills));
+    if ctx.prime.is_empty() {
+        return ms;
+    }
+    let key = (xxhash_rust::xxh3::xxh3_64(&ctx.prime), ms.0.mask, ms.1.mask);
+    let small = ms.0.mask < 1 << 16 && ms.1.mask < 1 << 16;
+    if small {
+        let c = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, e)) = c.iter().find(|(k, _)| *k == key) {
+            return (e.0.clone(), e.1.clone());
+        }
+    }
+    learn_starts(&mut ms, &ctx.prime);
+    if small {
+        let mut c = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.iter().any(|(k, _)| *k == key) {
+            c.push((key, std::sync::Arc::new(ms.clone())));
+        }
+    }
+    ms
+}
+
+/// Learns the start and case decisions of `text` as the encoder would code them
+/// (its lines' skills by the `words-nostop` extractor; no match model).
+fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return;
+    };
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let words: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
+        .collect();
+    let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let firsts = first_flags(&counts);
+    let mut seen = Seen::new();
+    let (mut p, mut i) = (0usize, 0usize);
+    while i < text.len() {
+        seen.first = firsts.get(p).is_some_and(|&f| f);
+        if (i == 0 || !is_word_byte(text[i - 1])) && p < skills.len() {
+            let hit = (0..LOOKAHEAD.min(skills.len() - p))
+                .find_map(|d| marker(&text[i..], skills[p + d]).map(|m| (d, m)));
+            if let Some((d, _)) = code_start(&mut Learn, ms, &seen, &skills, p, hit) {
+                for &c in &text[i..i + skills[p + d].len()] {
+                    seen.push(c);
+                }
+                seen.cur_skill = true;
+                seen.nl = 0;
+                i += skills[p + d].len();
+                p += d + 1;
+                continue;
+            }
+        }
+        seen.push(text[i]);
+        i += 1;
+    }
+}
+
+/// Learns decisions without coding them.
+struct Learn;
+
+impl BitIo for Learn {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
+        m.learn(bit);
+        bit
+    }
+
+    fn code_p(&mut self, _: u32, bit: u32) -> u32 {
+        bit
+    }
+}
+
 /// Whether each skill of the flattened sequence is the first of its text, from the
 /// texts' skill counts.
 fn first_flags(counts: &[usize]) -> Vec<bool> {
@@ -408,7 +490,7 @@ pub fn encode_exact(
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
-    let mut ms = (Starts::new(data.len()), Starts::new(skills.len()));
+    let mut ms = start_models(ctx, data.len(), skills.len());
     let mut seen = Seen::new();
     let mut p = 0usize;
     let mut i = 0usize;
@@ -479,7 +561,7 @@ pub fn decode_exact(
     let mut state = ctx.exact_state(len);
     state.reserve(len);
     let mut dec = BitDec::new(&payload[1..]);
-    let mut ms = (Starts::new(len), Starts::new(skills.len()));
+    let mut ms = start_models(ctx, len, skills.len());
     let mut seen = Seen::new();
     let mut out: Vec<u8> = Vec::with_capacity(len);
     let mut p = 0usize;
