@@ -150,7 +150,8 @@ impl Starts {
             w: vec![(1 << 16) / 4; 64 * (NF + 1)],
             set: 0,
             pr: 2048,
-            which: [Bit::HALF; 8],
+            // A skill passed over is rare: a fresh model starts near 1/32.
+            which: [Bit(1 << 11); 8],
             mixed: [Bit::HALF; 4],
         }
     }
