@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Exact-level speed and size beside 7z PPMd (-mmt=1), zstd -19 and xz -9, measured
 # side by side in one run (each timing the minimum of REPS runs; user CPU seconds
-# and wall), one row per semzip coder: the default (auto: context mixing) and the
-# block-sorting coder (--coder bwt). Peak RSS is the whole process's, one thread.
+# and wall), one row per semzip coder: the default (auto: context mixing), the
+# block-sorting coder (--coder bwt) and PPM (--coder ppm). Peak RSS is the whole
+# process's, one thread.
 #
 #   bash benches/speed.sh [semzip binary]      (default: target/release/semzip)
 #   CODERS="bwt" REPS=1 bash benches/speed.sh  (a subset, quicker)
@@ -15,7 +16,7 @@
 set -u
 SZ=${1:-target/release/semzip}
 REPS=${REPS:-3}
-CODERS=${CODERS:-auto bwt}
+CODERS=${CODERS:-auto bwt ppm}
 INPUTS=${INPUTS:-alice29.txt changelog-1m man-1m prose changelog-20m man-20m}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT

@@ -4,8 +4,9 @@
 //! sample (`corpora/synth-sample.txt`, our own text): `input.txt` (its first lines),
 //! `synth.szm` (a model trained on the whole sample), one `.sz` per level made with
 //! that shared model and one self-contained, and the decoded output of each lossy
-//! file (`.out`), and `exact-bwt.sz` (self-contained, block-sorting coder, exact
-//! payload mode 4). Run it after a deliberate format change, and say so in
+//! file (`.out`), `exact-bwt.sz` (self-contained, block-sorting coder, exact
+//! payload mode 6) and `exact-ppm.sz` (the same with the PPM coder, mode 5). Run it
+//! after a deliberate format change, and say so in
 //! docs/FORMAT.md's change log.
 
 use semzip::codec::{EncodeOptions, Level, decode};
@@ -77,7 +78,7 @@ fn main() -> semzip::Result<()> {
             }
         }
     }
-    // Exact payload mode 4 is written only on request: pin its bits too.
+    // Exact payload mode 6 is written only on request: pin its bits too.
     let opts = EncodeOptions {
         level: Level::Exact,
         packet_bytes: PACKET_BYTES,
@@ -95,5 +96,21 @@ fn main() -> semzip::Result<()> {
         &EmbedOptions::default(),
     )?;
     write("exact-bwt.sz", &sz)?;
+    // The same for exact payload mode 5 (PPM).
+    let opts = EncodeOptions {
+        exact_coder: semzip::codec::coder::ExactCoder::Ppm,
+        ..opts
+    };
+    let mut sz = Vec::new();
+    encode(
+        input.as_bytes(),
+        "input.txt",
+        &mut sz,
+        "golden",
+        None,
+        &opts,
+        &EmbedOptions::default(),
+    )?;
+    write("exact-ppm.sz", &sz)?;
     Ok(())
 }

@@ -14,7 +14,8 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 pub const MAGIC: [u8; 4] = *b"SZIP";
 /// The format version this code writes and the newest it reads (versions 1 to 4,
 /// whose payloads this version still decodes, are read too; not layered files of
-/// versions 3 and 4).
+/// versions 3 and 4). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
+/// layered files' exact layer with a skill-start model.
 pub const VERSION: u16 = 5;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;

@@ -163,11 +163,11 @@ fn the_block_sorted_golden_decodes_and_re_encodes_byte_for_byte() {
     )
     .unwrap();
     assert!(again == sz, "exact-bwt: re-encodes to other bytes");
-    // Every payload is block sorted (mode 4).
+    // Every payload is block sorted (mode 6).
     let mut n = 0;
     for rec in Reader::new(&sz[..]).unwrap() {
         if let Record::Packet { packet, .. } = rec.unwrap() {
-            assert_eq!(packet.payload.first(), Some(&4), "a payload not in mode 4");
+            assert_eq!(packet.payload.first(), Some(&6), "a payload not in mode 6");
             n += 1;
         }
     }

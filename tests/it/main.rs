@@ -12,6 +12,7 @@ mod coder;
 mod container;
 mod exact_bwt;
 mod exact_cm;
+mod exact_ppm;
 mod exact_real;
 mod fidelity;
 mod format;

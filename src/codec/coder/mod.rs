@@ -17,6 +17,7 @@ mod cmx_v2;
 mod exact;
 mod layered;
 mod models;
+mod ppm;
 mod rc;
 mod seq;
 mod set;
@@ -67,6 +68,8 @@ pub struct CoderContext {
     primed: PrimedStates<cmx::Cm>,
     /// The same for mode 2's coder (decoding older files).
     primed_v2: PrimedStates<cmx_v2::Cm>,
+    /// The same for mode 5's coder (PPM).
+    primed_ppm: PrimedStates<ppm::Ppm>,
 }
 
 impl CoderContext {
@@ -109,6 +112,7 @@ impl CoderContext {
             prime: Vec::new(),
             primed: std::sync::Mutex::new(Vec::new()),
             primed_v2: std::sync::Mutex::new(Vec::new()),
+            primed_ppm: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -140,6 +144,18 @@ impl CoderContext {
             sizes,
             cmx_v2::Cm::new,
             cmx_v2::Cm::prime,
+        )
+    }
+
+    /// The same for exact payload mode 5 (PPM).
+    fn exact_state_ppm(&self, n: usize) -> ppm::Ppm {
+        let sizes = ppm::Ppm::sizes_for(self.prime.len() + n);
+        primed_state(
+            &self.primed_ppm,
+            &self.prime,
+            sizes,
+            ppm::Ppm::new,
+            ppm::Ppm::prime,
         )
     }
 
@@ -235,9 +251,18 @@ const EXACT_CM_V2: u8 = 2;
 /// First byte of an exact payload: the bytes were coded by context mixing.
 const EXACT_CM: u8 = 3;
 
-/// First byte of an exact payload: the bytes were coded by the block-sorting coder
-/// (Burrows-Wheeler transform and an adaptive rank coder).
+/// First byte of an exact payload: the bytes were coded by the first block-sorting
+/// coder (Burrows-Wheeler transform and an adaptive rank coder; read, no longer
+/// written).
 const EXACT_BWT: u8 = 4;
+
+/// First byte of an exact payload: the bytes were coded by PPM with a long-match
+/// model.
+const EXACT_PPM: u8 = 5;
+
+/// First byte of an exact payload: long repeats cut out as copies, the rest block
+/// sorted as in mode 4.
+const EXACT_BWT2: u8 = 6;
 
 /// Which coder an exact payload uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -249,8 +274,10 @@ pub enum ExactCoder {
     Auto,
     /// Context mixing (payload mode 3, or the word model for small packets).
     Cm,
-    /// Block sorting (payload mode 4): several times faster, larger.
+    /// Block sorting after a long-match pass (payload mode 6): faster, larger.
     Bwt,
+    /// PPM with a long-match model (payload mode 5): fast, between the two in size.
+    Ppm,
 }
 
 impl std::str::FromStr for ExactCoder {
@@ -260,10 +287,11 @@ impl std::str::FromStr for ExactCoder {
             "auto" => Ok(ExactCoder::Auto),
             "cm" => Ok(ExactCoder::Cm),
             "bwt" => Ok(ExactCoder::Bwt),
+            "ppm" => Ok(ExactCoder::Ppm),
             _ => Err(crate::Error::parameter(
                 "coder",
                 s,
-                "unrecognized exact coder: use auto, cm or bwt",
+                "unrecognized exact coder: use auto, cm, bwt or ppm",
             )),
         }
     }
@@ -285,19 +313,22 @@ pub fn encode_exact_with(
     data: &[u8],
     coder: ExactCoder,
 ) -> (Vec<u8>, ExactStats) {
-    let bwt = coder == ExactCoder::Bwt;
+    let forced = matches!(coder, ExactCoder::Bwt | ExactCoder::Ppm);
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
-    let mut mode = if bwt {
-        bwt::encode(data, &mut coded);
-        EXACT_BWT
+    let mut mode = if coder == ExactCoder::Ppm {
+        coded.extend_from_slice(&ppm::encode(ctx.exact_state_ppm(data.len()), data));
+        EXACT_PPM
+    } else if forced {
+        bwt::encode_long(data, &mut coded);
+        EXACT_BWT2
     } else {
         coded.extend_from_slice(&cmx::encode(ctx.exact_state(data.len()), data));
         EXACT_CM
     };
     exact::pad(&mut coded, data.len());
     let mut stats = None;
-    if !bwt && data.len() <= TRY_WORDS_BELOW && !ctx.book.is_empty() {
+    if !forced && data.len() <= TRY_WORDS_BELOW && !ctx.book.is_empty() {
         let (words, st) = exact::encode(ctx, data);
         stats = Some(st);
         if words.len() < coded.len() {
@@ -355,12 +386,24 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
     match payload.split_first() {
         Some((&EXACT_CODED, coded)) => exact::decode(ctx, coded),
         Some((&EXACT_STORED, stored)) => Ok(stored.to_vec()),
-        Some((&EXACT_BWT, coded)) => {
+        Some((&mode @ (EXACT_BWT | EXACT_BWT2), coded)) => {
             let (len, used) = coded_length(coded)?;
-            bwt::decode(&coded[used..], len).ok_or_else(|| {
+            let body = &coded[used..];
+            let out = if mode == EXACT_BWT2 {
+                bwt::decode_long(body, len)
+            } else {
+                bwt::decode(body, len)
+            };
+            out.ok_or_else(|| {
                 crate::Error::corrupt(
                     "exact payload is corrupt (block-sorted data does not decode)",
                 )
+            })
+        }
+        Some((&EXACT_PPM, coded)) => {
+            let (len, used) = coded_length(coded)?;
+            ppm::decode(ctx.exact_state_ppm(len), &coded[used..], len).ok_or_else(|| {
+                crate::Error::corrupt("exact payload is corrupt (PPM data does not decode)")
             })
         }
         Some((&mode @ (EXACT_CM | EXACT_CM_V2), coded)) => {

@@ -14,6 +14,10 @@ pub const MAX_TOTAL: u32 = 1 << PREC;
 
 #[inline]
 fn scale(c: u32, total: u32) -> u32 {
+    if total.is_power_of_two() {
+        // The same value without a division (binary decisions use such totals).
+        return c << (PREC as u32 - total.trailing_zeros());
+    }
     (((c as u64) << PREC) / total as u64) as u32
 }
 

@@ -4,6 +4,9 @@
 //! The inverse transform follows several chains of the text at once, so its cache
 //! misses overlap. The layout is specified in docs/FORMAT.md ("Exact payload mode 4").
 
+use super::bitrc::{BitDec, BitEnc};
+
+mod long;
 mod sais;
 mod stage;
 
@@ -94,9 +97,9 @@ pub fn inverse(l: &[u8], starts: &[u32]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Codes `data` as a mode-4 body: per block its chain starts (varints), then the
-/// entropy-coded last columns.
-pub fn encode(data: &[u8], out: &mut Vec<u8>) {
+/// Transforms `data` block by block: the chain starts go to `out` (varints), the
+/// last columns are returned, concatenated.
+fn transform(data: &[u8], out: &mut Vec<u8>) -> Vec<u8> {
     let mut cols = Vec::with_capacity(data.len());
     for block in data.chunks(BLOCK) {
         let (l, starts) = forward(block);
@@ -105,12 +108,12 @@ pub fn encode(data: &[u8], out: &mut Vec<u8>) {
         }
         cols.extend_from_slice(&l);
     }
-    let coded = stage::encode(&cols, std::mem::take(out));
-    *out = coded;
+    cols
 }
 
-/// Decodes a body of [`encode`] into `n` bytes; `None` when it is corrupt.
-pub fn decode(body: &[u8], n: usize) -> Option<Vec<u8>> {
+/// Reads the chain starts of [`transform`] for `n` bytes: per block its starts,
+/// and the bytes read; `None` when they are corrupt.
+fn read_starts(body: &[u8], n: usize) -> Option<(Vec<Vec<u32>>, usize)> {
     let mut pos = 0;
     let mut all_starts = Vec::new();
     let mut left = n;
@@ -128,17 +131,138 @@ pub fn decode(body: &[u8], n: usize) -> Option<Vec<u8>> {
         all_starts.push(starts);
         left -= len;
     }
-    let cols = stage::decode(&body[pos..], n)?;
-    let mut out = Vec::with_capacity(n);
-    for (l, starts) in cols.chunks(BLOCK).zip(&all_starts) {
+    Some((all_starts, pos))
+}
+
+/// Inverts the blocks of [`transform`].
+fn untransform(cols: &[u8], all_starts: &[Vec<u32>]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(cols.len());
+    for (l, starts) in cols.chunks(BLOCK).zip(all_starts) {
         out.extend_from_slice(&inverse(l, starts)?);
     }
     Some(out)
 }
 
+/// Codes `data` as a mode-4 body: per block its chain starts (varints), then the
+/// entropy-coded last columns (no longer written; kept to test mode 4's decoder).
+#[cfg(test)]
+pub fn encode(data: &[u8], out: &mut Vec<u8>) {
+    let cols = transform(data, out);
+    let coded = stage::encode(&cols, std::mem::take(out));
+    *out = coded;
+}
+
+/// Decodes a body of [`encode`] into `n` bytes; `None` when it is corrupt.
+pub fn decode(body: &[u8], n: usize) -> Option<Vec<u8>> {
+    let (all_starts, pos) = read_starts(body, n)?;
+    let cols = stage::decode(&body[pos..], n)?;
+    untransform(&cols, &all_starts)
+}
+
+/// Codes `data` as a mode-6 body: long repeats cut out as copies ([`long`]), the
+/// rest as in mode 4, the copies coded ahead of the columns in one arithmetic
+/// stream: the literal count and copy count (varints), the literals' chain
+/// starts, then the coded copies and columns.
+pub fn encode_long(data: &[u8], out: &mut Vec<u8>) {
+    let (copies, lits) = long::split(data);
+    super::write_varint(out, lits.len() as u64);
+    super::write_varint(out, copies.len() as u64);
+    let cols = transform(&lits, out);
+    drop(lits);
+    let mut enc = BitEnc::new(std::mem::take(out));
+    let mut m = long::CopyModel::new();
+    for &c in &copies {
+        m.code(&mut enc, c);
+    }
+    stage::encode_into(&mut enc, &cols, true);
+    *out = enc.finish();
+}
+
+/// Decodes a body of [`encode_long`] into `n` bytes; `None` when it is corrupt.
+pub fn decode_long(body: &[u8], n: usize) -> Option<Vec<u8>> {
+    let (n_lit, a) = super::read_varint(body)?;
+    let (n_copies, b) = super::read_varint(body.get(a..)?)?;
+    let n_lit = usize::try_from(n_lit).ok().filter(|&l| l <= n)?;
+    let n_copies = usize::try_from(n_copies)
+        .ok()
+        .filter(|&c| c <= (n - n_lit) / long::MIN_MATCH)?;
+    let (all_starts, pos) = read_starts(body.get(a + b..)?, n_lit)?;
+    let mut dec = BitDec::new(&body[a + b + pos..]);
+    let mut m = long::CopyModel::new();
+    let mut copies = Vec::with_capacity(n_copies);
+    let (mut lit_sum, mut len_sum) = (0usize, 0usize);
+    let dummy = long::Copy {
+        lit: 0,
+        dist: 0,
+        len: 0,
+    };
+    for _ in 0..n_copies {
+        let c = m.code(&mut dec, dummy)?;
+        lit_sum = lit_sum.checked_add(c.lit).filter(|&s| s <= n_lit)?;
+        len_sum = len_sum.checked_add(c.len).filter(|&s| s <= n - n_lit)?;
+        copies.push(c);
+    }
+    if len_sum != n - n_lit {
+        return None;
+    }
+    let cols = stage::decode_from(&mut dec, n_lit, true)?;
+    let lits = untransform(&cols, &all_starts)?;
+    long::join(&copies, &lits, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Measurement aid: `BWT_FILE=path cargo test --release --lib bwt::tests::exp -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn exp() {
+        let Ok(path) = std::env::var("BWT_FILE") else {
+            return;
+        };
+        let data = std::fs::read(path).unwrap();
+        let min = std::env::var("MIN").map_or(long::MIN_MATCH, |s| s.parse().unwrap());
+        let t = std::time::Instant::now();
+        let (copies, lits) = long::split_min(&data, min);
+        let split_s = t.elapsed().as_secs_f64();
+        let mut enc = BitEnc::new(Vec::new());
+        let mut m = long::CopyModel::new();
+        for &c in &copies {
+            m.code(&mut enc, c);
+        }
+        let cb = enc.finish().len();
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        let cols = transform(&lits, &mut out);
+        let bwt_s = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let mut enc = BitEnc::new(Vec::new());
+        stage::encode_into(&mut enc, &cols, true);
+        let c = enc.finish();
+        let st_s = t.elapsed().as_secs_f64();
+        eprintln!(
+            "min {min} copies {} coded {cb} lits {} stage {} total {} | split {split_s:.2}s bwt {bwt_s:.2}s stage {st_s:.2}s",
+            copies.len(),
+            lits.len(),
+            c.len(),
+            cb + c.len() + out.len()
+        );
+        if min == long::MIN_MATCH {
+            let t = std::time::Instant::now();
+            let mut body = Vec::new();
+            encode_long(&data, &mut body);
+            let e = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let d = decode_long(&body, data.len()).unwrap();
+            eprintln!(
+                "mode6 {} enc {e:.2}s dec {:.2}s",
+                body.len(),
+                t.elapsed().as_secs_f64()
+            );
+            assert!(d == data);
+        }
+    }
 
     #[test]
     fn transform_inverts_on_small_and_periodic_blocks() {

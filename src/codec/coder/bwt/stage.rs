@@ -1,8 +1,11 @@
 //! The entropy stage of the block coder: BWT output through move-to-front, each
-//! rank coded as binary decisions ("rank 0?", a unary bucket, mantissa bits) whose
-//! probabilities adaptive counters in small contexts give, two of them mixed for
-//! the frequent first decision. Integer arithmetic only, so every platform decodes
-//! alike. The model is shared by encoder and decoder through [`BitIo`].
+//! rank coded as binary decisions whose probabilities adaptive counters in small
+//! contexts give, mixed. Mode 4: "rank 0?", a unary bucket, mantissa bits. Mode 6:
+//! "rank 0?", then "rank j?" for j = 1..=[`LINEAR`] in contexts of the front byte
+//! and the candidate byte at rank j (the bytes, not only their ranks, predict), then
+//! an escape; secondary estimation refines the decisions. Integer arithmetic only,
+//! so every platform decodes alike. The model is shared by encoder and decoder
+//! through [`BitIo`].
 
 use super::super::bitrc::{BitDec, BitEnc};
 use super::super::cm::{squash, stretch_table};
@@ -42,18 +45,21 @@ const RATE: [i32; 32] = {
 
 /// A probability (16 bits, high half) and how many times it was updated (low half).
 #[derive(Clone, Copy)]
-struct Ctr(u32);
+pub(super) struct Ctr(u32);
 
 impl Ctr {
-    const INIT: Ctr = Ctr(1 << 31);
+    /// P(1) = 1/2, never updated.
+    pub(super) const INIT: Ctr = Ctr(1 << 31);
 
+    /// P(1) in 12 bits.
     #[inline(always)]
-    fn p12(self) -> u32 {
+    pub(super) fn p12(self) -> u32 {
         (self.0 >> 20).clamp(1, 4095)
     }
 
+    /// Moves P(1) toward `bit`, at a rate slowing down to 1 / (limit + 1.5).
     #[inline(always)]
-    fn update(&mut self, bit: u32, limit: u32) {
+    pub(super) fn update(&mut self, bit: u32, limit: u32) {
         let n = self.0 & 0xffff;
         let p = (self.0 >> 16) as i32;
         let target = if bit == 1 { 65535 } else { 0 };
@@ -121,8 +127,50 @@ impl<const N: usize> Mixer<N> {
     }
 }
 
+/// A secondary estimation table: per context, 33 probabilities over the stretched
+/// input (the identity at first), interpolated; the nearer cell learns.
+struct Apm {
+    t: Vec<u16>,
+    i: usize,
+}
+
+impl Apm {
+    fn new(ctxs: usize) -> Self {
+        let row: Vec<u16> = (0..33)
+            .map(|k| (squash((k - 16) * 128) * 16) as u16)
+            .collect();
+        Apm {
+            t: row.iter().copied().cycle().take(ctxs * 33).collect(),
+            i: 0,
+        }
+    }
+
+    /// Refined P(1) (12 bits) of stretched `st` in context `c`.
+    #[inline(always)]
+    fn p(&mut self, st: i32, c: usize) -> u32 {
+        let s = st.clamp(-2047, 2047) + 2048;
+        let lo = (s >> 7) as usize;
+        let w = s & 127;
+        let base = c * 33 + lo;
+        self.i = base + usize::from(w >= 64);
+        let p = (self.t[base] as i32 * (128 - w) + self.t[base + 1] as i32 * w) >> 11;
+        p.clamp(1, 4095) as u32
+    }
+
+    #[inline(always)]
+    fn update(&mut self, bit: u32) {
+        let g = if bit == 1 { 65535 } else { 0 };
+        let t = &mut self.t[self.i];
+        *t = (*t as i32 + ((g - *t as i32) >> 6)) as u16;
+    }
+}
+
 /// The rank model.
 pub struct Model {
+    /// Mode 6: nonzero ranks tested one by one, secondary estimation.
+    mode6: bool,
+    z_apm: Apm,
+    u_apm: Apm,
     stretch: Vec<i16>,
     mtf: [u8; 256],
     run: u32,
@@ -138,17 +186,29 @@ pub struct Model {
     u_hist: Vec<Ctr>,
     u_char: Vec<Ctr>,
     u_mix: Mixer<3>,
+    l_hist: Vec<Ctr>,
+    l_char: Vec<Ctr>,
+    l_sym: Vec<Ctr>,
+    l_cand: Vec<Ctr>,
+
+    l_mix: Mixer<5>,
+    e_exp: Vec<Ctr>,
+    e_mant: Vec<Ctr>,
     mant: Vec<Ctr>,
 }
 
 impl Model {
-    /// A fresh model (MTF list in byte order).
-    pub fn new() -> Self {
+    /// A fresh model (MTF list in byte order); `mode6` selects mode 6's model.
+    pub fn new(mode6: bool) -> Self {
         let mut mtf = [0u8; 256];
         for (i, m) in mtf.iter_mut().enumerate() {
             *m = i as u8;
         }
+        let k = if mode6 { 1 } else { 0 };
         Model {
+            mode6,
+            z_apm: Apm::new(k * 256 * RUNQ),
+            u_apm: Apm::new(k * LINEAR.max(9) * 256),
             stretch: stretch_table(),
             mtf,
             run: 0,
@@ -158,10 +218,18 @@ impl Model {
             z_hist: vec![Ctr::INIT; RUNQ * 81],
             z_pair: vec![Ctr::INIT; 65536 * 8],
             z_runs: vec![Ctr::INIT; RUNQ * RUNQ],
-            z_mix: Mixer::new(RUNQ, 10),
+            z_mix: Mixer::new(RUNQ, if mode6 { 12 } else { 10 }),
             u_hist: vec![Ctr::INIT; 9 * 81 * 4],
             u_char: vec![Ctr::INIT; 9 * 256],
             u_mix: Mixer::new(9, 10),
+            l_hist: vec![Ctr::INIT; k * LINEAR * 81 * 4],
+            l_char: vec![Ctr::INIT; k * LINEAR * 256],
+            l_sym: vec![Ctr::INIT; k * LINEAR * 65536],
+            l_cand: vec![Ctr::INIT; k * LINEAR * 256],
+
+            l_mix: Mixer::new(LINEAR * 4, 12),
+            e_exp: vec![Ctr::INIT; k * 9 * 4],
+            e_mant: vec![Ctr::INIT; k * 9 * 256],
             mant: vec![Ctr::INIT; 9 * 128],
         }
     }
@@ -189,7 +257,17 @@ impl Model {
             256,
         ];
         let p = self.z_mix.p(rq, &x);
-        let z = io.bit(p, u32::from(r == 0));
+        let pc = if self.mode6 {
+            let st = self.stretch[p as usize] as i32;
+            let a = self.z_apm.p(st, ia);
+            (p + a) >> 1
+        } else {
+            p
+        };
+        let z = io.bit(pc.clamp(1, 4095), u32::from(r == 0));
+        if self.mode6 {
+            self.z_apm.update(z);
+        }
         self.z_mix.update(rq, &x, p, z);
         self.z_char[ia].update(z, LIMIT);
         self.z_hist[ib].update(z, LIMIT);
@@ -202,6 +280,11 @@ impl Model {
         self.runs[c0] = rq as u8;
         let rc = (self.run.min(3)) as usize;
         self.run = 0;
+        if self.mode6 {
+            let r = self.code_nonzero(io, r, c0, rc);
+            self.last = (self.last % 9) * 9 + bucket(r.min(255));
+            return r;
+        }
         // The bucket in unary.
         let u_true = if r == 0 { 0 } else { bucket(r) };
         let base = self.last as usize * 4 + rc;
@@ -240,7 +323,68 @@ impl Model {
     }
 }
 
+/// Nonzero ranks mode 6 tests one by one (larger ones escape).
+const LINEAR: usize = 12;
+
 impl Model {
+    /// Mode 6's nonzero rank: "is it rank j?" for j = 1..=LINEAR, each decision in
+    /// contexts of the front byte and the candidate byte, then an escape coding the
+    /// rest as a bit length in unary and bits below it.
+    #[inline(always)]
+    fn code_nonzero<I: BitIo>(&mut self, io: &mut I, r: u32, c0: usize, rc: usize) -> u32 {
+        let last = self.last as usize;
+        for j in 1..=LINEAR {
+            let jj = j - 1;
+            let ih = (jj * 81 + last) * 4 + rc;
+            let ic = jj * 256 + c0;
+            let cand = self.mtf[j] as usize;
+            let is = jj << 16 | c0 << 8 | cand;
+            let io2 = jj * 256 + cand;
+            let x = [
+                self.st(self.l_hist[ih]),
+                self.st(self.l_char[ic]),
+                self.st(self.l_sym[is]),
+                self.st(self.l_cand[io2]),
+                256,
+            ];
+            let ms = jj * 4 + rc;
+            let p = self.l_mix.p(ms, &x);
+            let st = self.stretch[p as usize] as i32;
+            let pc = (p + self.u_apm.p(st, ic)) >> 1;
+            let more = io.bit(pc.clamp(1, 4095), u32::from(r as usize > j || r == 0));
+            self.u_apm.update(more);
+            self.l_mix.update(ms, &x, p, more);
+            self.l_hist[ih].update(more, LIMIT);
+            self.l_char[ic].update(more, LIMIT);
+            self.l_sym[is].update(more, LIMIT);
+            self.l_cand[io2].update(more, LIMIT);
+            if more == 0 {
+                return j as u32;
+            }
+        }
+        // Escape: v = r - LINEAR - 1 as an exp-Golomb number.
+        let v = (r as usize).saturating_sub(LINEAR + 1) + 1;
+        let e_true = v.ilog2() as usize;
+        let mut e = 0;
+        while e < 8 {
+            let c = &mut self.e_exp[e * 4 + rc];
+            let more = io.bit(c.p12(), u32::from(e_true > e));
+            c.update(more, LIMIT);
+            if more == 0 {
+                break;
+            }
+            e += 1;
+        }
+        let mut node = 1usize;
+        for k in (0..e).rev() {
+            let c = &mut self.e_mant[e * 256 + node.min(255)];
+            let b = io.bit(c.p12(), ((v >> k) & 1) as u32);
+            c.update(b, LIMIT);
+            node = node * 2 + b as usize;
+        }
+        (node + LINEAR) as u32
+    }
+
     /// The position of byte `c` in the list, eight bytes at a time.
     #[inline(always)]
     fn rank(&self, c: u8) -> usize {
@@ -277,25 +421,35 @@ impl Model {
 }
 
 /// Codes `bytes` (BWT output) into `out` (appended to).
-#[inline(never)]
+#[cfg(test)]
 pub fn encode(bytes: &[u8], out: Vec<u8>) -> Vec<u8> {
-    let mut m = Model::new();
     let mut enc = BitEnc::new(out);
-    for &c in bytes {
-        let r = m.rank(c);
-        m.code_rank(&mut enc, r as u32);
-        m.pop(r);
-    }
+    encode_into(&mut enc, bytes, false);
     enc.finish()
 }
 
-/// Decodes `n` bytes of [`encode`]; `None` when the stream is not one it wrote.
+/// Codes `bytes` (BWT output) with an encoder already in use.
+#[inline(never)]
+pub fn encode_into(enc: &mut BitEnc, bytes: &[u8], mode6: bool) {
+    let mut m = Model::new(mode6);
+    for &c in bytes {
+        let r = m.rank(c);
+        m.code_rank(enc, r as u32);
+        m.pop(r);
+    }
+}
+
+/// Decodes `n` bytes of [`encode_into`] alone; `None` when the stream is not one it wrote.
 pub fn decode(coded: &[u8], n: usize) -> Option<Vec<u8>> {
-    let mut m = Model::new();
-    let mut dec = BitDec::new(coded);
+    decode_from(&mut BitDec::new(coded), n, false)
+}
+
+/// Decodes `n` bytes of [`encode_into`] from a decoder already in use.
+pub fn decode_from(dec: &mut BitDec, n: usize, mode6: bool) -> Option<Vec<u8>> {
+    let mut m = Model::new(mode6);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let r = m.code_rank(&mut dec, 0);
+        let r = m.code_rank(dec, 0);
         if r > 255 {
             return None;
         }

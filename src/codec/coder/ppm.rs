@@ -1,0 +1,1039 @@
+//! The PPM exact coder (exact payload mode 5): prediction by partial matching over
+//! bytes, contexts of up to [`MAX_ORDER`] bytes in a tree with suffix links (PPMII
+//! ideas: frequency-sorted symbol lists, binary contexts coded by an adaptive model
+//! indexed by small features, secondary escape estimation in masked contexts,
+//! exclusion, inherited frequencies for new symbols, rescaling, a bounded arena that
+//! restarts when full), beside a long-match model: inside a long repeat a byte is
+//! first one binary decision ("the match's byte comes"), and on a miss PPM codes it
+//! with that byte excluded. Every decision goes through the crate's range coder;
+//! all arithmetic is integer. The state can be primed with a text and cloned per
+//! packet. The layout and every rule are specified in docs/FORMAT.md ("Exact
+//! payload mode 5").
+
+use super::rc::{Dec, Enc};
+
+/// Longest context (bytes) the tree predicts from.
+pub const MAX_ORDER: u8 = 7;
+/// A symbol count past which a context's counts are halved.
+const MAX_FREQ: u32 = 124;
+/// Scale of the binary contexts' probabilities.
+const BIN_SCALE: u32 = 1 << 14;
+/// Adaptation period (log2) of the binary and escape statistics.
+const PERIOD_BITS: u32 = 7;
+/// Step of a binary probability towards a hit.
+const INTERVAL: u32 = 1 << PERIOD_BITS;
+/// Marks a successor that is a position in the history (the context was seen once
+/// and its node is not built yet) rather than a node.
+const RAW: u32 = 1 << 31;
+/// The order-0 context.
+const ROOT: u32 = 0;
+/// The root's suffix.
+const NO_SUFFIX: u32 = u32::MAX;
+/// End of a free list.
+const NIL: u32 = u32::MAX;
+/// A decoded escape.
+const ESC: u32 = u32::MAX;
+/// Bytes hashed to find match candidates.
+const HASH_LEN: usize = 6;
+/// Match length from which the match decision is coded.
+const MATCH_MIN: u32 = 32;
+/// Longest match length the model counts.
+const MATCH_MAX: u32 = 65535;
+/// Scale of the match decision's probabilities.
+const MATCH_SCALE: u32 = 1 << 16;
+/// Bytes of arena per node and per symbol entry (the memory bound counts these).
+const NODE_BYTES: usize = 24;
+const STAT_BYTES: usize = 8;
+/// Secondary escape estimation cells: 12 buckets of unmasked symbols x 32 feature sets.
+const SEE_CELLS: usize = 12 * 32;
+/// Binary contexts' cells: 128 counts x 64 feature sets.
+const BIN_CELLS: usize = 128 * 64;
+
+/// A symbol of a context: the byte, its count, and its successor (the node of the
+/// context extended by the byte, a [`RAW`] history position, or 0 when unknown).
+#[derive(Clone, Copy, Default)]
+struct Stat {
+    succ: u32,
+    sym: u8,
+    freq: u8,
+}
+
+/// A context node: its suffix (one byte shorter), its symbols (inline when it has
+/// one, else a block of the symbol arena), their total count plus the escape mass.
+#[derive(Clone, Copy, Default)]
+struct Ctx {
+    suffix: u32,
+    stats: u32,
+    num: u16,
+    summ: u16,
+    order: u8,
+    one: Stat,
+}
+
+/// An adaptive escape estimate (a scaled running sum and its period).
+#[derive(Clone, Copy)]
+struct See {
+    summ: u32,
+    shift: u32,
+    count: u32,
+}
+
+impl See {
+    fn new(bucket: u32) -> Self {
+        let shift = PERIOD_BITS - 4;
+        See {
+            summ: (5 * bucket + 10) << shift,
+            shift,
+            count: 4,
+        }
+    }
+
+    #[inline]
+    fn mean(&mut self) -> u32 {
+        let r = self.summ >> self.shift;
+        self.summ -= r;
+        r.clamp(1, 1 << 15)
+    }
+
+    #[inline]
+    fn hit(&mut self) {
+        if self.shift < PERIOD_BITS {
+            self.count -= 1;
+            if self.count == 0 {
+                self.summ = (self.summ * 2).min(1 << 30);
+                self.count = 3 << self.shift;
+                self.shift += 1;
+            }
+        }
+    }
+}
+
+/// Where the coded decisions go: an encoder, a decoder, or nowhere (priming).
+pub trait Io {
+    /// True for the decoder (symbols come from the coded bits).
+    const DEC: bool;
+    /// Codes the interval [cum, cum + freq) of total.
+    fn put(&mut self, cum: u32, freq: u32, total: u32);
+    /// Decodes a symbol of a table of `total` (see `rc::Dec::get`).
+    fn get<F: Fn(u32) -> (u32, u32, u32)>(&mut self, total: u32, find: F) -> u32;
+}
+
+/// Coding into the range coder.
+pub struct EncIo(pub Enc);
+/// Decoding from the range coder.
+pub struct DecIo(pub Dec);
+/// Learning without coding.
+pub struct Learn;
+
+impl Io for EncIo {
+    const DEC: bool = false;
+    #[inline]
+    fn put(&mut self, cum: u32, freq: u32, total: u32) {
+        self.0.put(cum, freq, total);
+    }
+    fn get<F: Fn(u32) -> (u32, u32, u32)>(&mut self, _: u32, _: F) -> u32 {
+        0
+    }
+}
+
+impl Io for DecIo {
+    const DEC: bool = true;
+    fn put(&mut self, _: u32, _: u32, _: u32) {}
+    #[inline]
+    fn get<F: Fn(u32) -> (u32, u32, u32)>(&mut self, total: u32, find: F) -> u32 {
+        self.0.get(total, find)
+    }
+}
+
+impl Io for Learn {
+    const DEC: bool = false;
+    #[inline]
+    fn put(&mut self, _: u32, _: u32, _: u32) {}
+    fn get<F: Fn(u32) -> (u32, u32, u32)>(&mut self, _: u32, _: F) -> u32 {
+        0
+    }
+}
+
+/// One binary decision: `hit` with probability p / scale (0 < p < scale).
+#[inline]
+fn bin<I: Io>(io: &mut I, hit: bool, p: u32, scale: u32) -> bool {
+    if I::DEC {
+        io.get(scale, |t| if t < p { (1, 0, p) } else { (0, p, scale - p) }) == 1
+    } else {
+        if hit {
+            io.put(0, p, scale);
+        } else {
+            io.put(p, scale - p, scale);
+        }
+        hit
+    }
+}
+
+/// The escape count a binary context starts with when it gains a second symbol,
+/// by its hit probability's top 4 bits.
+#[inline]
+fn first_escape(bs: u32) -> u32 {
+    (26 / ((bs >> 10) + 1)).max(2)
+}
+
+/// Bucket of a number of unmasked symbols (SEE rows).
+#[inline]
+fn diff_bucket(d: u32) -> usize {
+    match d {
+        0..=3 => d.saturating_sub(1) as usize,
+        4..=5 => 3,
+        6..=7 => 4,
+        8..=11 => 5,
+        12..=15 => 6,
+        16..=23 => 7,
+        24..=31 => 8,
+        32..=63 => 9,
+        64..=127 => 10,
+        _ => 11,
+    }
+}
+
+/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
+#[inline(always)]
+fn prefetch<T>(t: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(p) = t.get(i) {
+        // SAFETY: a prefetch is only a hint: it never faults, reads into the
+        // program or writes, and the address is inside `t`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (p as *const T).cast::<i8>(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (t, i);
+}
+
+/// The model: context tree, statistics, history and match model of one packet.
+#[derive(Clone)]
+pub struct Ppm {
+    ctx: Vec<Ctx>,
+    stats: Vec<Stat>,
+    /// Free blocks of the symbol arena by size class (2^k entries).
+    free: [u32; 9],
+    /// Arena bytes past which the tree restarts.
+    budget: usize,
+    full: bool,
+    hist: Vec<u8>,
+    max_ctx: u32,
+    mask: [u8; 256],
+    esc: u8,
+    see: Vec<See>,
+    bin: Vec<u16>,
+    prev_success: u32,
+    run: u32,
+    init_esc: u32,
+    hb: u32,
+    table: Vec<u32>,
+    tbits: u32,
+    mptr: u32,
+    mlen: u32,
+    mprob: [u16; 64],
+    mcount: [u8; 64],
+    miss: u32,
+    /// The match table's slot (and check tag) of the previous position.
+    pending: u32,
+    ptag: u32,
+    /// The tree was not updated inside a match: its current context must be found.
+    stale: bool,
+}
+
+impl Ppm {
+    /// The sizes (match-table bits, arena budget in MiB, unused) for a packet whose
+    /// priming text and data total `n` bytes.
+    pub fn sizes_for(n: usize) -> (u32, u32, u32) {
+        let bits = (usize::BITS - n.max(1).leading_zeros())
+            .saturating_sub(4)
+            .clamp(16, 18);
+        let mib = ((n as u64 * 24) >> 20).clamp(8, 384) as u32;
+        (bits, mib.next_power_of_two(), 0)
+    }
+
+    /// A fresh model of `sizes` (see [`Ppm::sizes_for`]).
+    pub fn new(sizes: (u32, u32, u32)) -> Self {
+        let mut see = Vec::with_capacity(SEE_CELLS);
+        for i in 0..SEE_CELLS {
+            see.push(See::new((i / 32) as u32));
+        }
+        let bin = (0..BIN_CELLS)
+            .map(|i| (BIN_SCALE - BIN_SCALE / ((i / 64) as u32 + 2)) as u16)
+            .collect();
+        let mut m = Ppm {
+            ctx: Vec::new(),
+            stats: Vec::new(),
+            free: [NIL; 9],
+            budget: (sizes.1 as usize) << 20,
+            full: false,
+            hist: Vec::new(),
+            max_ctx: ROOT,
+            mask: [0; 256],
+            esc: 0,
+            see,
+            bin,
+            prev_success: 0,
+            run: 0,
+            init_esc: 2,
+            hb: 0,
+            table: vec![0; 2 << sizes.0],
+            tbits: sizes.0,
+            mptr: 0,
+            mlen: 0,
+            mprob: [(MATCH_SCALE * 3 / 4) as u16; 64],
+            mcount: [0; 64],
+            miss: 0,
+            pending: NIL,
+            ptag: 0,
+            stale: false,
+        };
+        m.restart();
+        m
+    }
+
+    /// Learns `text` as if it had been coded (the packet's priors).
+    pub fn prime(&mut self, text: &[u8]) {
+        for &b in text {
+            self.code(&mut Learn, b);
+        }
+    }
+
+    /// Empties the tree: the root alone, every byte once.
+    fn restart(&mut self) {
+        self.ctx.clear();
+        self.stats.clear();
+        self.free = [NIL; 9];
+        self.full = false;
+        self.stats.extend((0..=255u8).map(|b| Stat {
+            succ: 0,
+            sym: b,
+            freq: 1,
+        }));
+        self.ctx.push(Ctx {
+            suffix: NO_SUFFIX,
+            stats: 0,
+            num: 256,
+            summ: 257,
+            order: 0,
+            one: Stat::default(),
+        });
+        self.max_ctx = ROOT;
+    }
+
+    fn used(&self) -> usize {
+        self.ctx.len() * NODE_BYTES + self.stats.len() * STAT_BYTES
+    }
+
+    /// A block of 2^class symbol entries, `None` (and `full`) past the budget.
+    fn alloc(&mut self, class: usize) -> Option<u32> {
+        let head = self.free[class];
+        if head != NIL {
+            self.free[class] = self.stats[head as usize].succ;
+            return Some(head);
+        }
+        let cap = 1usize << class;
+        if self.used() + cap * STAT_BYTES > self.budget {
+            self.full = true;
+            return None;
+        }
+        let at = self.stats.len();
+        self.stats.resize(at + cap, Stat::default());
+        Some(at as u32)
+    }
+
+    fn release(&mut self, at: u32, class: usize) {
+        self.stats[at as usize].succ = self.free[class];
+        self.free[class] = at;
+    }
+
+    fn new_node(&mut self, order: u8, suffix: u32, one: Stat) -> Option<u32> {
+        if self.used() + NODE_BYTES > self.budget || self.ctx.len() >= RAW as usize {
+            self.full = true;
+            return None;
+        }
+        self.ctx.push(Ctx {
+            suffix,
+            stats: 0,
+            num: 1,
+            summ: 0,
+            order,
+            one,
+        });
+        Some(self.ctx.len() as u32 - 1)
+    }
+
+    #[inline]
+    fn sl(&self, x: u32) -> &[Stat] {
+        let c = &self.ctx[x as usize];
+        if c.num == 1 {
+            std::slice::from_ref(&c.one)
+        } else {
+            let at = c.stats as usize;
+            &self.stats[at..at + c.num as usize]
+        }
+    }
+
+    #[inline]
+    fn sl_mut(&mut self, x: u32) -> &mut [Stat] {
+        let (num, at) = {
+            let c = &self.ctx[x as usize];
+            (c.num as usize, c.stats as usize)
+        };
+        if num == 1 {
+            std::slice::from_mut(&mut self.ctx[x as usize].one)
+        } else {
+            &mut self.stats[at..at + num]
+        }
+    }
+
+    #[inline]
+    fn find(&self, x: u32, c: u8) -> Option<usize> {
+        self.sl(x).iter().position(|s| s.sym == c)
+    }
+
+    /// Codes (or decodes, or learns) one byte; `None` when the coded bits cannot
+    /// have come from the encoder.
+    #[inline]
+    pub fn code<I: Io>(&mut self, io: &mut I, byte: u8) -> Option<u8> {
+        let mut excl = None;
+        if self.mlen >= MATCH_MIN {
+            let pred = self.hist[self.mptr as usize];
+            let k = self.match_cell();
+            let p = self.mprob[k] as u32;
+            let hit = bin(io, byte == pred, p, MATCH_SCALE);
+            // Adapts at 1 / (n + 1.5) after n decisions, then at 1 / 31.5.
+            let n = self.mcount[k] as u32;
+            self.mcount[k] = (n + 1).min(30) as u8;
+            self.mprob[k] = if hit {
+                p + (MATCH_SCALE - p) * 2 / (2 * n + 3)
+            } else {
+                p - p * 2 / (2 * n + 3)
+            }
+            .clamp(32, MATCH_SCALE - 32) as u16;
+            if hit {
+                self.miss = 0;
+                self.hist.push(pred);
+                self.hb = (pred >= 0x40) as u32;
+                self.stale = true;
+                self.after(pred);
+                return Some(pred);
+            }
+            self.miss = 1;
+            excl = Some(pred);
+        }
+        if self.stale {
+            self.refind();
+        }
+        let c = self.code_ppm(io, byte, excl)?;
+        self.after(c);
+        Some(c)
+    }
+
+    /// The match decision's statistics cell: length bucket, whether the last
+    /// decision missed.
+    #[inline]
+    fn match_cell(&self) -> usize {
+        let l = self.mlen.max(MATCH_MIN);
+        // Two buckets per doubling of the length, from MATCH_MIN.
+        let b =
+            ((l.ilog2() - MATCH_MIN.ilog2()) * 2 + ((l >> (l.ilog2() - 1)) & 1)).min(31) as usize;
+        b * 2 + self.miss as usize
+    }
+
+    /// Follows the current match after byte `c` (already in the history), looks
+    /// for a new one when there is none, and indexes the history's end. The hash
+    /// slot of a position is read one byte later (prefetched meanwhile): a match is
+    /// found from the byte after the hashed ones.
+    #[inline]
+    fn after(&mut self, c: u8) {
+        let n = self.hist.len();
+        if self.mlen > 0 {
+            if self.hist[self.mptr as usize] == c {
+                self.mlen = (self.mlen + 1).min(MATCH_MAX);
+                self.mptr += 1;
+            } else {
+                self.mlen = 0;
+            }
+        }
+        if self.pending != NIL {
+            let (h, tag) = (self.pending as usize, self.ptag);
+            if self.mlen == 0 && self.table[h] == tag {
+                let cand = self.table[h + 1] as usize;
+                if cand + 1 < n && self.hist[cand] == c {
+                    let mut l = 0;
+                    while l < 32 && l < cand && self.hist[cand - 1 - l] == self.hist[n - 2 - l] {
+                        l += 1;
+                    }
+                    if l >= HASH_LEN {
+                        self.mlen = l as u32 + 1;
+                        self.mptr = cand as u32 + 1;
+                    }
+                }
+            }
+            self.table[h] = tag;
+            self.table[h + 1] = n as u32 - 1;
+        }
+        if n >= 8 {
+            let w = u64::from_le_bytes(self.hist[n - 8..n].try_into().unwrap_or([0; 8]));
+            let hash = (w >> (8 * (8 - HASH_LEN))).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let h = (hash >> (64 - self.tbits)) as usize * 2;
+            prefetch(&self.table, h);
+            self.pending = h as u32;
+            self.ptag = (hash >> 8) as u32;
+        }
+        let m = &self.ctx[self.max_ctx as usize];
+        if m.num > 1 {
+            prefetch(&self.stats, m.stats as usize);
+        }
+    }
+
+    /// Finds the longest context node of the history's end (after a match during
+    /// which the tree was not updated).
+    fn refind(&mut self) {
+        self.stale = false;
+        let n = self.hist.len();
+        for k in (1..=(MAX_ORDER as usize).min(n)).rev() {
+            let mut x = ROOT;
+            let mut ok = true;
+            for &b in &self.hist[n - k..] {
+                match self.find(x, b) {
+                    Some(i) => {
+                        let s = self.sl(x)[i].succ;
+                        if s == 0 || s & RAW != 0 {
+                            ok = false;
+                            break;
+                        }
+                        x = s;
+                    }
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                self.max_ctx = x;
+                return;
+            }
+        }
+        self.max_ctx = ROOT;
+    }
+
+    fn code_ppm<I: Io>(&mut self, io: &mut I, byte: u8, excl: Option<u8>) -> Option<u8> {
+        self.esc = self.esc.wrapping_add(1);
+        if self.esc == 0 {
+            self.mask = [0; 256];
+            self.esc = 1;
+        }
+        let ec = self.esc;
+        let mut nm = 0u32;
+        if let Some(p) = excl {
+            self.mask[p as usize] = ec;
+            nm = 1;
+        }
+        let mut x = self.max_ctx;
+        let (fx, fi) = loop {
+            let num = self.ctx[x as usize].num as u32;
+            if num == 1 {
+                let s = self.ctx[x as usize].one;
+                if self.mask[s.sym as usize] != ec {
+                    let cell = self.bin_cell(x, s);
+                    let bs = self.bin[cell] as u32;
+                    let hit = bin(io, s.sym == byte, bs, BIN_SCALE);
+                    if hit {
+                        self.bin[cell] =
+                            (bs + INTERVAL - ((bs + 32) >> PERIOD_BITS)).min(BIN_SCALE - 16) as u16;
+                        let o = &mut self.ctx[x as usize].one;
+                        o.freq += (o.freq < 128) as u8;
+                        self.prev_success = 1;
+                        self.run += 1;
+                        break (x, 0);
+                    }
+                    let nbs = (bs - ((bs + 32) >> PERIOD_BITS)).max(16);
+                    self.bin[cell] = nbs as u16;
+                    self.init_esc = first_escape(nbs);
+                    self.mask[s.sym as usize] = ec;
+                    nm += 1;
+                    self.prev_success = 0;
+                    self.run = 0;
+                }
+            } else if nm == 0 {
+                if let Some(i) = self.code_plain(io, x, byte) {
+                    break (x, i);
+                }
+                let at = self.ctx[x as usize].stats as usize;
+                for s in &self.stats[at..at + num as usize] {
+                    self.mask[s.sym as usize] = ec;
+                }
+                nm = num;
+            } else {
+                if let Some(i) = self.code_masked(io, x, byte, nm) {
+                    break (x, i);
+                }
+                nm = nm.max(num);
+            }
+            let suf = self.ctx[x as usize].suffix;
+            if suf == NO_SUFFIX {
+                return None;
+            }
+            x = suf;
+        };
+        let c = self.sl(fx)[fi].sym;
+        self.update(fx, fi, c);
+        Some(c)
+    }
+
+    #[inline]
+    fn bin_cell(&self, x: u32, s: Stat) -> usize {
+        let suf = self.ctx[x as usize].suffix;
+        let sn = if suf == NO_SUFFIX {
+            1
+        } else {
+            self.ctx[suf as usize].num
+        };
+        let nsb = match sn {
+            0..=1 => 0,
+            2 => 1,
+            3..=10 => 2,
+            _ => 3,
+        };
+        let k = self.prev_success
+            + 2 * nsb
+            + 8 * self.hb
+            + 16 * (s.sym >= 0x40) as u32
+            + 32 * (self.run < MAX_ORDER as u32) as u32;
+        (s.freq.clamp(1, 128) as usize - 1) * 64 + k as usize
+    }
+
+    /// Codes in a context none of whose symbols is masked; the symbol's index, or
+    /// `None` for an escape.
+    #[inline]
+    fn code_plain<I: Io>(&mut self, io: &mut I, x: u32, byte: u8) -> Option<usize> {
+        let c = self.ctx[x as usize];
+        let at = c.stats as usize;
+        let st = &self.stats[at..at + c.num as usize];
+        let total = c.summ as u32;
+        let i = if I::DEC {
+            io.get(total, |t| {
+                let mut cum = 0;
+                for (i, s) in st.iter().enumerate() {
+                    let f = s.freq as u32;
+                    if t < cum + f {
+                        return (i as u32, cum, f);
+                    }
+                    cum += f;
+                }
+                (ESC, cum, total - cum)
+            })
+        } else {
+            let mut cum = 0;
+            let mut found = ESC;
+            for (i, s) in st.iter().enumerate() {
+                if s.sym == byte {
+                    found = i as u32;
+                    break;
+                }
+                cum += s.freq as u32;
+            }
+            if found == ESC {
+                io.put(cum, total - cum, total);
+            } else {
+                io.put(cum, st[found as usize].freq as u32, total);
+            }
+            found
+        };
+        if i == ESC || i as usize >= st.len() {
+            self.prev_success = 0;
+            self.run = 0;
+            return None;
+        }
+        let mut i = i as usize;
+        let f = st[i].freq as u32 + 4;
+        if i == 0 {
+            self.prev_success = (2 * f > total) as u32;
+            self.run += self.prev_success;
+        } else {
+            self.prev_success = 0;
+        }
+        self.ctx[x as usize].summ += 4;
+        self.stats[at + i].freq = f as u8;
+        if i > 0 && self.stats[at + i].freq > self.stats[at + i - 1].freq {
+            self.stats.swap(at + i, at + i - 1);
+            i -= 1;
+        }
+        if f > MAX_FREQ {
+            i = self.rescale(x, i);
+        }
+        Some(i)
+    }
+
+    /// Codes in a context after an escape (the symbols of the contexts escaped from
+    /// are masked), the escape estimated by SEE; `None` for an escape or when every
+    /// symbol is masked (nothing coded).
+    #[inline]
+    fn code_masked<I: Io>(&mut self, io: &mut I, x: u32, byte: u8, nm: u32) -> Option<usize> {
+        let c = self.ctx[x as usize];
+        let at = c.stats as usize;
+        let n = c.num as usize;
+        let ec = self.esc;
+        let mut diff = 0u32;
+        let mut sum = 0u32;
+        for s in &self.stats[at..at + n] {
+            if self.mask[s.sym as usize] != ec {
+                diff += 1;
+                sum += s.freq as u32;
+            }
+        }
+        if diff == 0 {
+            return None;
+        }
+        let suf_num = if c.suffix == NO_SUFFIX {
+            n as u32
+        } else {
+            self.ctx[c.suffix as usize].num as u32
+        };
+        let cell = diff_bucket(diff) * 32
+            + (diff < suf_num.saturating_sub(n as u32)) as usize
+            + 2 * ((c.summ as u32) < 11 * n as u32) as usize
+            + 4 * (nm > diff) as usize
+            + 8 * self.hb as usize
+            + 16 * (c.order >= 3) as usize;
+        let esc = self.see[cell].mean();
+        let total = sum + esc;
+        let st = &self.stats[at..at + n];
+        let mask = &self.mask;
+        let i = if I::DEC {
+            io.get(total, |t| {
+                let mut cum = 0;
+                for (i, s) in st.iter().enumerate() {
+                    if mask[s.sym as usize] == ec {
+                        continue;
+                    }
+                    let f = s.freq as u32;
+                    if t < cum + f {
+                        return (i as u32, cum, f);
+                    }
+                    cum += f;
+                }
+                (ESC, cum, total - cum)
+            })
+        } else {
+            let mut cum = 0;
+            let mut found = ESC;
+            for (i, s) in st.iter().enumerate() {
+                if mask[s.sym as usize] == ec {
+                    continue;
+                }
+                if s.sym == byte {
+                    found = i as u32;
+                    break;
+                }
+                cum += s.freq as u32;
+            }
+            if found == ESC {
+                io.put(sum, esc, total);
+            } else {
+                io.put(cum, st[found as usize].freq as u32, total);
+            }
+            found
+        };
+        if i == ESC || i as usize >= n || self.mask[st[i as usize].sym as usize] == ec {
+            self.see[cell].summ = (self.see[cell].summ + total).min(1 << 30);
+            for s in &self.stats[at..at + n] {
+                self.mask[s.sym as usize] = ec;
+            }
+            self.prev_success = 0;
+            self.run = 0;
+            return None;
+        }
+        self.see[cell].hit();
+        let i = i as usize;
+        let f = self.stats[at + i].freq as u32 + 4;
+        self.stats[at + i].freq = f as u8;
+        self.ctx[x as usize].summ += 4;
+        self.prev_success = 0;
+        Some(if f > MAX_FREQ { self.rescale(x, i) } else { i })
+    }
+
+    /// Halves a context's counts (keeping half its escape mass) and re-sorts them;
+    /// the new index of the symbol at `i`.
+    fn rescale(&mut self, x: u32, i: usize) -> usize {
+        let c = self.ctx[x as usize];
+        let at = c.stats as usize;
+        let n = c.num as usize;
+        let sym = self.stats[at + i].sym;
+        let st = &mut self.stats[at..at + n];
+        let old: u32 = st.iter().map(|s| s.freq as u32).sum();
+        let esc = (c.summ as u32).saturating_sub(old).max(1);
+        let mut sum = 0;
+        for s in st.iter_mut() {
+            s.freq -= s.freq / 2;
+            sum += s.freq as u32;
+        }
+        // Insertion sort, stable: counts descending.
+        for j in 1..n {
+            let s = st[j];
+            let mut k = j;
+            while k > 0 && st[k - 1].freq < s.freq {
+                st[k] = st[k - 1];
+                k -= 1;
+            }
+            st[k] = s;
+        }
+        self.ctx[x as usize].summ = (sum + esc.div_ceil(2)) as u16;
+        st.iter().position(|s| s.sym == sym).unwrap_or(0)
+    }
+
+    /// Updates the tree after byte `c` was found at symbol `fi` of context `fx`:
+    /// `c` joins the contexts escaped from, and the next context is found or built.
+    fn update(&mut self, fx: u32, fi: usize, c: u8) {
+        self.hist.push(c);
+        self.hb = (c >= 0x40) as u32;
+        let up = self.hist.len() as u32;
+        let ffreq = self.sl(fx)[fi].freq as u32;
+        let fc = self.ctx[fx as usize];
+        // A symbol still rare here also gains a little one order down.
+        if ffreq < MAX_FREQ / 4 && fc.suffix != NO_SUFFIX {
+            let s = fc.suffix;
+            if let Some(j) = self.find(s, c) {
+                if self.ctx[s as usize].num == 1 {
+                    let o = &mut self.ctx[s as usize].one;
+                    o.freq += (o.freq < 32) as u8;
+                } else {
+                    let at = self.ctx[s as usize].stats as usize + j;
+                    let f = self.stats[at].freq as u32 + 2;
+                    self.stats[at].freq = f as u8;
+                    self.ctx[s as usize].summ += 2;
+                    if f > MAX_FREQ {
+                        self.rescale(s, j);
+                    }
+                }
+            }
+        }
+        let ns = fc.num as u32;
+        let s0 = if ns == 1 {
+            1
+        } else {
+            (fc.summ as u32).saturating_sub(ns + ffreq - 1).max(1)
+        };
+        let mut x = self.max_ctx;
+        while x != fx && x != NO_SUFFIX {
+            if !self.add_sym(x, c, ffreq, s0, ns, RAW | up) {
+                self.restart();
+                return;
+            }
+            x = self.ctx[x as usize].suffix;
+        }
+        let mut y = fx;
+        let mut at = Some(fi);
+        self.max_ctx = loop {
+            if let Some(n) = self.successor(y, c, at.take()) {
+                break n;
+            }
+            if self.full {
+                self.restart();
+                return;
+            }
+            let s = self.ctx[y as usize].suffix;
+            if s == NO_SUFFIX {
+                break ROOT;
+            }
+            y = s;
+        };
+        prefetch(&self.ctx, self.max_ctx as usize);
+    }
+
+    /// Adds `c` to context `x` (escaped from), its count inherited from how the
+    /// context that coded it (count `ffreq`, `ns` symbols, other mass `s0`) saw it.
+    fn add_sym(&mut self, x: u32, c: u8, ffreq: u32, s0: u32, ns: u32, succ: u32) -> bool {
+        let n1 = self.ctx[x as usize].num as usize;
+        if n1 >= 256 {
+            return true;
+        }
+        if n1 == 1 {
+            let Some(at) = self.alloc(1) else {
+                return false;
+            };
+            let mut one = self.ctx[x as usize].one;
+            one.freq = if (one.freq as u32) < MAX_FREQ / 4 - 1 {
+                one.freq * 2
+            } else {
+                (MAX_FREQ - 4) as u8
+            };
+            self.stats[at as usize] = one;
+            let cx = &mut self.ctx[x as usize];
+            cx.stats = at;
+            cx.summ = (one.freq as u32 + self.init_esc + (ns > 3) as u32) as u16;
+        } else {
+            if n1.is_power_of_two() {
+                let class = n1.trailing_zeros() as usize;
+                let Some(at) = self.alloc(class + 1) else {
+                    return false;
+                };
+                let old = self.ctx[x as usize].stats;
+                self.stats
+                    .copy_within(old as usize..old as usize + n1, at as usize);
+                self.release(old, class);
+                self.ctx[x as usize].stats = at;
+            }
+            let cx = &mut self.ctx[x as usize];
+            let (n, s) = (n1 as u32, cx.summ as u32);
+            cx.summ += ((2 * n < ns) as u32 + 2 * ((4 * n <= ns) & (s <= 8 * n)) as u32) as u16;
+        }
+        let cx = &mut self.ctx[x as usize];
+        let summ = cx.summ as u32;
+        let cf0 = 2 * ffreq * (summ + 6);
+        let sf = s0 + summ;
+        let (cf, add) = if cf0 < 6 * sf {
+            let cf = 1 + (cf0 > sf) as u32 + (cf0 >= 4 * sf) as u32;
+            (cf, 3)
+        } else {
+            let cf = 4 + (cf0 >= 9 * sf) as u32 + (cf0 >= 12 * sf) as u32 + (cf0 >= 15 * sf) as u32;
+            (cf, cf)
+        };
+        cx.summ = (summ + add) as u16;
+        cx.num = n1 as u16 + 1;
+        let at = cx.stats as usize + n1;
+        self.stats[at] = Stat {
+            succ,
+            sym: c,
+            freq: cf as u8,
+        };
+        true
+    }
+
+    /// The node of context `x` extended by `c` (at the longest order, of its suffix
+    /// extended by `c`), built from the history when only a position is known;
+    /// `None` when it cannot be (no position yet, or the arena is full).
+    fn successor(&mut self, x: u32, c: u8, at: Option<usize>) -> Option<u32> {
+        let i = match at {
+            Some(i) => i,
+            None => self.find(x, c)?,
+        };
+        let s = self.sl(x)[i].succ;
+        if s != 0 && s & RAW == 0 {
+            return Some(s);
+        }
+        if s == 0 {
+            let up = RAW | self.hist.len() as u32;
+            self.sl_mut(x)[i].succ = up;
+            return None;
+        }
+        let xc = self.ctx[x as usize];
+        if xc.order >= MAX_ORDER {
+            let n = self.successor(xc.suffix, c, None)?;
+            self.sl_mut(x)[i].succ = n;
+            return Some(n);
+        }
+        let r = (s & !RAW) as usize;
+        let &sym = self.hist.get(r)?;
+        let base = if x == ROOT {
+            ROOT
+        } else {
+            self.successor(xc.suffix, c, None)?
+        };
+        let freq = self.inherit(base, sym);
+        let n = self.new_node(
+            xc.order + 1,
+            base,
+            Stat {
+                succ: RAW | (r as u32 + 1),
+                sym,
+                freq,
+            },
+        )?;
+        self.sl_mut(x)[i].succ = n;
+        Some(n)
+    }
+
+    /// The starting count of `sym` in a new node whose suffix is `base`.
+    fn inherit(&self, base: u32, sym: u8) -> u8 {
+        let b = &self.ctx[base as usize];
+        if b.num == 1 {
+            return b.one.freq.max(1);
+        }
+        let Some(j) = self.find(base, sym) else {
+            return 1;
+        };
+        let cf = self.stats[b.stats as usize + j].freq as u32 - 1;
+        let s0 = (b.summ as u32).saturating_sub(b.num as u32 + cf).max(1);
+        let f = if 2 * cf <= s0 {
+            (5 * cf > s0) as u32
+        } else {
+            (2 * cf + 3 * s0 - 1) / (2 * s0)
+        };
+        (1 + f).min(MAX_FREQ / 4) as u8
+    }
+}
+
+/// Codes `data` with a model that has learned its priors.
+pub fn encode(mut m: Ppm, data: &[u8]) -> Vec<u8> {
+    let mut io = EncIo(Enc::new());
+    for &b in data {
+        m.code(&mut io, b);
+    }
+    io.0.finish()
+}
+
+/// Decodes `n` bytes of a body of [`encode`]; `None` when it is corrupt.
+pub fn decode(mut m: Ppm, body: &[u8], n: usize) -> Option<Vec<u8>> {
+    let mut io = DecIo(Dec::new(body));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(m.code(&mut io, 0)?);
+        if io.0.bad {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(prime: &[u8], data: &[u8]) -> usize {
+        let sizes = Ppm::sizes_for(prime.len() + data.len());
+        let mut m = Ppm::new(sizes);
+        m.prime(prime);
+        let body = encode(m.clone(), data);
+        assert_eq!(decode(m, &body, data.len()).as_deref(), Some(data));
+        body.len()
+    }
+
+    #[test]
+    fn round_trips_and_predicts_repeats() {
+        let text = b"the quick brown fox jumps over the lazy dog. ".repeat(40);
+        let n = round_trip(b"", &text);
+        assert!(n < text.len() / 10, "{n}");
+        round_trip(b"", b"");
+        round_trip(b"", b"a");
+        round_trip(b"", &[0u8; 5000]);
+        let mut s = 7u32;
+        let noise: Vec<u8> = (0..20000)
+            .map(|_| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (s >> 23) as u8
+            })
+            .collect();
+        round_trip(&noise[..3000], &noise);
+        let primed = round_trip(&text, b"the quick brown fox");
+        let cold = round_trip(b"", b"the quick brown fox");
+        assert!(primed < cold, "{primed} {cold}");
+    }
+
+    #[test]
+    fn a_tiny_budget_restarts_and_still_round_trips() {
+        let mut m = Ppm::new((16, 0, 0));
+        m.budget = 64 << 10;
+        let text: Vec<u8> = (0..200_000u32)
+            .map(|i| b"abcdefghijklmnopqrstuvwxyz ,."[(i * i % 29) as usize])
+            .collect();
+        let body = encode(m.clone(), &text);
+        assert_eq!(decode(m, &body, text.len()).as_deref(), Some(&text[..]));
+    }
+}

@@ -1,0 +1,261 @@
+//! The PPM exact coder (payload mode 5): byte-identical round trips of arbitrary
+//! inputs and of inputs built to hit its match model, corrupt payloads refused or
+//! decoded to bounded output (never a panic or a hang), its size against zstd -19 on
+//! changelog-like text, its golden file, and format version 4's goldens still read.
+
+use proptest::prelude::*;
+use semzip::Error;
+use semzip::codec::coder::{CoderContext, ExactCoder, decode_exact, encode_exact_with};
+use semzip::codec::reader::{Reader, Record};
+use semzip::codec::{EncodeOptions, FileModel, Level, decode};
+use semzip::model::Codebook;
+use semzip::pipeline::{EmbedOptions, encode};
+
+use crate::common::lcg;
+use crate::exact_real::{changelog, roff};
+
+fn ctx() -> CoderContext {
+    CoderContext::new(&Codebook::default(), &[])
+}
+
+/// The context of self-contained files: the built-in priming text.
+fn primed() -> CoderContext {
+    CoderContext::new(&Codebook::default(), &[]).with_prime(semzip::model::builtin::BUILTIN_PRIME)
+}
+
+/// Codes `data` by mode 5 (or stored, when coding would expand it).
+fn ppm(c: &CoderContext, data: &[u8]) -> Vec<u8> {
+    encode_exact_with(c, data, ExactCoder::Ppm).0
+}
+
+fn round_trip(c: &CoderContext, data: &[u8]) -> Vec<u8> {
+    let p = ppm(c, data);
+    let back = decode_exact(c, &p).unwrap();
+    assert!(back == data, "round trip of {} bytes", data.len());
+    p
+}
+
+#[test]
+fn small_and_repetitive_inputs_round_trip_through_mode_5() {
+    for c in [ctx(), primed()] {
+        round_trip(&c, b"");
+        round_trip(&c, b"a");
+        round_trip(&c, b"\0");
+        for n in [2, 3, 17, 4096, 100_000] {
+            let p = round_trip(&c, &vec![b'x'; n]);
+            // Tiny inputs are stored (mode 1): coding them would not pay.
+            if n >= 100 {
+                assert_eq!(p[0], 5, "a run of {n}");
+            }
+        }
+        let all: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        assert_eq!(round_trip(&c, &all)[0], 5);
+        // Long repeats with an edit in each copy: the match model's ground.
+        let unit = changelog(3000, 9);
+        let mut text = Vec::new();
+        for i in 0..40u8 {
+            text.extend_from_slice(unit.as_bytes());
+            text.push(i);
+        }
+        let p = round_trip(&c, &text);
+        let one = round_trip(&c, unit.as_bytes()).len();
+        assert_eq!(p[0], 5);
+        assert!(
+            p.len() < 3 * one,
+            "{} bytes for 40 copies, {one} for one",
+            p.len()
+        );
+    }
+}
+
+#[test]
+fn primed_short_messages_are_smaller_than_cold_ones() {
+    let msg = b"Alice was beginning to get very tired of sitting by her sister on the bank.";
+    let warm = round_trip(&primed(), msg);
+    let cold = round_trip(&ctx(), msg);
+    assert!(warm.len() < cold.len(), "{} vs {}", warm.len(), cold.len());
+}
+
+#[test]
+fn changelog_like_text_by_mode_5_is_smaller_than_zstd_19() {
+    for (what, text) in [
+        ("changelog", changelog(200_000, 3)),
+        ("roff", roff(200_000, 4)),
+    ] {
+        let p = round_trip(&primed(), text.as_bytes());
+        let z = zstd::bulk::compress(text.as_bytes(), 19).unwrap().len();
+        assert_eq!(p[0], 5);
+        assert!(
+            p.len() < z,
+            "{what}: mode 5 {} bytes, zstd -19 {z}",
+            p.len()
+        );
+    }
+}
+
+#[test]
+fn files_forced_to_ppm_decode_whole_across_packets() {
+    // Repeats that cross packet boundaries: each packet predicts only from itself
+    // and the priors.
+    let unit = changelog(40_000, 5);
+    let text = unit.repeat(8);
+    let opts = EncodeOptions {
+        exact_coder: ExactCoder::Ppm,
+        packet_bytes: 100_000,
+        ..EncodeOptions::default()
+    };
+    let mut sz = Vec::new();
+    let embed = EmbedOptions::default();
+    encode(text.as_bytes(), "in", &mut sz, "out", None, &opts, &embed).unwrap();
+    let mut back = Vec::new();
+    decode(&sz[..], "in.sz", &mut back, "out", None).unwrap();
+    assert!(back == text.as_bytes());
+    let mut modes = Vec::new();
+    for rec in Reader::new(&sz[..]).unwrap() {
+        if let Record::Packet { packet, .. } = rec.unwrap() {
+            modes.push(packet.payload.first().copied());
+        }
+    }
+    assert!(
+        modes.len() > 3 && modes.iter().all(|&m| m == Some(5)),
+        "{modes:?}"
+    );
+}
+
+fn is_corrupt(r: semzip::Result<Vec<u8>>) -> bool {
+    matches!(r, Err(Error::Corrupt(_)))
+}
+
+#[test]
+fn truncation_and_impossible_lengths_are_refused_or_bounded() {
+    let text = changelog(50_000, 7);
+    let p = ppm(&ctx(), text.as_bytes());
+    assert_eq!(p[0], 5);
+    for cut in [1, 2, 3] {
+        assert!(is_corrupt(decode_exact(&ctx(), &p[..cut])), "cut at {cut}");
+    }
+    // A cut body decodes to other bytes or is refused, never more than its length.
+    for cut in [5, 20, p.len() / 2] {
+        match decode_exact(&ctx(), &p[..cut]) {
+            Ok(out) => assert!(out.len() == text.len() && out != text.as_bytes()),
+            Err(e) => assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+    }
+    // A length beyond what the payload may decode to.
+    let mut long = vec![5u8];
+    long.extend_from_slice(&[0xff, 0xff, 0xff, 0x0f]);
+    long.extend_from_slice(&p[4..40]);
+    assert!(is_corrupt(decode_exact(&ctx(), &long)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_bytes_round_trip_through_mode_5(
+        data in prop::collection::vec(any::<u8>(), 0..3000),
+        reps in 1usize..6,
+        run in 0usize..2000,
+    ) {
+        let mut text = data.repeat(reps);
+        text.extend(std::iter::repeat_n(data.first().copied().unwrap_or(7), run));
+        for c in [ctx(), primed()] {
+            let p = ppm(&c, &text);
+            prop_assert_eq!(decode_exact(&c, &p).unwrap(), text.clone());
+        }
+    }
+
+    #[test]
+    fn garbage_after_mode_5_is_corrupt_or_decodes_without_panic(
+        body in prop::collection::vec(any::<u8>(), 0..400),
+        seed in any::<u64>(),
+    ) {
+        let mut p = vec![5u8];
+        p.extend_from_slice(&body);
+        match decode_exact(&ctx(), &p) {
+            Ok(out) => prop_assert!(out.len() <= 64 * p.len() + 4096),
+            Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+        // The same after flipping bytes of a real payload.
+        let mut next = lcg(seed);
+        let text = changelog(5000, seed % 7);
+        let mut q = ppm(&primed(), text.as_bytes());
+        for _ in 0..3 {
+            let i = 1 + (next() as usize) % (q.len() - 1);
+            q[i] ^= 1 + (next() % 255) as u8;
+        }
+        match decode_exact(&primed(), &q) {
+            Ok(out) => prop_assert!(out.len() <= 64 * q.len() + 4096),
+            Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
+        }
+    }
+}
+
+fn golden_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+#[test]
+fn the_ppm_golden_decodes_and_re_encodes_byte_for_byte() {
+    let read = |p: &str| std::fs::read(golden_dir().join(p)).unwrap();
+    let input = read("input.txt");
+    let sz = read("exact-ppm.sz");
+    let mut out = Vec::new();
+    decode(&sz[..], "exact-ppm", &mut out, "out", None).unwrap();
+    assert!(out == input, "exact-ppm: decodes differently");
+    let r = Reader::new(&sz[..]).unwrap();
+    let meta: serde_json::Value = serde_json::from_slice(&r.header().metadata).unwrap();
+    let opts = EncodeOptions {
+        level: Level::Exact,
+        packet_bytes: meta["packet_bytes"].as_u64().unwrap() as usize,
+        exact_coder: ExactCoder::Ppm,
+        ..EncodeOptions::default()
+    };
+    let mut again = Vec::new();
+    semzip::codec::encode(
+        &input[..],
+        "input",
+        &mut again,
+        "again",
+        &FileModel::builtin(),
+        &opts,
+    )
+    .unwrap();
+    assert!(again == sz, "exact-ppm: re-encodes to other bytes");
+    let mut n = 0;
+    for rec in Reader::new(&sz[..]).unwrap() {
+        if let Record::Packet { packet, .. } = rec.unwrap() {
+            assert_eq!(packet.payload.first(), Some(&5), "a payload not in mode 5");
+            n += 1;
+        }
+    }
+    assert!(n > 1, "{n} packets");
+}
+
+#[test]
+fn format_version_4_files_are_still_read() {
+    use semzip::model::Model;
+    let read = |p: &str| std::fs::read(golden_dir().join(p)).unwrap();
+    let model = Model::from_bytes(&read("v4/synth.szm")).unwrap();
+    let input = read("input.txt");
+    let mut names: Vec<(String, bool)> = Vec::new();
+    for level in Level::ALL {
+        for kind in ["shared", "embedded"] {
+            names.push((format!("{level}-{kind}"), level.is_lossy()));
+        }
+    }
+    names.push(("exact-bwt".into(), false));
+    for (name, lossy) in names {
+        let sz = read(&format!("v4/{name}.sz"));
+        assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 4, "{name}");
+        let m = name.ends_with("-shared").then_some(&model);
+        let mut out = Vec::new();
+        decode(&sz[..], &name, &mut out, "out", m).unwrap();
+        let want = if lossy {
+            read(&format!("v4/{name}.out"))
+        } else {
+            input.clone()
+        };
+        assert!(out == want, "{name}: decodes differently");
+    }
+}
