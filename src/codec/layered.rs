@@ -116,7 +116,8 @@ pub fn encode_run(fm: &FileModel, data: &[u8], texts: &[String], seqs: &[Vec<Ski
         ),
     };
     let flat: Vec<&[u8]> = refs.iter().flatten().copied().collect();
-    let exact = coder::encode_exact_given(ctx, &flat, data);
+    let counts: Vec<usize> = refs.iter().map(Vec::len).collect();
+    let exact = coder::encode_exact_given(ctx, &flat, &counts, data);
     let rec = |tag, original_bytes, payload| LayerRecord {
         tag,
         first_text: 0,
@@ -215,8 +216,14 @@ pub fn decode_run(
         ));
     }
     let refs: Vec<&[u8]> = words.iter().flatten().map(Vec::as_slice).collect();
-    let bytes =
-        coder::decode_exact_given(ctx, &refs, &exact.payload, exact.original_bytes as usize)?;
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let bytes = coder::decode_exact_given(
+        ctx,
+        &refs,
+        &counts,
+        &exact.payload,
+        exact.original_bytes as usize,
+    )?;
     Ok(RunOut::Bytes(bytes))
 }
 

@@ -18,6 +18,7 @@ mod fidelity;
 mod format;
 mod golden;
 mod layered;
+mod layered_v4;
 mod layers;
 mod peel;
 mod range_coder_spec;

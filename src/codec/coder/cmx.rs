@@ -390,6 +390,23 @@ impl Cm {
         self.byte_contexts();
     }
 
+    /// Appends `text` to the history without learning from it: the contexts of the
+    /// bytes after it see it, but no prediction learns that it came (layered files:
+    /// a skill the caller knows, so the model predicts only what it codes).
+    pub(super) fn pass(&mut self, text: &[u8]) {
+        for &c in text {
+            if self.mbyte != c as u32 {
+                self.mok = false;
+            }
+            self.end_byte(c);
+        }
+    }
+
+    /// The byte the match model predicts next and the match's length, if any.
+    pub(super) fn predicted(&self) -> Option<(u8, usize)> {
+        (self.mok && self.mlen > 0).then_some((self.mbyte as u8, self.mlen))
+    }
+
     /// Reserves history room for `n` more bytes.
     pub fn reserve(&mut self, n: usize) {
         self.hist.reserve(n);

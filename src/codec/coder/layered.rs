@@ -8,17 +8,17 @@
 //! distinct skill's rank (0 outside the codebook, else its count plus one), so that
 //! its sets decode in the set level's canonical order.
 //!
-//! Exact: the bytes are rewritten as a residual in which every word that spells the
-//! next expected skill (lower case, Capitalized or UPPER) becomes one marker byte, and
-//! coded with the context-mixing coder, whose order-0 input is replaced by a context
-//! of the next expected skill and the last two bytes. After a marker the skill's bytes
-//! are fed to the model as known (learned, not coded), so the contexts still see the
-//! words.
+//! Exact: at each word start a start decision, from a small context-mixing model of
+//! its own, says whether one of the next expected skills is spelled here (then which
+//! one and its case). The skill's bytes then enter the byte coder's history without
+//! being coded or learned, so that coder, whose order-0 input is replaced by a context
+//! of the next expected skill and the last two bytes, models only the text around the
+//! skills while its contexts still see the words.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::cmx::Cm;
 use super::exact::max_units;
-use super::models::FxMap;
+use super::models::{FxMap, mix};
 use super::{CoderContext, read_varint, write_varint};
 use crate::{Error, Result};
 
@@ -28,10 +28,6 @@ const M_LOWER: u8 = 1;
 const M_CAP: u8 = 2;
 /// Residual marker: the next skill in upper case.
 const M_UPPER: u8 = 3;
-/// Residual marker: the next byte is literal (an input byte 1 to 5).
-const M_ESC: u8 = 4;
-/// Residual marker: skip the next expected skill (it is not spelled in the bytes).
-const M_SKIP: u8 = 5;
 /// Residual marker: the next skill in mixed ASCII case (one coded bit per lower-case
 /// letter of the skill says whether it is upper case here).
 const M_MIXED: u8 = 6;
@@ -104,35 +100,257 @@ fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
     v
 }
 
-/// One unit of the residual: a byte to code, then bytes the model learns uncoded.
-fn residual(skills: &[&[u8]], data: &[u8]) -> Vec<(u8, Option<Vec<u8>>)> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut p = 0usize;
-    let mut i = 0usize;
-    while i < data.len() {
-        let b = data[i];
-        let starts_word = is_word_byte(b) && (i == 0 || !is_word_byte(data[i - 1]));
-        if starts_word && p < skills.len() {
-            let hit = (0..LOOKAHEAD.min(skills.len() - p))
-                .find_map(|d| marker(&data[i..], skills[p + d]).map(|m| (d, m)));
-            if let Some((d, m)) = hit {
-                for _ in 0..d {
-                    out.push((M_SKIP, None));
-                }
-                let j = i + skills[p + d].len();
-                out.push((m, Some(data[i..j].to_vec())));
-                p += d + 1;
-                i = j;
-                continue;
-            }
-        }
-        if (M_LOWER..=M_MIXED).contains(&b) {
-            out.push((M_ESC, None));
-        }
-        out.push((b, None));
+/// Hashed contexts of the "a skill starts here" decision.
+const NF: usize = 11;
+
+/// The decision "the next expected skill is spelled here", made at each word start,
+/// by a small context-mixing model of its own: the markers never enter the byte
+/// coder's history, whose contexts stay those of plain text.
+#[derive(Clone)]
+struct Starts {
+    t: Vec<u16>,
+    n: Vec<u8>,
+    mask: usize,
+    idx: [usize; NF],
+    st: [i32; NF + 1],
+    w: Vec<i32>,
+    set: usize,
+    pr: i32,
+    /// Which skill (0: the next one, else one passed over).
+    which: [Bit; 2 * 4],
+    mixed: [Bit; 4],
+}
+
+fn stretch_tab() -> &'static [i16] {
+    static T: std::sync::OnceLock<Vec<i16>> = std::sync::OnceLock::new();
+    T.get_or_init(super::cm::stretch_table)
+}
+
+/// Rate of a table entry seen `n` times: 1 / (n + 1.5), in 16 bits.
+const FRATE: [i32; 32] = {
+    let mut r = [0i32; 32];
+    let mut i = 0;
+    while i < 32 {
+        r[i] = 65536 * 2 / (2 * i as i32 + 3);
         i += 1;
     }
-    out
+    r
+};
+
+impl Starts {
+    fn new(n: usize) -> Self {
+        let bits = (n.max(1).next_power_of_two().ilog2() + 1).clamp(12, 20);
+        let size = 1usize << bits;
+        Starts {
+            t: vec![1 << 15; NF * size],
+            n: vec![0; NF * size],
+            mask: size - 1,
+            idx: [0; NF],
+            st: [0; NF + 1],
+            w: vec![(1 << 16) / 4; 64 * (NF + 1)],
+            set: 0,
+            pr: 2048,
+            // A skill passed over is rare: a fresh model starts near 1/32.
+            which: [Bit(1 << 11); 8],
+            mixed: [Bit::HALF; 4],
+        }
+    }
+
+    fn p(&mut self, hs: &[u64; NF], set: usize) -> u32 {
+        let tb = stretch_tab();
+        let size = self.mask + 1;
+        for (i, &h) in hs.iter().enumerate() {
+            let j = i * size + (mix(h, i as u64 + 1) as usize & self.mask);
+            self.idx[i] = j;
+            self.st[i] = tb[(self.t[j] >> 4) as usize] as i32;
+        }
+        self.st[NF] = 256;
+        self.set = set * (NF + 1);
+        let w = &self.w[self.set..self.set + NF + 1];
+        let d: i64 = w
+            .iter()
+            .zip(&self.st)
+            .map(|(&w, &s)| w as i64 * s as i64)
+            .sum();
+        self.pr = super::cm::squash((d >> 16).clamp(-2047, 2047) as i32).clamp(1, 4095);
+        self.pr as u32
+    }
+
+    fn update(&mut self, bit: u32) {
+        let err = ((bit as i32) << 12) - self.pr;
+        for i in 0..=NF {
+            let w = &mut self.w[self.set + i];
+            *w = (*w + ((self.st[i] * err) >> 10)).clamp(-(1 << 24), 1 << 24);
+        }
+        let target = if bit == 1 { 65535 } else { 0 };
+        for &j in &self.idx {
+            let n = self.n[j];
+            let p = self.t[j] as i32;
+            self.t[j] =
+                (p + (((target - p) as i64 * FRATE[n as usize] as i64) >> 16) as i32) as u16;
+            self.n[j] = (n + 1).min(30);
+        }
+    }
+}
+
+/// What the start model sees of the bytes so far.
+struct Seen {
+    c4: u64,
+    word: u64,
+    word1: u64,
+    word2: u64,
+    /// The word before was a skill (and the one before that).
+    skill1: bool,
+    skill2: bool,
+    cur_skill: bool,
+    line: u64,
+    /// Line feeds since the last skill (capped at 3; 3 at the run's start).
+    nl: u64,
+    /// The byte coder's match model's prediction, and whether the next expected
+    /// skill is the first of its text (set before each start decision).
+    mm: Option<(u8, usize)>,
+    first: bool,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Seen {
+            c4: 0,
+            word: 0,
+            word1: 0,
+            word2: 0,
+            skill1: false,
+            skill2: false,
+            cur_skill: false,
+            line: 0,
+            nl: 3,
+            mm: None,
+            first: false,
+        }
+    }
+
+    fn push(&mut self, c: u8) {
+        self.c4 = (self.c4 << 8) | c as u64;
+        self.line = if c == b'\n' {
+            self.nl = (self.nl + 1).min(3);
+            0
+        } else {
+            (self.line ^ c as u64).wrapping_mul(0x100_0000_01b3) | 1
+        };
+        if is_word_byte(c) {
+            self.word = (self.word ^ c.to_ascii_lowercase() as u64)
+                .wrapping_mul(0x2000_0000_0000_0035)
+                .wrapping_add(1);
+        } else if self.word != 0 {
+            self.word2 = self.word1;
+            self.word1 = self.word;
+            self.word = 0;
+            self.skill2 = self.skill1;
+            self.skill1 = self.cur_skill;
+            self.cur_skill = false;
+        }
+    }
+
+    fn cls(&self) -> usize {
+        match self.c4 as u8 {
+            b' ' => 0,
+            b'\n' => 1,
+            b'.' | b'!' | b'?' | b'"' | b'\'' | b'(' => 2,
+            _ => 3,
+        }
+    }
+
+    fn contexts(&self, skill: u64, mm: u64, first: bool) -> [u64; NF] {
+        let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
+        [
+            mix(self.nl << 1 | u64::from(first), self.c4 & 0xff | ks << 8),
+            mix(mm, self.c4 & 0xff),
+            mix(self.c4 & 0xffff, ks),
+            mix(self.word1, self.c4 & 0xff),
+            mix(skill, ks),
+            mix(skill, self.word1),
+            mix(self.word2, self.word1 ^ ks << 60),
+            mix(self.c4 & 0xffff_ffff, 3),
+            mix(self.c4 & 0xffff_ffff_ffff, 4),
+            mix(self.line, 5),
+            mix(skill, self.c4 & 0xffff),
+        ]
+    }
+
+    /// The contexts of the case decisions (`k`: which one).
+    fn case_contexts(&self, skill: u64, k: u64) -> [u64; NF] {
+        let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
+        [
+            mix(skill, k),
+            mix(skill, self.c4 & 0xffff ^ k << 20),
+            mix(self.c4 & 0xff_ffff, k),
+            mix(self.word1, k ^ ks << 4),
+            mix(self.line, k),
+            mix(k, ks ^ (self.c4 & 0xff) << 8),
+            mix(self.c4 & 0xffff_ffff_ffff, k),
+            mix(skill, self.word1 ^ k),
+            mix(self.word2, self.word1 ^ k << 2),
+            mix(skill ^ k, self.line),
+            mix(k, self.c4 & 0xffff),
+        ]
+    }
+}
+
+/// Codes the start decisions at one word start: whether one of the next expected
+/// skills is spelled here (`hit`: which and its marker; ignored when decoding) and
+/// then which one and its case. Returns what was coded.
+fn code_start(
+    io: &mut impl BitIo,
+    (m, cm): &mut (Starts, Starts),
+    seen: &Seen,
+    skills: &[&[u8]],
+    p: usize,
+    hit: Option<(usize, u8)>,
+) -> Option<(usize, u8)> {
+    let id = xxhash_rust::xxh3::xxh3_64(skills[p]);
+    let cls = seen.cls();
+    let set = cls * 4 + usize::from(seen.skill1) * 2 + usize::from(seen.skill2);
+    // The byte coder's match model: whether it predicts the skill's first byte.
+    let mm = match seen.mm {
+        Some((b, l)) => {
+            let lb = (l.min(32) / 4) as u64;
+            let agree = skills[p]
+                .first()
+                .is_some_and(|f| f.eq_ignore_ascii_case(&b));
+            1 + (lb << 2 | u64::from(agree) << 1 | u64::from(is_word_byte(b)))
+        }
+        None => 0,
+    };
+    let first = seen.first;
+    let set = set + 16 * usize::from(first) * (1 + usize::from(seen.nl > 0));
+    let pr = m.p(&seen.contexts(id, mm, first), set);
+    let bit = io.code_p(pr, u32::from(hit.is_some()));
+    m.update(bit);
+
+    if bit == 0 {
+        return None;
+    }
+    let mut d = 0;
+    let want = hit.map_or(0, |h| h.0);
+    let ahead = LOOKAHEAD.min(skills.len() - p);
+    while d + 1 < ahead && io.bit(&mut m.which[d * 4 + cls], u32::from(want > d)) == 1 {
+        d += 1;
+    }
+    let case = hit.map_or(0, |h| h.1);
+    let mut c = M_LOWER;
+    if skills[p + d].iter().any(u8::is_ascii_lowercase) {
+        for (k, mk) in [M_LOWER, M_CAP, M_UPPER].into_iter().enumerate() {
+            let pr = cm.p(&seen.case_contexts(id, k as u64), 48 + k * 4 + cls);
+            let b = io.code_p(pr, u32::from(case != mk));
+            cm.update(b);
+            if b == 0 {
+                c = mk;
+                break;
+            }
+            c = M_MIXED;
+        }
+    }
+    Some((d, c))
 }
 
 fn code_byte(state: &mut super::cmx::Cm, enc: &mut BitEnc, c: u8) {
@@ -147,6 +365,17 @@ fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
+/// The side context of the exact layer's coder for the next byte: the next expected
+/// skill, and whether it opens a text while no line feed passed since the last skill.
+fn side_ctx(skills: &[&[u8]], p: usize, seen: &Seen) -> u64 {
+    let e = next_ctx(skills, p);
+    if e > 1 && seen.first && seen.nl == 0 {
+        e ^ 0x1000
+    } else {
+        e
+    }
+}
+
 fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
     match skills.get(p) {
         Some(s) => xxhash_rust::xxh3::xxh3_64(s) | 2,
@@ -154,33 +383,146 @@ fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
     }
 }
 
-/// Payload mode: the residual was coded.
+/// Payload mode: the bytes were coded.
 const MODE_CODED: u8 = 0;
 /// Payload mode: the bytes are stored as they are.
 const MODE_STORED: u8 = 1;
 
-/// Codes `data` given the skill sequence of its texts, flattened (`skills`).
-pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
-    let units = residual(skills, data);
+/// Start models cached by the priming text's hash and their table sizes.
+type StartCache = Vec<((u64, usize, usize), std::sync::Arc<(Starts, Starts)>)>;
+
+/// The start and case models for `n` bytes holding `skills` skills, having learned
+/// the context's priming text (its lines' skills by the `words-nostop` extractor), so
+/// that short runs, such as one-line messages, start from its statistics.
+fn start_models(ctx: &CoderContext, n: usize, skills: usize) -> (Starts, Starts) {
+    static CACHE: std::sync::Mutex<StartCache> = std::sync::Mutex::new(Vec::new());
+    let mut ms = (Starts::new(n), Starts::new(skills));
+    if ctx.prime.is_empty() {
+        return ms;
+    }
+    let key = (xxhash_rust::xxh3::xxh3_64(&ctx.prime), ms.0.mask, ms.1.mask);
+    let small = ms.0.mask < 1 << 16 && ms.1.mask < 1 << 16;
+    if small {
+        let c = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, e)) = c.iter().find(|(k, _)| *k == key) {
+            return (e.0.clone(), e.1.clone());
+        }
+    }
+    learn_starts(&mut ms, &ctx.prime);
+    if small {
+        let mut c = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.iter().any(|(k, _)| *k == key) {
+            c.push((key, std::sync::Arc::new(ms.clone())));
+        }
+    }
+    ms
+}
+
+/// Learns the start and case decisions of `text` as the encoder would code them
+/// (its lines' skills by the `words-nostop` extractor; no match model).
+fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return;
+    };
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let words: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
+        .collect();
+    let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let firsts = first_flags(&counts);
+    let mut seen = Seen::new();
+    let (mut p, mut i) = (0usize, 0usize);
+    while i < text.len() {
+        seen.first = firsts.get(p).is_some_and(|&f| f);
+        if (i == 0 || !is_word_byte(text[i - 1])) && p < skills.len() {
+            let hit = (0..LOOKAHEAD.min(skills.len() - p))
+                .find_map(|d| marker(&text[i..], skills[p + d]).map(|m| (d, m)));
+            if let Some((d, _)) = code_start(&mut Learn, ms, &seen, &skills, p, hit) {
+                for &c in &text[i..i + skills[p + d].len()] {
+                    seen.push(c);
+                }
+                seen.cur_skill = true;
+                seen.nl = 0;
+                i += skills[p + d].len();
+                p += d + 1;
+                continue;
+            }
+        }
+        seen.push(text[i]);
+        i += 1;
+    }
+}
+
+/// Learns decisions without coding them.
+struct Learn;
+
+impl BitIo for Learn {
+    fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
+        m.learn(bit);
+        bit
+    }
+
+    fn code_p(&mut self, _: u32, bit: u32) -> u32 {
+        bit
+    }
+}
+
+/// Whether each skill of the flattened sequence is the first of its text, from the
+/// texts' skill counts.
+fn first_flags(counts: &[usize]) -> Vec<bool> {
+    let mut f = Vec::with_capacity(counts.iter().sum());
+    for &n in counts {
+        f.extend((0..n).map(|i| i == 0));
+    }
+    f
+}
+
+/// Codes `data` given the skill sequence of its texts, flattened (`skills`; `counts`:
+/// each text's number of skills).
+pub fn encode_exact(
+    ctx: &CoderContext,
+    skills: &[&[u8]],
+    counts: &[usize],
+    data: &[u8],
+) -> Vec<u8> {
+    let firsts = first_flags(counts);
     let mut state = ctx.exact_state(data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
-    let (mut p, mut literal) = (0usize, false);
-    let mut case = [Bit::HALF; 4];
-    state.set_ext(next_ctx(skills, p));
-    for (c, known) in &units {
-        code_byte(&mut state, &mut enc, *c);
-        if let Some(w) = known {
-            if *c == M_MIXED {
-                code_case(&mut enc, &mut case, skills[p], w);
+    let mut ms = start_models(ctx, data.len(), skills.len());
+    let mut seen = Seen::new();
+    let mut p = 0usize;
+    let mut i = 0usize;
+    while i < data.len() {
+        let at_start = i == 0 || !is_word_byte(data[i - 1]);
+        seen.mm = state.predicted();
+        seen.first = firsts.get(p).is_some_and(|&f| f);
+        state.set_ext(side_ctx(skills, p, &seen));
+        if at_start && p < skills.len() {
+            let hit = (0..LOOKAHEAD.min(skills.len() - p))
+                .find_map(|d| marker(&data[i..], skills[p + d]).map(|m| (d, m)));
+            if let Some((d, mk)) = code_start(&mut enc, &mut ms, &seen, skills, p, hit) {
+                let s = skills[p + d];
+                let w = &data[i..i + s.len()];
+                if mk == M_MIXED {
+                    code_case(&mut enc, &mut ms.0.mixed, s, w);
+                }
+                state.pass(w);
+                for &c in w {
+                    seen.push(c);
+                }
+                seen.cur_skill = true;
+                seen.nl = 0;
+                p += d + 1;
+                i += s.len();
+                continue;
             }
-            state.prime(w);
         }
-        if known.is_some() || (*c == M_SKIP && !literal) {
-            p += 1;
-            state.set_ext(next_ctx(skills, p));
-        }
-        literal = *c == M_ESC && !literal;
+        code_byte(&mut state, &mut enc, data[i]);
+        seen.push(data[i]);
+        i += 1;
     }
     let body = enc.finish();
     let mut out = Vec::with_capacity(body.len() + 12);
@@ -190,7 +532,6 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
         return out;
     }
     out.push(MODE_CODED);
-    write_varint(&mut out, units.len() as u64);
     out.extend_from_slice(&body);
     // Very repetitive bytes: zeros (read as the body's end) keep the decoder's bound.
     while data.len() > max_units(out.len()) + skills.len() * 64 {
@@ -204,67 +545,58 @@ pub fn encode_exact(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8
 pub fn decode_exact(
     ctx: &CoderContext,
     skills: &[&[u8]],
+    counts: &[usize],
     payload: &[u8],
     len: usize,
 ) -> Result<Vec<u8>> {
+    let firsts = first_flags(counts);
     let corrupt = || Error::corrupt("exact layer payload is corrupt (decoding failed)");
     match payload.split_first() {
         Some((&MODE_STORED, b)) if b.len() == len => return Ok(b.to_vec()),
         Some((&MODE_CODED, _)) => {}
         _ => return Err(corrupt()),
     }
-    let body = &payload[1..];
-    let (n, used) = read_varint(body).ok_or_else(corrupt)?;
-    // Each residual unit is at least one output byte, except skips (one per skill).
-    if n > (len + skills.len()) as u64 || len > max_units(payload.len()) + skills.len() * 64 {
+    if len > max_units(payload.len()) + skills.len() * 64 {
         return Err(corrupt());
     }
     let mut state = ctx.exact_state(len);
     state.reserve(len);
-    let mut dec = BitDec::new(&body[used..]);
-    let mut out = Vec::with_capacity(len);
+    let mut dec = BitDec::new(&payload[1..]);
+    let mut ms = start_models(ctx, len, skills.len());
+    let mut seen = Seen::new();
+    let mut out: Vec<u8> = Vec::with_capacity(len);
     let mut p = 0usize;
-    let mut k = 0u64;
-    let mut case = [Bit::HALF; 4];
-    state.set_ext(next_ctx(skills, p));
-    while k < n {
+    while out.len() < len {
+        let at_start = out.last().is_none_or(|&b| !is_word_byte(b));
+        seen.mm = state.predicted();
+        seen.first = firsts.get(p).is_some_and(|&f| f);
+        state.set_ext(side_ctx(skills, p, &seen));
+        if at_start
+            && p < skills.len()
+            && let Some((d, mk)) = code_start(&mut dec, &mut ms, &seen, skills, p, None)
+        {
+            let s = skills[p + d];
+            if s.is_empty() || out.len() + s.len() > len {
+                return Err(corrupt());
+            }
+            let w = if mk == M_MIXED {
+                code_case(&mut dec, &mut ms.0.mixed, s, &[])
+            } else {
+                spelled(s, mk)
+            };
+            state.pass(&w);
+            for &c in &w {
+                seen.push(c);
+            }
+            seen.cur_skill = true;
+            seen.nl = 0;
+            out.extend_from_slice(&w);
+            p += d + 1;
+            continue;
+        }
         let c = decode_byte(&mut state, &mut dec);
-        k += 1;
-        match c {
-            M_LOWER | M_CAP | M_UPPER | M_MIXED => {
-                let s = skills.get(p).ok_or_else(corrupt)?;
-                if s.is_empty() {
-                    return Err(corrupt());
-                }
-                let w = if c == M_MIXED {
-                    code_case(&mut dec, &mut case, s, &[])
-                } else {
-                    spelled(s, c)
-                };
-                state.prime(&w);
-                out.extend_from_slice(&w);
-                p += 1;
-                state.set_ext(next_ctx(skills, p));
-            }
-            M_SKIP => {
-                p += 1;
-                state.set_ext(next_ctx(skills, p));
-            }
-            M_ESC => {
-                if k >= n {
-                    return Err(corrupt());
-                }
-                out.push(decode_byte(&mut state, &mut dec));
-                k += 1;
-            }
-            _ => out.push(c),
-        }
-        if out.len() > len {
-            return Err(corrupt());
-        }
-    }
-    if out.len() != len {
-        return Err(corrupt());
+        seen.push(c);
+        out.push(c);
     }
     Ok(out)
 }
@@ -292,9 +624,16 @@ impl Bit {
 /// Codes one bit of a base payload's rank table with an adaptive model.
 trait BitIo {
     fn bit(&mut self, m: &mut Bit, bit: u32) -> u32;
+    /// Codes a bit of P(1) = `p` / 4096 (`bit` ignored when decoding).
+    fn code_p(&mut self, p: u32, bit: u32) -> u32;
 }
 
 impl BitIo for BitEnc {
+    fn code_p(&mut self, p: u32, bit: u32) -> u32 {
+        self.code(bit, p);
+        bit
+    }
+
     fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
         self.code(bit, m.p());
         m.learn(bit);
@@ -303,6 +642,10 @@ impl BitIo for BitEnc {
 }
 
 impl BitIo for BitDec<'_> {
+    fn code_p(&mut self, p: u32, _: u32) -> u32 {
+        self.decode(p)
+    }
+
     fn bit(&mut self, m: &mut Bit, _: u32) -> u32 {
         let b = self.decode(m.p());
         m.learn(b);
@@ -457,7 +800,39 @@ fn base_state(ctx: &CoderContext, n: usize) -> Cm {
         }
     };
     let sizes = Cm::sizes_for(entry.0.len() + n);
-    super::primed_state(&entry.1, &entry.0, sizes, Cm::new, Cm::prime)
+    super::primed_state(&entry.1, &entry.0, sizes, Cm::new, prime_base)
+}
+
+/// The base coder's side context as the rendering goes: the index of the skill
+/// being spelled in its text (capped at 15).
+#[derive(Default)]
+struct BaseExt {
+    idx: u64,
+}
+
+impl BaseExt {
+    fn set(&self, cm: &mut Cm) {
+        cm.set_ext(self.idx.min(15) + 2);
+    }
+
+    fn push(&mut self, c: u8) {
+        match c {
+            b'\n' => self.idx = 0,
+            b' ' => self.idx += 1,
+            _ => {}
+        }
+    }
+}
+
+fn prime_base(cm: &mut Cm, text: &[u8]) {
+    let mut bx = BaseExt::default();
+    cm.reserve(text.len());
+    for &c in text {
+        bx.set(cm);
+        cm.code_byte(c, |_, b| b);
+        bx.push(c);
+    }
+    cm.set_ext(0);
 }
 
 /// A priming text rendered as the base layer renders texts.
@@ -486,8 +861,11 @@ pub fn encode_base(
     let mut state = base_state(ctx, text.len());
     state.reserve(text.len());
     let mut enc = BitEnc::new(Vec::with_capacity(text.len() / 4 + 16));
+    let mut bx = BaseExt::default();
     for &c in &text {
+        bx.set(&mut state);
         code_byte(&mut state, &mut enc, c);
+        bx.push(c);
     }
     let mut units = text.len();
     if let Some(rank) = rank {
@@ -526,8 +904,14 @@ pub fn decode_base(
     let mut state = base_state(ctx, len);
     state.reserve(len);
     let mut dec = BitDec::new(&body[used..]);
+    let mut bx = BaseExt::default();
     let text: Vec<u8> = (0..len)
-        .map(|_| decode_byte(&mut state, &mut dec))
+        .map(|_| {
+            bx.set(&mut state);
+            let c = decode_byte(&mut state, &mut dec);
+            bx.push(c);
+            c
+        })
         .collect();
     if text.last().is_some_and(|&b| b != b'\n') {
         return Err(corrupt());
@@ -579,15 +963,16 @@ mod tests {
     use crate::model::Codebook;
 
     #[test]
-    fn residual_marks_expected_words_and_escapes_markers() {
-        let skills: Vec<&[u8]> = vec![b"alice", b"rabbit", b"ghost", b"hole"];
-        let r = residual(&skills, b"Alice saw the RABBIT\x02 in a hole.");
-        let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
-        // "ghost" is not spelled: one skip before "hole".
-        assert_eq!(coded, b"\x02 saw the \x03\x04\x02 in a \x05\x01.".to_vec());
-        let r = residual(&[b"fbls".as_slice()], b"\\fBls\x06");
-        let coded: Vec<u8> = r.iter().map(|x| x.0).collect();
-        assert_eq!(coded, b"\\\x06\x04\x06".to_vec());
+    fn a_skill_is_spelled_where_its_word_stands_in_any_case() {
+        assert_eq!(marker(b"rabbit ran", b"rabbit"), Some(M_LOWER));
+        assert_eq!(marker(b"Rabbit.", b"rabbit"), Some(M_CAP));
+        assert_eq!(marker(b"RABBIT", b"rabbit"), Some(M_UPPER));
+        assert_eq!(marker(b"fBls\n", b"fbls"), Some(M_MIXED));
+        // Not at a word boundary, or another word.
+        assert_eq!(marker(b"rabbits", b"rabbit"), None);
+        assert_eq!(marker(b"rabbi", b"rabbit"), None);
+        assert_eq!(marker(b"habbit", b"rabbit"), None);
+        assert_eq!(marker(b"x", b""), None);
     }
 
     #[test]
@@ -600,17 +985,26 @@ mod tests {
             b"tired",
             b"sitting",
             b"sister",
+            b"ghost",
             b"odd",
             b"alice",
             b"sister",
         ]
         .repeat(20);
-        let p = encode_exact(&ctx, &skills, &data);
+        let p = encode_exact(&ctx, &skills, &[skills.len()], &data);
         assert!(p.len() < data.len() / 4, "{}", p.len());
-        assert_eq!(decode_exact(&ctx, &skills, &p, data.len()).unwrap(), data);
-        assert!(decode_exact(&ctx, &skills, &p, data.len() + 1).is_err());
+        assert_eq!(
+            decode_exact(&ctx, &skills, &[skills.len()], &p, data.len()).unwrap(),
+            data
+        );
+        // A wrong length decodes that many bytes (the file's checksum catches it).
+        let more = decode_exact(&ctx, &skills, &[skills.len()], &p, data.len() + 1).unwrap();
+        assert_eq!(more.len(), data.len() + 1);
+        assert_eq!(more[..data.len()], data[..]);
+        // A length out of proportion to the payload is refused before decoding.
+        assert!(decode_exact(&ctx, &skills, &[skills.len()], &p[..2], 1 << 30).is_err());
         // Knowing the skills makes the bytes cheaper than coding them alone.
-        let alone = encode_exact(&ctx, &[], &data);
+        let alone = encode_exact(&ctx, &[], &[], &data);
         assert!(p.len() < alone.len(), "{} vs {}", p.len(), alone.len());
     }
 

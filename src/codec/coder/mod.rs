@@ -478,19 +478,25 @@ pub fn decode_base(
 }
 
 /// Layered files' exact layer: `data` coded given the skills (as rendered strings) of
-/// its texts in order, flattened.
-pub fn encode_exact_given(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) -> Vec<u8> {
-    layered::encode_exact(ctx, skills, data)
+/// its texts in order, flattened (`counts`: each text's number of skills).
+pub fn encode_exact_given(
+    ctx: &CoderContext,
+    skills: &[&[u8]],
+    counts: &[usize],
+    data: &[u8],
+) -> Vec<u8> {
+    layered::encode_exact(ctx, skills, counts, data)
 }
 
 /// Decodes a payload of [`encode_exact_given`] into `len` bytes, given the same skills.
 pub fn decode_exact_given(
     ctx: &CoderContext,
     skills: &[&[u8]],
+    counts: &[usize],
     payload: &[u8],
     len: usize,
 ) -> Result<Vec<u8>> {
-    layered::decode_exact(ctx, skills, payload, len)
+    layered::decode_exact(ctx, skills, counts, payload, len)
 }
 
 /// Compact embedding of a codebook for self-contained files.
