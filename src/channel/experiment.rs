@@ -101,9 +101,14 @@ pub struct Input {
 pub struct Setup {
     pub(super) reference: Reference,
     pub(super) fm: FileModel,
+    /// The model the exact level and layered files code with, as in a `.sz` file: the
+    /// shared model, else the built-in priors with the trained codebook (no model
+    /// bits: such files carry none).
+    pub(super) fm_file: FileModel,
     pub(super) messages: Vec<Range<usize>>,
     sep: &'static [u8],
-    /// Bits of the embedded model (sent once, reliably) when no shared model is given.
+    /// Bits of the embedded model (sent once, reliably) when no shared model is given;
+    /// the set and sequence levels need it.
     pub(super) model_bits: u64,
     /// The segmentation used.
     pub segmentation: Segmentation,
@@ -171,8 +176,8 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
     if texts.is_empty() {
         return Err(Error::invalid(format!("{all} holds no text to send")));
     }
-    let (fm, model_bits) = match model {
-        Some(m) => (FileModel::shared(m), 0),
+    let (fm, fm_file, model_bits) = match model {
+        Some(m) => (FileModel::shared(m), FileModel::shared(m), 0),
         None => {
             let topts = TrainOptions {
                 segmentation: seg,
@@ -185,7 +190,7 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
             let ext = bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                 .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?;
             let bits = 8 * (ext.len() + coder::encode_codebook(&m.codebook).len()) as u64;
-            (FileModel::embed(&m)?, bits)
+            (FileModel::embed(&m)?, FileModel::builtin_trained(&m), bits)
         }
     };
     let reference = Reference::new(texts, &fm.extractor);
@@ -210,6 +215,7 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
     Ok(Setup {
         reference,
         fm,
+        fm_file,
         messages,
         sep: separator(seg),
         model_bits,
@@ -507,7 +513,7 @@ impl Setup {
         let fm = &self.fm;
         let texts = &self.reference.texts[m.clone()];
         let payload = match level {
-            Level::Exact => coder::encode_exact(fm.context(), &self.message_bytes(m)),
+            Level::Exact => coder::encode_exact(self.fm_file.context(), &self.message_bytes(m)),
             _ => {
                 let coded: Vec<Vec<Skill>> = texts
                     .iter()
@@ -539,7 +545,7 @@ impl Setup {
                 let fm = &self.fm;
                 let texts = match level {
                     Level::Exact => {
-                        return match coder::decode_exact(fm.context(), body) {
+                        return match coder::decode_exact(self.fm_file.context(), body) {
                             Ok(b) => self.score_message_bytes(m, &b),
                             Err(_) => Score::default(),
                         };
@@ -629,7 +635,7 @@ impl Setup {
             wire,
             intact,
             prefix,
-            side_bits: if matches!(codec, Codec::Semzip(_)) {
+            side_bits: if matches!(codec, Codec::Semzip(Level::Set | Level::Sequence)) {
                 self.model_bits
             } else {
                 0

@@ -40,7 +40,6 @@ pub struct Layers {
     packets: Vec<Vec<u8>>,
     /// Per message: its score decoded to the set, the sequence and the exact bytes.
     scores: Vec<[Score; 3]>,
-    side_bits: u64,
 }
 
 impl Layers {
@@ -55,7 +54,8 @@ impl Layers {
                     .iter()
                     .map(|t| setup.coded(setup.fm.extractor.skills(t), Unlearned::Escape))
                     .collect();
-                let run = layered::encode_run(&setup.fm, &setup.message_bytes(m), texts, &seqs);
+                let run =
+                    layered::encode_run(&setup.fm_file, &setup.message_bytes(m), texts, &seqs);
                 let mut exact = Vec::with_capacity(run.exact.payload.len() + 4);
                 varint::put(&mut exact, run.exact.original_bytes);
                 exact.extend_from_slice(&run.exact.payload);
@@ -91,7 +91,6 @@ impl Layers {
         Ok(Layers {
             packets: wire.into_iter().flatten().collect(),
             scores,
-            side_bits: setup.model_bits,
         })
     }
 
@@ -275,7 +274,13 @@ fn decode(setup: &Setup, k: usize, d: usize, got: [Option<&[u8]>; 3]) -> Option<
     } else {
         None
     };
-    match layered::decode_run(&setup.fm, DEPTHS[d], &base, order.as_ref(), exact.as_ref()) {
+    match layered::decode_run(
+        &setup.fm_file,
+        DEPTHS[d],
+        &base,
+        order.as_ref(),
+        exact.as_ref(),
+    ) {
         Ok(RunOut::Skills(texts)) => Some(setup.score_message_skills(m, &texts)),
         Ok(RunOut::Bytes(b)) => Some(setup.score_message_bytes(m, &b)),
         Err(_) => None,
@@ -396,7 +401,9 @@ impl LayeredSender {
         let got = transmit(&all, channel, seed)?;
         let mut t = Trial {
             packets_sent: all.len() as f64,
-            bits_sent: got.bits_sent + self.layers.side_bits as f64,
+            // No model bits: a layered file carries no model (its base spells the
+            // skills), as on disk.
+            bits_sent: got.bits_sent,
             detected: got.detected,
             undetected: got.undetected,
             ..Trial::default()
