@@ -1,7 +1,8 @@
 //! The block-sorting exact coder (payload mode 6: long-match pass, then block
 //! sorting): byte-identical round trips of arbitrary and of repeat-heavy inputs,
 //! corrupt payloads refused as corrupt (never a panic), its size against zstd -19 on
-//! changelog-like text, and files of format version 4 (mode 4) still read.
+//! changelog-like text, and files of format version 3 still read (version 4, mode 4
+//! included: tests/it/layered_v4.rs).
 
 use proptest::prelude::*;
 use semzip::Error;
@@ -220,40 +221,5 @@ fn format_version_3_files_are_still_read() {
             };
             assert!(out == want, "{name}: decodes differently");
         }
-    }
-}
-
-#[test]
-fn format_version_4_files_are_still_read() {
-    use semzip::codec::Level;
-    use semzip::model::Model;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
-    let model = Model::from_bytes(&read("v4/synth.szm")).unwrap();
-    let input = read("input.txt");
-    // (name, shared model, lossy): the mode-4 golden, then every level's (layered
-    // files of version 4 are refused: tests/it/layered_v4.rs).
-    let mut names = vec![("exact-bwt".to_string(), false, false)];
-    for level in Level::ALL {
-        for kind in ["shared", "embedded"] {
-            names.push((
-                format!("{level}-{kind}"),
-                kind == "shared",
-                level.is_lossy(),
-            ));
-        }
-    }
-    for (name, shared, lossy) in names {
-        let sz = read(&format!("v4/{name}.sz"));
-        assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 4, "{name}");
-        let m = shared.then_some(&model);
-        let mut out = Vec::new();
-        decode(&sz[..], &name, &mut out, "out", m).unwrap();
-        let want = if lossy {
-            read(&format!("v4/{name}.out"))
-        } else {
-            input.clone()
-        };
-        assert!(out == want, "{name}: decodes differently");
     }
 }

@@ -1,13 +1,13 @@
 //! The PPM exact coder (payload mode 5): byte-identical round trips of arbitrary
 //! inputs and of inputs built to hit its match model, corrupt payloads refused or
 //! decoded to bounded output (never a panic or a hang), its size against zstd -19 on
-//! changelog-like text, its golden file, and format version 4's goldens still read.
+//! changelog-like text (its golden file: tests/it/golden.rs).
 
 use proptest::prelude::*;
 use semzip::Error;
 use semzip::codec::coder::{CoderContext, ExactCoder, decode_exact, encode_exact_with};
 use semzip::codec::reader::{Reader, Record};
-use semzip::codec::{EncodeOptions, FileModel, Level, decode};
+use semzip::codec::{EncodeOptions, decode};
 use semzip::model::Codebook;
 use semzip::pipeline::{EmbedOptions, encode};
 
@@ -188,74 +188,5 @@ proptest! {
             Ok(out) => prop_assert!(out.len() <= 64 * q.len() + 4096),
             Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
         }
-    }
-}
-
-fn golden_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-#[test]
-fn the_ppm_golden_decodes_and_re_encodes_byte_for_byte() {
-    let read = |p: &str| std::fs::read(golden_dir().join(p)).unwrap();
-    let input = read("input.txt");
-    let sz = read("exact-ppm.sz");
-    let mut out = Vec::new();
-    decode(&sz[..], "exact-ppm", &mut out, "out", None).unwrap();
-    assert!(out == input, "exact-ppm: decodes differently");
-    let r = Reader::new(&sz[..]).unwrap();
-    let meta: serde_json::Value = serde_json::from_slice(&r.header().metadata).unwrap();
-    let opts = EncodeOptions {
-        level: Level::Exact,
-        packet_bytes: meta["packet_bytes"].as_u64().unwrap() as usize,
-        exact_coder: ExactCoder::Ppm,
-        ..EncodeOptions::default()
-    };
-    let mut again = Vec::new();
-    semzip::codec::encode(
-        &input[..],
-        "input",
-        &mut again,
-        "again",
-        &FileModel::builtin(),
-        &opts,
-    )
-    .unwrap();
-    assert!(again == sz, "exact-ppm: re-encodes to other bytes");
-    let mut n = 0;
-    for rec in Reader::new(&sz[..]).unwrap() {
-        if let Record::Packet { packet, .. } = rec.unwrap() {
-            assert_eq!(packet.payload.first(), Some(&5), "a payload not in mode 5");
-            n += 1;
-        }
-    }
-    assert!(n > 1, "{n} packets");
-}
-
-#[test]
-fn format_version_4_files_are_still_read() {
-    use semzip::model::Model;
-    let read = |p: &str| std::fs::read(golden_dir().join(p)).unwrap();
-    let model = Model::from_bytes(&read("v4/synth.szm")).unwrap();
-    let input = read("input.txt");
-    let mut names: Vec<(String, bool)> = Vec::new();
-    for level in Level::ALL {
-        for kind in ["shared", "embedded"] {
-            names.push((format!("{level}-{kind}"), level.is_lossy()));
-        }
-    }
-    names.push(("exact-bwt".into(), false));
-    for (name, lossy) in names {
-        let sz = read(&format!("v4/{name}.sz"));
-        assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 4, "{name}");
-        let m = name.ends_with("-shared").then_some(&model);
-        let mut out = Vec::new();
-        decode(&sz[..], &name, &mut out, "out", m).unwrap();
-        let want = if lossy {
-            read(&format!("v4/{name}.out"))
-        } else {
-            input.clone()
-        };
-        assert!(out == want, "{name}: decodes differently");
     }
 }

@@ -11,6 +11,7 @@
 use super::bitrc::{BitDec, BitEnc};
 use super::cm::{squash, stretch_table};
 use super::models::mix;
+use super::prefetch;
 
 /// Hashed context inputs.
 const ORDERS: usize = 9;
@@ -185,23 +186,6 @@ impl Slots {
         }
         base
     }
-}
-
-/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
-#[inline(always)]
-fn prefetch<T>(t: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(p) = t.get(i) {
-        // SAFETY: a prefetch is only a hint: it never faults, reads into the
-        // program or writes, and the address is inside `t`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (p as *const T).cast::<i8>(),
-            )
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (t, i);
 }
 
 /// Bytes of a huge page.

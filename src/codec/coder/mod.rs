@@ -519,6 +519,23 @@ fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
     super::varint::get(b).ok()
 }
 
+/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
+#[inline(always)]
+pub(crate) fn prefetch<T>(t: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(p) = t.get(i) {
+        // SAFETY: a prefetch is only a hint: it never faults, reads into the
+        // program or writes, and the address is inside `t`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (p as *const T).cast::<i8>(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (t, i);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

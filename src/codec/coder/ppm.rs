@@ -10,6 +10,7 @@
 //! packet. The layout and every rule are specified in docs/FORMAT.md ("Exact
 //! payload mode 5").
 
+use super::prefetch;
 use super::rc::{Dec, Enc};
 
 /// Longest context (bytes) the tree predicts from.
@@ -191,23 +192,6 @@ fn diff_bucket(d: u32) -> usize {
         64..=127 => 10,
         _ => 11,
     }
-}
-
-/// Asks the CPU to fetch `t[i]`'s cache line (a hint; nothing on other targets).
-#[inline(always)]
-fn prefetch<T>(t: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(p) = t.get(i) {
-        // SAFETY: a prefetch is only a hint: it never faults, reads into the
-        // program or writes, and the address is inside `t`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (p as *const T).cast::<i8>(),
-            )
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (t, i);
 }
 
 /// The model: context tree, statistics, history and match model of one packet.
