@@ -78,39 +78,29 @@ fn main() -> semzip::Result<()> {
             }
         }
     }
-    // Exact payload mode 6 is written only on request: pin its bits too.
-    let opts = EncodeOptions {
-        level: Level::Exact,
-        packet_bytes: PACKET_BYTES,
-        exact_coder: semzip::codec::coder::ExactCoder::Bwt,
-        ..EncodeOptions::default()
-    };
-    let mut sz = Vec::new();
-    encode(
-        input.as_bytes(),
-        "input.txt",
-        &mut sz,
-        "golden",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )?;
-    write("exact-bwt.sz", &sz)?;
-    // The same for exact payload mode 5 (PPM).
-    let opts = EncodeOptions {
-        exact_coder: semzip::codec::coder::ExactCoder::Ppm,
-        ..opts
-    };
-    let mut sz = Vec::new();
-    encode(
-        input.as_bytes(),
-        "input.txt",
-        &mut sz,
-        "golden",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )?;
-    write("exact-ppm.sz", &sz)?;
+    // Exact payload modes 6 (block sorting) and 5 (PPM) are written only on
+    // request: pin their bits too.
+    for (coder, name) in [
+        (semzip::codec::coder::ExactCoder::Bwt, "exact-bwt.sz"),
+        (semzip::codec::coder::ExactCoder::Ppm, "exact-ppm.sz"),
+    ] {
+        let opts = EncodeOptions {
+            level: Level::Exact,
+            packet_bytes: PACKET_BYTES,
+            exact_coder: coder,
+            ..EncodeOptions::default()
+        };
+        let mut sz = Vec::new();
+        encode(
+            input.as_bytes(),
+            "input.txt",
+            &mut sz,
+            "golden",
+            None,
+            &opts,
+            &EmbedOptions::default(),
+        )?;
+        write(name, &sz)?;
+    }
     Ok(())
 }
