@@ -10,14 +10,11 @@
 
 mod bitrc;
 mod book;
-mod bwt;
+mod bytes;
 mod cm;
-mod cmx;
-mod cmx_v2;
 mod exact;
 mod layered;
 mod models;
-mod ppm;
 mod rc;
 mod seq;
 mod set;
@@ -26,6 +23,7 @@ mod words;
 
 use crate::Result;
 use crate::model::Codebook;
+use bytes::{bwt, cmx, cmx_v2, ppm};
 use models::{Fenwick, Freq, FxMap, spell_prior};
 
 /// The most output units (bytes, skills) a payload byte may decode to; encoders pad

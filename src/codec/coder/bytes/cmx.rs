@@ -338,7 +338,11 @@ impl Cm {
     /// returns it (`b` is the encoder's decision; a decoder ignores it and returns
     /// what it decodes). Returns the byte.
     #[inline]
-    pub(super) fn code_byte(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
+    pub(in crate::codec::coder) fn code_byte(
+        &mut self,
+        c: u8,
+        mut code: impl FnMut(u32, u32) -> u32,
+    ) -> u8 {
         if self.mok && self.mlen >= LONG {
             let e = &mut self.hit[len_bucket(self.mlen)];
             let p = (*e >> 4).clamp(1, 4095) as u32;
@@ -369,7 +373,7 @@ impl Cm {
 
     /// Sets a side context the order-0 input is replaced by (0: plain order 0) from
     /// the next byte on: what a caller knows of what follows.
-    pub(super) fn set_ext(&mut self, ext: u64) {
+    pub(in crate::codec::coder) fn set_ext(&mut self, ext: u64) {
         self.ext = ext;
         self.byte_contexts();
     }
@@ -377,7 +381,7 @@ impl Cm {
     /// Appends `text` to the history without learning from it: the contexts of the
     /// bytes after it see it, but no prediction learns that it came (layered files:
     /// a skill the caller knows, so the model predicts only what it codes).
-    pub(super) fn pass(&mut self, text: &[u8]) {
+    pub(in crate::codec::coder) fn pass(&mut self, text: &[u8]) {
         for &c in text {
             if self.mbyte != c as u32 {
                 self.mok = false;
@@ -387,7 +391,7 @@ impl Cm {
     }
 
     /// The byte the match model predicts next and the match's length, if any.
-    pub(super) fn predicted(&self) -> Option<(u8, usize)> {
+    pub(in crate::codec::coder) fn predicted(&self) -> Option<(u8, usize)> {
         (self.mok && self.mlen > 0).then_some((self.mbyte as u8, self.mlen))
     }
 
