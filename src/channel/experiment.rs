@@ -101,10 +101,10 @@ pub struct Input {
 pub struct Setup {
     pub(super) reference: Reference,
     pub(super) fm: FileModel,
-    /// The model the exact level and layered files code with, as in a `.sz` file: the
-    /// shared model, else the built-in priors with the trained codebook (no model
-    /// bits: such files carry none).
-    pub(super) fm_file: FileModel,
+    /// Without a shared model: what the exact level and layered files code with, as a
+    /// self-contained `.sz` file does (the built-in priors with the trained codebook;
+    /// no model bits, such files carry none). With one, `fm` serves every level.
+    self_contained: Option<FileModel>,
     pub(super) messages: Vec<Range<usize>>,
     sep: &'static [u8],
     /// Bits of the embedded model (sent once, reliably) when no shared model is given;
@@ -117,6 +117,11 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The model the exact level and layered files code with (see `self_contained`).
+    pub(super) fn fm_file(&self) -> &FileModel {
+        self.self_contained.as_ref().unwrap_or(&self.fm)
+    }
+
     /// Number of texts.
     pub fn texts(&self) -> usize {
         self.reference.texts.len()
@@ -176,8 +181,8 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
     if texts.is_empty() {
         return Err(Error::invalid(format!("{all} holds no text to send")));
     }
-    let (fm, fm_file, model_bits) = match model {
-        Some(m) => (FileModel::shared(m), FileModel::shared(m), 0),
+    let (fm, self_contained, model_bits) = match model {
+        Some(m) => (FileModel::shared(m), None, 0),
         None => {
             let topts = TrainOptions {
                 segmentation: seg,
@@ -190,7 +195,11 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
             let ext = bincode::serde::encode_to_vec(&m.extractor, bincode::config::standard())
                 .map_err(|e| Error::invalid(format!("cannot serialize the extractor: {e}")))?;
             let bits = 8 * (ext.len() + coder::encode_codebook(&m.codebook).len()) as u64;
-            (FileModel::embed(&m)?, FileModel::builtin_trained(&m), bits)
+            (
+                FileModel::embed(&m)?,
+                Some(FileModel::builtin_trained(&m)),
+                bits,
+            )
         }
     };
     let reference = Reference::new(texts, &fm.extractor);
@@ -215,7 +224,7 @@ pub fn prepare(inputs: &[Input], model: Option<&Model>, opts: &Options) -> Resul
     Ok(Setup {
         reference,
         fm,
-        fm_file,
+        self_contained,
         messages,
         sep: separator(seg),
         model_bits,
@@ -513,7 +522,7 @@ impl Setup {
         let fm = &self.fm;
         let texts = &self.reference.texts[m.clone()];
         let payload = match level {
-            Level::Exact => coder::encode_exact(self.fm_file.context(), &self.message_bytes(m)),
+            Level::Exact => coder::encode_exact(self.fm_file().context(), &self.message_bytes(m)),
             _ => {
                 let coded: Vec<Vec<Skill>> = texts
                     .iter()
@@ -545,7 +554,7 @@ impl Setup {
                 let fm = &self.fm;
                 let texts = match level {
                     Level::Exact => {
-                        return match coder::decode_exact(self.fm_file.context(), body) {
+                        return match coder::decode_exact(self.fm_file().context(), body) {
                             Ok(b) => self.score_message_bytes(m, &b),
                             Err(_) => Score::default(),
                         };

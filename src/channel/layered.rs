@@ -55,7 +55,7 @@ impl Layers {
                     .map(|t| setup.coded(setup.fm.extractor.skills(t), Unlearned::Escape))
                     .collect();
                 let run =
-                    layered::encode_run(&setup.fm_file, &setup.message_bytes(m), texts, &seqs);
+                    layered::encode_run(setup.fm_file(), &setup.message_bytes(m), texts, &seqs);
                 let mut exact = Vec::with_capacity(run.exact.payload.len() + 4);
                 varint::put(&mut exact, run.exact.original_bytes);
                 exact.extend_from_slice(&run.exact.payload);
@@ -275,7 +275,7 @@ fn decode(setup: &Setup, k: usize, d: usize, got: [Option<&[u8]>; 3]) -> Option<
         None
     };
     match layered::decode_run(
-        &setup.fm_file,
+        setup.fm_file(),
         DEPTHS[d],
         &base,
         order.as_ref(),
