@@ -15,8 +15,9 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 /// The format version this code writes and the newest it reads (versions 1 to 4,
 /// whose payloads this version still decodes, are read too; not layered files of
 /// versions 3 and 4). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
-/// layered files' exact layer with a skill-start model.
-pub const VERSION: u16 = 5;
+/// layered files' exact layer with a skill-start model. Version 6 allows packets of
+/// up to 64 MiB (16 MiB before).
+pub const VERSION: u16 = 6;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
 /// The first format version whose layered files code their base layer as text

@@ -20,6 +20,7 @@ mod golden;
 mod layered;
 mod layered_v4;
 mod layers;
+mod packet_size;
 mod peel;
 mod range_coder_spec;
 mod readme;
