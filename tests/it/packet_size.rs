@@ -25,8 +25,7 @@ fn with_packet_bytes(packet_bytes: usize) -> EncodeOptions {
 
 #[test]
 fn packet_sizes_up_to_the_new_limit_are_accepted_and_beyond_it_refused() {
-    assert!(MAX_PACKET_BYTES > OLD_MAX);
-    assert!(DEFAULT_PACKET_BYTES <= MAX_PACKET_BYTES);
+    const { assert!(MAX_PACKET_BYTES > OLD_MAX && DEFAULT_PACKET_BYTES <= MAX_PACKET_BYTES) };
     for ok in [1, OLD_MAX, OLD_MAX + 1, MAX_PACKET_BYTES] {
         with_packet_bytes(ok).validate().unwrap();
     }
