@@ -122,6 +122,36 @@ fn files_forced_to_ppm_decode_whole_across_packets() {
     );
 }
 
+#[test]
+fn word_counts_without_a_codebook_match_those_with_one() {
+    // No codebook: words are only counted. A codebook that knows none of the words
+    // takes the lookup path; both must count the same words and escapes.
+    let other = CoderContext::new(&Codebook::new([("qqqqzz".to_string(), 3)]), &[]);
+    let mut texts = vec![
+        changelog(20_000, 2),
+        "  ²x ÿ naïve café, résumé: 3.14 Ωmega--end".to_string(),
+    ];
+    texts.push(String::from_utf8_lossy(&lcg_bytes(5000)).into_owned());
+    for t in &texts {
+        for bytes in [t.as_bytes(), &t.as_bytes()[1..], &[][..]] {
+            let (_, a) = encode_exact_with(&ctx(), bytes, ExactCoder::Ppm);
+            let (_, b) = encode_exact_with(&other, bytes, ExactCoder::Ppm);
+            assert_eq!(
+                a,
+                b,
+                "{:?}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+            );
+            assert!(bytes.len() < 100 || a.words > 0);
+        }
+    }
+}
+
+fn lcg_bytes(n: usize) -> Vec<u8> {
+    let mut next = lcg(11);
+    (0..n).map(|_| next() as u8).collect()
+}
+
 fn is_corrupt(r: semzip::Result<Vec<u8>>) -> bool {
     matches!(r, Err(Error::Corrupt(_)))
 }

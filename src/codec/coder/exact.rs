@@ -298,6 +298,24 @@ pub fn encode_traced(
 /// Word tokens of `data` and how many the codebook knows.
 pub fn word_stats(ctx: &CoderContext, data: &[u8]) -> ExactStats {
     let mut st = ExactStats::default();
+    if ctx.book.is_empty() {
+        // Every word is an escape: only count them (no lower-casing or lookups).
+        st.words = if data.is_ascii() {
+            let starts = data
+                .windows(2)
+                .filter(|w| w[1].is_ascii_alphanumeric() && !w[0].is_ascii_alphanumeric());
+            starts.count() as u64 + data.first().is_some_and(u8::is_ascii_alphanumeric) as u64
+        } else {
+            let (mut n, mut pos) = (0, sep_end(data, 0));
+            while pos < data.len() {
+                n += 1;
+                pos = sep_end(data, word_end(data, pos));
+            }
+            n
+        };
+        st.escapes = st.words;
+        return st;
+    }
     let mut pos = sep_end(data, 0);
     while pos < data.len() {
         let end = word_end(data, pos);
