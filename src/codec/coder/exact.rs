@@ -300,19 +300,23 @@ pub fn word_stats(ctx: &CoderContext, data: &[u8]) -> ExactStats {
     let mut st = ExactStats::default();
     if ctx.book.is_empty() {
         // Every word is an escape: only count them (no lower-casing or lookups).
-        st.words = if data.is_ascii() {
-            let starts = data
-                .windows(2)
-                .filter(|w| w[1].is_ascii_alphanumeric() && !w[0].is_ascii_alphanumeric());
-            starts.count() as u64 + data.first().is_some_and(u8::is_ascii_alphanumeric) as u64
-        } else {
-            let (mut n, mut pos) = (0, sep_end(data, 0));
-            while pos < data.len() {
-                n += 1;
-                pos = sep_end(data, word_end(data, pos));
+        let (mut prev, mut i) = (false, 0);
+        while i < data.len() {
+            let b = data[i];
+            let end = if b < 0x80 {
+                i + b.is_ascii_alphanumeric() as usize
+            } else {
+                word_end(data, i)
+            };
+            if end > i {
+                st.words += !prev as u64;
+                prev = true;
+                i = end;
+            } else {
+                prev = false;
+                i += 1;
             }
-            n
-        };
+        }
         st.escapes = st.words;
         return st;
     }
