@@ -532,6 +532,8 @@ impl Ppm {
         if m.num() > 1 {
             prefetch(&self.stats, m.stats() as usize);
         }
+        // The suffix serves the binary contexts' features, escapes and the update.
+        prefetch(&self.ctx, m.suffix as usize);
     }
 
     /// Finds the longest context node of the history's end (after a match during
@@ -723,10 +725,22 @@ impl Ppm {
         let at = c.stats() as usize;
         let n = c.num() as usize;
         let ec = self.esc;
-        let mut diff = 0u32;
+        // One pass: the unmasked symbols (their indices), their total, the coded
+        // byte's place among them; they are masked at once (an escape leaves them
+        // masked, a hit ends the byte).
+        let mut live = [0u8; 256];
+        let mut diff = 0usize;
         let mut sum = 0u32;
-        for s in &self.stats[at..at + n] {
-            if self.mask[s.sym as usize] != ec {
+        let (mut found, mut cum) = (ESC, 0);
+        for (i, s) in self.stats[at..at + n].iter().enumerate() {
+            let m = &mut self.mask[s.sym as usize];
+            if *m != ec {
+                *m = ec;
+                if !I::DEC && s.sym == byte {
+                    found = i as u32;
+                    cum = sum;
+                }
+                live[diff] = i as u8;
                 diff += 1;
                 sum += s.freq as u32;
             }
@@ -734,6 +748,7 @@ impl Ppm {
         if diff == 0 {
             return None;
         }
+        let diff = diff as u32;
         let suf_num = if c.suffix == NO_SUFFIX {
             n as u32
         } else {
@@ -748,15 +763,12 @@ impl Ppm {
         let esc = self.see[cell].mean();
         let total = sum + esc;
         let st = &self.stats[at..at + n];
-        let mask = &self.mask;
         let i = if I::DEC {
+            let live = &live[..diff as usize];
             io.get(total, |t| {
                 let mut cum = 0;
-                for (i, s) in st.iter().enumerate() {
-                    if mask[s.sym as usize] == ec {
-                        continue;
-                    }
-                    let f = s.freq as u32;
+                for &i in live {
+                    let f = st[i as usize].freq as u32;
                     if t < cum + f {
                         return (i as u32, cum, f);
                     }
@@ -765,18 +777,6 @@ impl Ppm {
                 (ESC, cum, total - cum)
             })
         } else {
-            let mut cum = 0;
-            let mut found = ESC;
-            for (i, s) in st.iter().enumerate() {
-                if mask[s.sym as usize] == ec {
-                    continue;
-                }
-                if s.sym == byte {
-                    found = i as u32;
-                    break;
-                }
-                cum += s.freq as u32;
-            }
             if found == ESC {
                 io.put(sum, esc, total);
             } else {
@@ -784,11 +784,8 @@ impl Ppm {
             }
             found
         };
-        if i == ESC || i as usize >= n || self.mask[st[i as usize].sym as usize] == ec {
+        if i == ESC {
             self.see[cell].summ = (self.see[cell].summ + total).min(1 << 30);
-            for s in &self.stats[at..at + n] {
-                self.mask[s.sym as usize] = ec;
-            }
             self.prev_success = 0;
             self.run = 0;
             return None;
