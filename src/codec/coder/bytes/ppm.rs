@@ -581,6 +581,13 @@ impl Ppm {
             nm = 1;
         }
         let mut x = self.max_ctx;
+        // The suffix's symbols serve an escape and the update of a rare symbol.
+        let suf = self.ctx[x as usize].suffix;
+        if let Some(sc) = self.ctx.get(suf as usize)
+            && sc.num() > 1
+        {
+            prefetch(&self.stats, sc.stats() as usize);
+        }
         let (fx, fi) = loop {
             let num = self.ctx[x as usize].num();
             if num == 1 {
