@@ -302,19 +302,28 @@ pub fn word_stats(ctx: &CoderContext, data: &[u8]) -> ExactStats {
         // Every word is an escape: only count them (no lower-casing or lookups).
         let (mut prev, mut i) = (false, 0);
         while i < data.len() {
-            let b = data[i];
-            let end = if b < 0x80 {
-                i + b.is_ascii_alphanumeric() as usize
-            } else {
-                word_end(data, i)
-            };
-            if end > i {
-                st.words += !prev as u64;
-                prev = true;
-                i = end;
-            } else {
-                prev = false;
-                i += 1;
+            // ASCII runs without branches on the bytes: a word starts where an
+            // alphanumeric byte follows a byte that is not.
+            let run = data[i..]
+                .iter()
+                .position(|&b| b >= 0x80)
+                .unwrap_or(data.len() - i);
+            for &b in &data[i..i + run] {
+                let w = b.is_ascii_alphanumeric();
+                st.words += (w & !prev) as u64;
+                prev = w;
+            }
+            i += run;
+            if i < data.len() {
+                let end = word_end(data, i);
+                if end > i {
+                    st.words += !prev as u64;
+                    prev = true;
+                    i = end;
+                } else {
+                    prev = false;
+                    i += 1;
+                }
             }
         }
         st.escapes = st.words;

@@ -1012,6 +1012,7 @@ impl Ppm {
 
 /// Codes `data` with a model that has learned its priors.
 pub fn encode(mut m: Ppm, data: &[u8]) -> Vec<u8> {
+    m.hist.reserve(data.len());
     let mut io = EncIo(Enc::new());
     for &b in data {
         m.code(&mut io, b);
@@ -1021,6 +1022,7 @@ pub fn encode(mut m: Ppm, data: &[u8]) -> Vec<u8> {
 
 /// Decodes `n` bytes of a body of [`encode`]; `None` when it is corrupt.
 pub fn decode(mut m: Ppm, body: &[u8], n: usize) -> Option<Vec<u8>> {
+    m.hist.reserve(n);
     let mut io = DecIo(Dec::new(body));
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
