@@ -1010,9 +1010,58 @@ impl Ppm {
     }
 }
 
+/// Asks the kernel to back the whole 2 MiB pages of `v`'s allocation with huge
+/// pages: the tree is read at random, and one TLB entry then covers 2 MiB instead
+/// of 4 KiB. A hint (contents unchanged); nothing for small vectors or elsewhere.
+fn huge_pages<T>(v: &[T], capacity: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = v.as_ptr() as usize;
+        let end = start + capacity * std::mem::size_of::<T>();
+        let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if b > a {
+            // SAFETY: madvise(MADV_HUGEPAGE) only changes how the kernel backs the
+            // range (whole pages inside the vector's allocation).
+            unsafe {
+                libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (v, capacity);
+}
+
+/// Reserves what `v` may grow to (at most `most` items), in huge pages when
+/// large; left as it is when the memory is not there (it then grows as needed).
+fn reserve_huge<T>(v: &mut Vec<T>, most: usize) {
+    const LARGE: usize = 8 << 20;
+    let extra = most.saturating_sub(v.len());
+    if most * std::mem::size_of::<T>() >= LARGE && v.try_reserve_exact(extra).is_ok() {
+        huge_pages(v, v.capacity());
+    }
+}
+
+impl Ppm {
+    /// Prepares the arenas and the history for `n` more bytes: reserved once, up
+    /// to what the budget allows, in huge pages (no copies as they grow).
+    fn prepare(&mut self, n: usize) {
+        // At most MAX_ORDER + 1 nodes and symbol entries a byte, and the budget.
+        let bytes = self.hist.len() + n;
+        let per = MAX_ORDER as usize + 1;
+        reserve_huge(&mut self.ctx, (self.budget / NODE_BYTES).min(bytes * per));
+        reserve_huge(
+            &mut self.stats,
+            (self.budget / STAT_BYTES).min(bytes * 2 * per),
+        );
+        reserve_huge(&mut self.hist, bytes);
+        self.hist.reserve(n);
+    }
+}
+
 /// Codes `data` with a model that has learned its priors.
 pub fn encode(mut m: Ppm, data: &[u8]) -> Vec<u8> {
-    m.hist.reserve(data.len());
+    m.prepare(data.len());
     let mut io = EncIo(Enc::new());
     for &b in data {
         m.code(&mut io, b);
@@ -1022,7 +1071,7 @@ pub fn encode(mut m: Ppm, data: &[u8]) -> Vec<u8> {
 
 /// Decodes `n` bytes of a body of [`encode`]; `None` when it is corrupt.
 pub fn decode(mut m: Ppm, body: &[u8], n: usize) -> Option<Vec<u8>> {
-    m.hist.reserve(n);
+    m.prepare(n);
     let mut io = DecIo(Dec::new(body));
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
