@@ -42,7 +42,9 @@ const MATCH_MIN: u32 = 32;
 const MATCH_MAX: u32 = 65535;
 /// Scale of the match decision's probabilities.
 const MATCH_SCALE: u32 = 1 << 16;
-/// Bytes of arena per node and per symbol entry (the memory bound counts these).
+/// Bytes of arena per node and per symbol entry as the memory bound counts them
+/// (part of the format: the tree restarts at the same byte in encoder and decoder;
+/// nodes and entries now take 12 and 6 bytes, so the arena stays below the bound).
 const NODE_BYTES: usize = 24;
 const STAT_BYTES: usize = 8;
 /// Secondary escape estimation cells: 12 buckets of unmasked symbols x 32 feature sets.
