@@ -843,7 +843,15 @@ impl Ppm {
         self.hist.push(c);
         self.hb = (c >= 0x40) as u32;
         let up = self.hist.len() as u32;
-        let ffreq = self.sl(fx)[fi].freq as u32;
+        let fs = self.sl(fx)[fi];
+        // Usually the next context (or the history byte that builds it): fetched
+        // while the rest of the update runs.
+        if fs.succ() & RAW == 0 {
+            prefetch(&self.ctx, fs.succ() as usize);
+        } else {
+            prefetch(&self.hist, (fs.succ() & !RAW) as usize);
+        }
+        let ffreq = fs.freq as u32;
         let fc = self.ctx[fx as usize];
         // A symbol still rare here also gains a little one order down.
         if ffreq < MAX_FREQ / 4 && fc.suffix != NO_SUFFIX {
