@@ -94,6 +94,18 @@ fn changelog_like_text_by_mode_5_is_smaller_than_zstd_19() {
 }
 
 #[test]
+fn a_megabyte_packet_round_trips_with_its_arenas_reserved_up_front() {
+    // Past about 700 KB a packet's arenas are reserved whole (in huge pages);
+    // the tree must still fill, restart and decode exactly as it grows.
+    let mut text = changelog(700_000, 8).into_bytes();
+    text.extend_from_slice(roff(500_000, 9).as_bytes());
+    let p = round_trip(&primed(), &text);
+    assert_eq!(p[0], 5);
+    let z = zstd::bulk::compress(&text, 19).unwrap().len();
+    assert!(p.len() < z, "mode 5 {} bytes, zstd -19 {z}", p.len());
+}
+
+#[test]
 fn files_forced_to_ppm_decode_whole_across_packets() {
     // Repeats that cross packet boundaries: each packet predicts only from itself
     // and the priors.
