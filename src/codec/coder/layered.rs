@@ -72,6 +72,18 @@ fn marker(rest: &[u8], skill: &[u8]) -> Option<u8> {
     None
 }
 
+/// Codes the case of a mixed-case skill (`word`: as spelled; ignored when decoding):
+/// whether it is spelled as the last time it was mixed, else [`code_case`]. Returns
+/// the word.
+fn code_mixed(io: &mut impl BitIo, m: &mut Starts, skill: &[u8], word: &[u8]) -> Vec<u8> {
+    let w = match m.spelled.get(skill) {
+        Some(last) if io.bit(&mut m.again, u32::from(word == last)) == 1 => last.clone(),
+        _ => code_case(io, &mut m.mixed, skill, word),
+    };
+    m.spelled.insert(skill.to_vec(), w.clone());
+    w
+}
+
 /// Codes the case of a mixed-case skill: one bit per ASCII lower-case letter of
 /// `skill` (1: upper case in `word`; ignored when decoding). Returns the word.
 fn code_case(io: &mut impl BitIo, m: &mut [Bit; 4], skill: &[u8], word: &[u8]) -> Vec<u8> {
@@ -119,6 +131,10 @@ struct Starts {
     /// Which skill (0: the next one, else one passed over).
     which: [Bit; 2 * 4],
     mixed: [Bit; 4],
+    /// Each skill's last mixed-case spelling, and P(a mixed-case skill is spelled
+    /// as last time).
+    spelled: FxMap<Vec<u8>, Vec<u8>>,
+    again: Bit,
 }
 
 fn stretch_tab() -> &'static [i16] {
@@ -153,6 +169,8 @@ impl Starts {
             // A skill passed over is rare: a fresh model starts near 1/32.
             which: [Bit(1 << 11); 8],
             mixed: [Bit::HALF; 4],
+            spelled: FxMap::default(),
+            again: Bit::HALF,
         }
     }
 
@@ -657,7 +675,7 @@ pub fn encode_exact(
                 let s = skills[p + d];
                 let w = &data[i..i + s.len()];
                 if mk == M_MIXED {
-                    code_case(&mut enc, &mut ms.0.mixed, s, w);
+                    code_mixed(&mut enc, &mut ms.0, s, w);
                 }
                 state.pass(w);
                 for &c in w {
@@ -743,7 +761,7 @@ pub fn decode_exact(
                 return Err(corrupt());
             }
             let w = if mk == M_MIXED {
-                code_case(&mut dec, &mut ms.0.mixed, s, &[])
+                code_mixed(&mut dec, &mut ms.0, s, &[])
             } else {
                 spelled(s, mk)
             };
