@@ -113,7 +113,7 @@ fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
 }
 
 /// Hashed contexts of the "a skill starts here" decision.
-const NF: usize = 11;
+const NF: usize = 14;
 
 /// The decision "the next expected skill is spelled here", made at each word start,
 /// by a small context-mixing model of its own: the markers never enter the byte
@@ -131,6 +131,8 @@ struct Starts {
     /// Which skill (0: the next one, else one passed over).
     which: [Bit; 2 * 4],
     mixed: [Bit; 4],
+    /// The last decisions of this model, one bit each (case: the last marks).
+    run: u64,
     /// Each skill's last mixed-case spelling, and P(a mixed-case skill is spelled
     /// as last time).
     spelled: FxMap<Vec<u8>, Vec<u8>>,
@@ -169,6 +171,7 @@ impl Starts {
             // A skill passed over is rare: a fresh model starts near 1/32.
             which: [Bit(1 << 11); 8],
             mixed: [Bit::HALF; 4],
+            run: 0,
             spelled: FxMap::default(),
             again: Bit::HALF,
         }
@@ -230,6 +233,8 @@ struct Seen {
     first: bool,
     /// Line feeds since the last skill (uncapped; 0 at the run's start).
     lfs: u64,
+    /// Bytes since the last line feed.
+    col: u64,
     /// Text boundaries the base puts between the last skill and the next, less
     /// `lfs`, clamped to -1..=3, plus 1 (set before each position).
     gap: u64,
@@ -250,6 +255,7 @@ impl Seen {
             mm: None,
             first: false,
             lfs: 0,
+            col: 0,
             gap: 0,
         }
     }
@@ -259,10 +265,14 @@ impl Seen {
         self.line = if c == b'\n' {
             self.nl = (self.nl + 1).min(3);
             self.lfs += 1;
+            self.col = 0;
             0
         } else {
             (self.line ^ c as u64).wrapping_mul(0x100_0000_01b3) | 1
         };
+        if c != b'\n' {
+            self.col += 1;
+        }
         if is_word_byte(c) {
             self.word = (self.word ^ c.to_ascii_lowercase() as u64)
                 .wrapping_mul(0x2000_0000_0000_0035)
@@ -293,7 +303,7 @@ impl Seen {
         }
     }
 
-    fn contexts(&self, skill: u64, mm: u64, first: bool) -> [u64; NF] {
+    fn contexts(&self, skill: u64, mm: u64, first: bool, run: u64) -> [u64; NF] {
         let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
         [
             mix(
@@ -310,11 +320,14 @@ impl Seen {
             mix(self.c4 & 0xffff_ffff_ffff, 4),
             mix(self.line, 5),
             mix(skill, self.c4 & 0xffff),
+            mix(run & 0xff, self.c4 & 0xff | self.gap << 8),
+            mix(col_bucket(self.col), self.c4 & 0xff | ks << 8),
+            mix(skill, run & 0xf),
         ]
     }
 
     /// The contexts of the case decisions (`k`: which one).
-    fn case_contexts(&self, skill: u64, k: u64) -> [u64; NF] {
+    fn case_contexts(&self, skill: u64, k: u64, run: u64) -> [u64; NF] {
         let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
         [
             mix(skill, k),
@@ -328,6 +341,9 @@ impl Seen {
             mix(self.word2, self.word1 ^ k << 2),
             mix(skill ^ k, self.line),
             mix(k, self.c4 & 0xffff),
+            mix(k, run & 0xff),
+            mix(skill ^ k, run & 0xf),
+            mix(k ^ col_bucket(self.col) << 4, self.c4 & 0xff),
         ]
     }
 }
@@ -359,10 +375,11 @@ fn code_start(
     };
     let first = seen.first;
     let set = set + 16 * if seen.gap > 1 { 2 } else { usize::from(first) };
-    let pr = m.p(&seen.contexts(id, mm, first), set);
+    let pr = m.p(&seen.contexts(id, mm, first, m.run), set);
     tally::part(3);
     let bit = io.code_p(pr, u32::from(hit.is_some()));
     m.update(bit);
+    m.run = m.run << 1 | u64::from(bit);
 
     if bit == 0 {
         return None;
@@ -379,7 +396,7 @@ fn code_start(
     tally::part(5);
     if skills[p + d].iter().any(u8::is_ascii_lowercase) {
         for (k, mk) in [M_LOWER, M_CAP, M_UPPER].into_iter().enumerate() {
-            let pr = cm.p(&seen.case_contexts(id, k as u64), 48 + k * 4 + cls);
+            let pr = cm.p(&seen.case_contexts(id, k as u64, cm.run), 48 + k * 4 + cls);
             let b = io.code_p(pr, u32::from(case != mk));
             cm.update(b);
             if b == 0 {
@@ -389,7 +406,13 @@ fn code_start(
             c = M_MIXED;
         }
     }
+    cm.run = cm.run << 2 | u64::from(c & 3);
     Some((d, c))
+}
+
+/// A line position in buckets: exact up to 8, then by 8 up to 80.
+fn col_bucket(col: u64) -> u64 {
+    if col < 8 { col } else { 8 + col.min(80) / 8 }
 }
 
 fn code_byte(state: &mut super::cmx::Cm, enc: &mut BitEnc, c: u8) {
@@ -1072,7 +1095,7 @@ impl Post {
         let err = ((bit as i32) << 12) - self.pr;
         for i in 0..NB + 2 {
             let w = &mut self.w[self.set + i];
-            *w = (*w + ((self.st[i] * err) >> 10)).clamp(-(1 << 24), 1 << 24);
+            *w = (*w + ((self.st[i] * err) >> 12)).clamp(-(1 << 24), 1 << 24);
         }
         let target = if bit == 1 { 65535 } else { 0 };
         for &j in &self.idx {
