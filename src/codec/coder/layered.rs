@@ -621,6 +621,71 @@ fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
     }
 }
 
+/// The exact layer's byte coder's starting state for `n` bytes: having learned the
+/// context's priming text as the exact layer codes it (its lines' skills by the
+/// `words-nostop` extractor pass, the rest is learned with the side contexts), so
+/// that the side contexts start with statistics too.
+fn exact_state(ctx: &CoderContext, n: usize) -> Cm {
+    static PRIMES: std::sync::Mutex<Vec<(u64, std::sync::Arc<super::PrimedStates<Cm>>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
+    let cache = {
+        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == key) {
+            Some((_, e)) => e.clone(),
+            None => {
+                let e = std::sync::Arc::new(super::PrimedStates::<Cm>::default());
+                c.push((key, e.clone()));
+                e
+            }
+        }
+    };
+    let sizes = Cm::sizes_for(ctx.prime.len() + n);
+    super::primed_state(&cache, &ctx.prime, sizes, Cm::new, prime_exact)
+}
+
+/// Learns `text` as the exact layer would code it (see [`exact_state`]).
+fn prime_exact(cm: &mut Cm, text: &[u8]) {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return;
+    };
+    let words: Vec<Vec<String>> = text
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
+        .collect();
+    let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let layout = Layout::new(&counts);
+    let mut seen = Seen::new();
+    cm.reserve(text.len());
+    let (mut p, mut i) = (0usize, 0usize);
+    while i < text.len() {
+        layout.at(p, &mut seen);
+        cm.set_ext(side_ctx(&skills, p, &seen));
+        cm.set_ext2(side_ctx2(&skills, p, &seen));
+        if (i == 0 || !is_word_byte(text[i - 1])) && p < skills.len() {
+            let hit = (0..LOOKAHEAD.min(skills.len() - p))
+                .find(|&d| marker(&text[i..], skills[p + d]).is_some());
+            if let Some(d) = hit {
+                let w = &text[i..i + skills[p + d].len()];
+                cm.pass(w);
+                for &c in w {
+                    seen.push(c);
+                }
+                seen.skill_done();
+                i += w.len();
+                p += d + 1;
+                continue;
+            }
+        }
+        cm.code_byte(text[i], |_, b| b);
+        seen.push(text[i]);
+        i += 1;
+    }
+    cm.set_ext(0);
+    cm.set_ext2(0);
+}
+
 /// Learns decisions without coding them.
 struct Learn;
 
@@ -678,7 +743,7 @@ pub fn encode_exact(
     data: &[u8],
 ) -> Vec<u8> {
     let layout = Layout::new(counts);
-    let mut state = ctx.exact_state(data.len());
+    let mut state = exact_state(ctx, data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
     let mut ms = start_models(ctx, data.len(), skills.len());
@@ -762,7 +827,7 @@ pub fn decode_exact(
     if len > max_units(payload.len()) + skills.len() * 64 {
         return Err(corrupt());
     }
-    let mut state = ctx.exact_state(len);
+    let mut state = exact_state(ctx, len);
     state.reserve(len);
     let mut dec = BitDec::new(&payload[1..]);
     let mut ms = start_models(ctx, len, skills.len());
