@@ -415,16 +415,62 @@ fn col_bucket(col: u64) -> u64 {
     if col < 8 { col } else { 8 + col.min(80) / 8 }
 }
 
-fn code_byte(state: &mut super::cmx::Cm, enc: &mut BitEnc, c: u8) {
+/// Codes byte `c` (ignored when decoding) with `code` as `Cm::code_byte` does, each
+/// bit's probability refined by the second stage `post` in contexts `hs` (weight set
+/// `set` of 8 per bit position).
+fn code_post(
+    state: &mut Cm,
+    post: &mut Post,
+    hs: &[u64; NB],
+    set: usize,
+    c: u8,
+    mut code: impl FnMut(u32, u32) -> u32,
+) -> u8 {
+    let mut hit = state.long_match();
+    let mut c0 = 1u64;
+    let mut bitpos = 0usize;
     state.code_byte(c, |p, bit| {
+        if hit {
+            // The long match's "its byte comes" decision.
+            hit = false;
+            return code(p, bit);
+        }
+        let q = post.p(hs, c0, p, bitpos * 8 + set);
+        let bit = code(q, bit);
+        post.update(bit);
+        c0 = c0 << 1 | bit as u64;
+        bitpos += 1;
+        bit
+    })
+}
+
+/// The contexts of the exact layer's second stage.
+fn exact_post_contexts(skills: &[&[u8]], p: usize, seen: &Seen) -> [u64; NB] {
+    let s2 = side_ctx2(skills, p, seen);
+    let id = next_ctx(skills, p);
+    let last = p.checked_sub(1).map_or(0, |q| next_ctx(skills, q));
+    [
+        mix(s2, seen.c4 & 0xffff),
+        mix(id, seen.word),
+        mix(mix(id, s2), seen.c4 & 0xff),
+        mix(last, seen.c4 & 0xffff),
+        mix(mix(col_bucket(seen.col), s2), seen.c4 & 0xff),
+        mix(mix(seen.word1, seen.word), 7),
+    ]
+}
+
+fn code_byte(state: &mut Cm, post: &mut Post, seen: &Seen, skills: &[&[u8]], p: usize, enc: &mut BitEnc, c: u8) {
+    let hs = exact_post_contexts(skills, p, seen);
+    code_post(state, post, &hs, seen.gap.min(7) as usize, c, |p, bit| {
         tally::add(p, bit);
         enc.code(bit, p);
         bit
     });
 }
 
-fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
-    state.code_byte(0, |p, _| dec.decode(p))
+fn decode_byte(state: &mut Cm, post: &mut Post, seen: &Seen, skills: &[&[u8]], p: usize, dec: &mut BitDec) -> u8 {
+    let hs = exact_post_contexts(skills, p, seen);
+    code_post(state, post, &hs, seen.gap.min(7) as usize, 0, |p, _| dec.decode(p))
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
@@ -747,6 +793,7 @@ pub fn encode_exact(
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
     let mut ms = start_models(ctx, data.len(), skills.len());
+    let mut post = Post::new(data.len());
     let mut seen = Seen::new();
     let mut p = 0usize;
     let mut i = 0usize;
@@ -776,7 +823,7 @@ pub fn encode_exact(
             }
         }
         tally::part(if data[i] == b'\n' { 9 } else { 6 });
-        code_byte(&mut state, &mut enc, data[i]);
+        code_byte(&mut state, &mut post, &seen, skills, p, &mut enc, data[i]);
         seen.push(data[i]);
         i += 1;
     }
@@ -831,6 +878,7 @@ pub fn decode_exact(
     state.reserve(len);
     let mut dec = BitDec::new(&payload[1..]);
     let mut ms = start_models(ctx, len, skills.len());
+    let mut post = Post::new(len);
     let mut seen = Seen::new();
     let mut out: Vec<u8> = Vec::with_capacity(len);
     let mut p = 0usize;
@@ -862,7 +910,7 @@ pub fn decode_exact(
             p += d + 1;
             continue;
         }
-        let c = decode_byte(&mut state, &mut dec);
+        let c = decode_byte(&mut state, &mut post, &seen, skills, p, &mut dec);
         seen.push(c);
         out.push(c);
     }
@@ -1116,7 +1164,7 @@ const POST_SETS: usize = 64;
 
 impl Post {
     fn new(n: usize) -> Self {
-        let bits = (n.max(1).next_power_of_two().ilog2() + 2).clamp(12, 22);
+        let bits = (n.max(1).next_power_of_two().ilog2() + 2).clamp(12, 20);
         let size = 1usize << bits;
         let mut w = vec![(1 << 16) / 4; POST_SETS * (NB + 2)];
         for set in w.chunks_mut(NB + 2) {
@@ -1236,8 +1284,8 @@ impl BaseTok {
         ];
     }
 
-    fn set(&self, bitpos: u32) -> usize {
-        bitpos as usize * 4 + usize::from(self.pred.is_some()) * 2 + usize::from(self.idx == 0)
+    fn set(&self) -> usize {
+        usize::from(self.pred.is_some()) * 2 + usize::from(self.idx == 0)
     }
 }
 
@@ -1264,25 +1312,10 @@ impl BaseCoder {
     }
 
     /// Codes byte `c` (ignored when decoding) with `code`, as `Cm::code_byte` does.
-    fn code(&mut self, c: u8, mut code: impl FnMut(u32, u32) -> u32) -> u8 {
+    fn code(&mut self, c: u8, code: impl FnMut(u32, u32) -> u32) -> u8 {
         self.bx.set(&mut self.cm);
-        let mut hit = self.cm.long_match();
-        let (post, tok) = (&mut self.post, &self.tok);
-        let mut c0 = 1u64;
-        let mut bitpos = 0;
-        let b = self.cm.code_byte(c, |p, bit| {
-            if hit {
-                // The long match's "its byte comes" decision.
-                hit = false;
-                return code(p, bit);
-            }
-            let q = post.p(&tok.hs, c0, p, tok.set(bitpos));
-            let bit = code(q, bit);
-            post.update(bit);
-            c0 = c0 << 1 | bit as u64;
-            bitpos += 1;
-            bit
-        });
+        let tok = &self.tok;
+        let b = code_post(&mut self.cm, &mut self.post, &tok.hs, tok.set(), c, code);
         self.bx.push(b);
         self.tok.push(b);
         b
