@@ -1166,7 +1166,7 @@ impl Post {
     fn new(n: usize) -> Self {
         let bits = (n.max(1).next_power_of_two().ilog2() + 2).clamp(12, 20);
         let size = 1usize << bits;
-        let mut w = vec![(1 << 16) / 4; POST_SETS * (NB + 2)];
+        let mut w = vec![0; POST_SETS * (NB + 2)];
         for set in w.chunks_mut(NB + 2) {
             set[NB] = 1 << 16;
             set[NB + 1] = 0;
