@@ -6,14 +6,20 @@
 //! priming text rendered the same way; the match model and the word contexts then
 //! see repeated skills and repeated texts. A file without a codebook adds each
 //! distinct skill's rank (0 outside the codebook, else its count plus one), so that
-//! its sets decode in the set level's canonical order.
+//! its sets decode in the set level's canonical order. A second stage refines each
+//! bit with contexts over whole skills (the previous ones, the previous text's).
 //!
 //! Exact: at each word start a start decision, from a small context-mixing model of
 //! its own, says whether one of the next expected skills is spelled here (then which
 //! one and its case). The skill's bytes then enter the byte coder's history without
 //! being coded or learned, so that coder, whose order-0 input is replaced by a context
 //! of the next expected skill and the last two bytes, models only the text around the
-//! skills while its contexts still see the words.
+//! skills while its contexts still see the words. A second side context tells it how
+//! many text boundaries the base puts before the next skill, and a second stage
+//! refines its bits with contexts of those boundaries and the skills.
+//!
+//! `SEMZIP_LAYER_COSTS=1` makes the encoder print the bytes each part of a run costs
+//! (measurement aid), beside those of exact-only coding of the same bytes.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::cmx::Cm;
@@ -459,7 +465,15 @@ fn exact_post_contexts(skills: &[&[u8]], p: usize, seen: &Seen) -> [u64; NB] {
     ]
 }
 
-fn code_byte(state: &mut Cm, post: &mut Post, seen: &Seen, skills: &[&[u8]], p: usize, enc: &mut BitEnc, c: u8) {
+fn code_byte(
+    state: &mut Cm,
+    post: &mut Post,
+    seen: &Seen,
+    skills: &[&[u8]],
+    p: usize,
+    enc: &mut BitEnc,
+    c: u8,
+) {
     let hs = exact_post_contexts(skills, p, seen);
     code_post(state, post, &hs, seen.gap.min(7) as usize, c, |p, bit| {
         tally::add(p, bit);
@@ -468,9 +482,18 @@ fn code_byte(state: &mut Cm, post: &mut Post, seen: &Seen, skills: &[&[u8]], p: 
     });
 }
 
-fn decode_byte(state: &mut Cm, post: &mut Post, seen: &Seen, skills: &[&[u8]], p: usize, dec: &mut BitDec) -> u8 {
+fn decode_byte(
+    state: &mut Cm,
+    post: &mut Post,
+    seen: &Seen,
+    skills: &[&[u8]],
+    p: usize,
+    dec: &mut BitDec,
+) -> u8 {
     let hs = exact_post_contexts(skills, p, seen);
-    code_post(state, post, &hs, seen.gap.min(7) as usize, 0, |p, _| dec.decode(p))
+    code_post(state, post, &hs, seen.gap.min(7) as usize, 0, |p, _| {
+        dec.decode(p)
+    })
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
