@@ -596,13 +596,14 @@ fn tally_exact_only(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) {
     let (mut p, mut i) = (0usize, 0usize);
     let mut skill_end = 0usize;
     while i < data.len() {
-        if i >= skill_end && (i == 0 || !is_word_byte(data[i - 1])) && p < skills.len() {
-            if let Some(d) = (0..LOOKAHEAD.min(skills.len() - p))
+        if i >= skill_end
+            && (i == 0 || !is_word_byte(data[i - 1]))
+            && p < skills.len()
+            && let Some(d) = (0..LOOKAHEAD.min(skills.len() - p))
                 .find(|&d| marker(&data[i..], skills[p + d]).is_some())
-            {
-                skill_end = i + skills[p + d].len();
-                p += d + 1;
-            }
+        {
+            skill_end = i + skills[p + d].len();
+            p += d + 1;
         }
         tally::part(if i < skill_end {
             7
