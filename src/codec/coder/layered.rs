@@ -450,6 +450,12 @@ fn code_post(
     })
 }
 
+/// The exact layer's second stage's weight set (of 8): the gap plus 1 (capped at 3)
+/// and whether the last byte is a word byte.
+fn post_set(seen: &Seen) -> usize {
+    seen.gap.min(3) as usize + 4 * usize::from(is_word_byte(seen.c4 as u8))
+}
+
 /// The contexts of the exact layer's second stage.
 fn exact_post_contexts(skills: &[&[u8]], p: usize, seen: &Seen) -> [u64; NB] {
     let s2 = side_ctx2(skills, p, seen);
@@ -475,7 +481,7 @@ fn code_byte(
     c: u8,
 ) {
     let hs = exact_post_contexts(skills, p, seen);
-    code_post(state, post, &hs, seen.gap.min(7) as usize, c, |p, bit| {
+    code_post(state, post, &hs, post_set(&seen), c, |p, bit| {
         tally::add(p, bit);
         enc.code(bit, p);
         bit
@@ -491,7 +497,7 @@ fn decode_byte(
     dec: &mut BitDec,
 ) -> u8 {
     let hs = exact_post_contexts(skills, p, seen);
-    code_post(state, post, &hs, seen.gap.min(7) as usize, 0, |p, _| {
+    code_post(state, post, &hs, post_set(&seen), 0, |p, _| {
         dec.decode(p)
     })
 }
