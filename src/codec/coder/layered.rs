@@ -1315,7 +1315,9 @@ impl BaseTok {
     }
 
     fn set(&self) -> usize {
-        usize::from(self.pred.is_some()) * 2 + usize::from(self.idx == 0)
+        usize::from(self.pred.is_some()) * 2
+            + usize::from(self.idx == 0)
+            + 4 * usize::from(self.prefix == 0)
     }
 }
 
