@@ -468,6 +468,7 @@ fn exact_post_contexts(skills: &[&[u8]], p: usize, seen: &Seen) -> [u64; NB] {
         mix(last, seen.c4 & 0xffff),
         mix(mix(col_bucket(seen.col), s2), seen.c4 & 0xff),
         mix(mix(seen.word1, seen.word), 7),
+        mix(id, seen.c4 & 0xff_ffff),
     ]
 }
 
@@ -1173,7 +1174,7 @@ impl BaseExt {
 }
 
 /// Hashed bit contexts of the base coder's second stage.
-const NB: usize = 6;
+const NB: usize = 7;
 
 /// The base coder's second stage: the byte coder's probability mixed with bit
 /// predictions from contexts over whole skills (the byte coder sees only bytes).
@@ -1267,34 +1268,47 @@ struct BaseTok {
     at: FxMap<u64, usize>,
     pred: Option<usize>,
     hs: [u64; NB],
+    /// The rendering so far, where each token of `toks` starts in it, where the
+    /// current token starts, and whether its bytes so far are the predicted token's.
+    hist: Vec<u8>,
+    starts: Vec<usize>,
+    cur_start: usize,
+    ok: bool,
 }
 
 impl BaseTok {
-    fn push_tok(&mut self, t: u64) {
+    fn push_tok(&mut self, t: u64, start: usize) {
         self.at.insert(mix(self.w2, self.w1), self.toks.len());
         self.toks.push(t);
+        self.starts.push(start);
         self.w2 = self.w1;
         self.w1 = t;
     }
 
     fn push(&mut self, c: u8) {
+        let pos = self.hist.len();
         match c {
             b' ' | b'\n' => {
                 let t = self.prefix | 2;
                 if c == b' ' || !self.cur.is_empty() || self.prefix != 0 {
-                    self.push_tok(t);
+                    self.push_tok(t, self.cur_start);
                     self.cur.push(t);
                 }
                 self.prefix = 0;
                 self.idx += 1;
                 if c == b'\n' {
-                    self.push_tok(EOL);
+                    self.push_tok(EOL, pos);
                     self.prev = std::mem::take(&mut self.cur);
                     self.idx = 0;
                 }
                 self.pred = self.at.get(&mix(self.w2, self.w1)).copied();
+                self.hist.push(c);
+                self.cur_start = pos + 1;
+                self.ok = true;
             }
             _ => {
+                self.ok = self.ok && self.expected() == Some(c);
+                self.hist.push(c);
                 self.prefix = (self.prefix ^ c as u64)
                     .wrapping_mul(0x2000_0000_0000_0035)
                     .wrapping_add(1);
@@ -1311,11 +1325,23 @@ impl BaseTok {
             mix(mix(self.cur.first().copied().unwrap_or(0), idx), pre ^ 5),
             mix(mix(pt, u64::from(pn)), pre ^ 6),
             mix(mix(self.w1, idx.min(15)), pre ^ 7),
+            mix(
+                self.expected().map_or(256, u64::from) | u64::from(self.ok) << 9,
+                (self.hist.len() - self.cur_start).min(15) as u64 ^ 8 << 8,
+            ),
         ];
     }
 
+    /// The predicted token's byte at the current position in the token (its
+    /// separator after its bytes), if a token is predicted.
+    fn expected(&self) -> Option<u8> {
+        let i = self.pred?;
+        let at = self.starts[i] + (self.hist.len() - self.cur_start);
+        self.hist.get(at).copied().filter(|_| at < self.cur_start)
+    }
+
     fn set(&self) -> usize {
-        usize::from(self.pred.is_some()) * 2
+        usize::from(self.pred.is_some() && self.ok) * 2
             + usize::from(self.idx == 0)
             + 4 * usize::from(self.prefix == 0)
     }
