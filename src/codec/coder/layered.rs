@@ -482,7 +482,7 @@ fn code_byte(
     c: u8,
 ) {
     let hs = exact_post_contexts(skills, p, seen);
-    code_post(state, post, &hs, post_set(&seen), c, |p, bit| {
+    code_post(state, post, &hs, post_set(seen), c, |p, bit| {
         tally::add(p, bit);
         enc.code(bit, p);
         bit
@@ -498,7 +498,7 @@ fn decode_byte(
     dec: &mut BitDec,
 ) -> u8 {
     let hs = exact_post_contexts(skills, p, seen);
-    code_post(state, post, &hs, post_set(&seen), 0, |p, _| dec.decode(p))
+    code_post(state, post, &hs, post_set(seen), 0, |p, _| dec.decode(p))
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
