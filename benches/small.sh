@@ -3,9 +3,10 @@
 # context-mixing coder) counts: semzip beside zstd -19 and 7z PPMd (-mmt=1), every
 # figure the minimum of REPS runs of CPU time (perf's task-clock, startup included),
 # all measured in this one run. OLD=path adds the same columns for another semzip
-# binary (before/after a change).
+# binary (before/after a change); CODER=ppm (or bwt, cm) forces an exact coder.
 #
 #   cargo build --release && bash benches/small.sh [semzip binary]
+#   CODER=ppm OLD=/tmp/semzip-before bash benches/small.sh
 #
 # Inputs are cut on the fly from text on this machine (nothing is committed): the
 # first 1,000 and 256 bytes of alice29.txt, alice29.txt, asyoulik.txt, 1 MiB of
@@ -14,6 +15,7 @@
 set -u
 SZ=${1:-target/release/semzip}
 OLD=${OLD:-}
+CODER=${CODER:-}
 REPS=${REPS:-3}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
@@ -51,12 +53,12 @@ ms() {
 
 # semzip columns for binary $1, input $2, extra encode flags $3: bytes enc dec.
 sz_cols() {
-    local f=$2
-    "$1" encode -q -f -T 1 $3 "$f" -o "$f.sz" || { echo "| failed | | "; return; }
+    local f=$2 ef="$3 ${CODER:+--coder $CODER}"
+    "$1" encode -q -f -T 1 $ef "$f" -o "$f.sz" || { echo "| failed | | "; return; }
     "$1" decode -q -f -T 1 $3 "$f.sz" -o "$f.out"
     cmp -s "$f" "$f.out" || { echo "| ROUND TRIP FAILED | | "; return; }
     local e d
-    e=$(ms "'$1' encode -q -f -T 1 $3 '$f' -o '$f.sz'")
+    e=$(ms "'$1' encode -q -f -T 1 $ef '$f' -o '$f.sz'")
     d=$(ms "'$1' decode -q -f -T 1 $3 '$f.sz' -o '$f.out'")
     echo "| $(stat -c %s "$f.sz") | $e | $d "
 }

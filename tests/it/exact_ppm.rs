@@ -94,6 +94,18 @@ fn changelog_like_text_by_mode_5_is_smaller_than_zstd_19() {
 }
 
 #[test]
+fn a_megabyte_packet_round_trips_with_its_arenas_reserved_up_front() {
+    // Past about 700 KB a packet's arenas are reserved whole (in huge pages);
+    // the tree must still fill, restart and decode exactly as it grows.
+    let mut text = changelog(700_000, 8).into_bytes();
+    text.extend_from_slice(roff(500_000, 9).as_bytes());
+    let p = round_trip(&primed(), &text);
+    assert_eq!(p[0], 5);
+    let z = zstd::bulk::compress(&text, 19).unwrap().len();
+    assert!(p.len() < z, "mode 5 {} bytes, zstd -19 {z}", p.len());
+}
+
+#[test]
 fn files_forced_to_ppm_decode_whole_across_packets() {
     // Repeats that cross packet boundaries: each packet predicts only from itself
     // and the priors.
@@ -120,6 +132,36 @@ fn files_forced_to_ppm_decode_whole_across_packets() {
         modes.len() > 3 && modes.iter().all(|&m| m == Some(5)),
         "{modes:?}"
     );
+}
+
+#[test]
+fn word_counts_without_a_codebook_match_those_with_one() {
+    // No codebook: words are only counted. A codebook that knows none of the words
+    // takes the lookup path; both must count the same words and escapes.
+    let other = CoderContext::new(&Codebook::new([("qqqqzz".to_string(), 3)]), &[]);
+    let mut texts = vec![
+        changelog(20_000, 2),
+        "  ²x ÿ naïve café, résumé: 3.14 Ωmega--end".to_string(),
+    ];
+    texts.push(String::from_utf8_lossy(&lcg_bytes(5000)).into_owned());
+    for t in &texts {
+        for bytes in [t.as_bytes(), &t.as_bytes()[1..], &[][..]] {
+            let (_, a) = encode_exact_with(&ctx(), bytes, ExactCoder::Ppm);
+            let (_, b) = encode_exact_with(&other, bytes, ExactCoder::Ppm);
+            assert_eq!(
+                a,
+                b,
+                "{:?}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+            );
+            assert!(bytes.len() < 100 || a.words > 0);
+        }
+    }
+}
+
+fn lcg_bytes(n: usize) -> Vec<u8> {
+    let mut next = lcg(11);
+    (0..n).map(|_| next() as u8).collect()
 }
 
 fn is_corrupt(r: semzip::Result<Vec<u8>>) -> bool {

@@ -298,6 +298,37 @@ pub fn encode_traced(
 /// Word tokens of `data` and how many the codebook knows.
 pub fn word_stats(ctx: &CoderContext, data: &[u8]) -> ExactStats {
     let mut st = ExactStats::default();
+    if ctx.book.is_empty() {
+        // Every word is an escape: only count them (no lower-casing or lookups).
+        let (mut prev, mut i) = (false, 0);
+        while i < data.len() {
+            // ASCII runs without branches on the bytes: a word starts where an
+            // alphanumeric byte follows a byte that is not.
+            let run = data[i..]
+                .iter()
+                .position(|&b| b >= 0x80)
+                .unwrap_or(data.len() - i);
+            for &b in &data[i..i + run] {
+                let w = b.is_ascii_alphanumeric();
+                st.words += (w & !prev) as u64;
+                prev = w;
+            }
+            i += run;
+            if i < data.len() {
+                let end = word_end(data, i);
+                if end > i {
+                    st.words += !prev as u64;
+                    prev = true;
+                    i = end;
+                } else {
+                    prev = false;
+                    i += 1;
+                }
+            }
+        }
+        st.escapes = st.words;
+        return st;
+    }
     let mut pos = sep_end(data, 0);
     while pos < data.len() {
         let end = word_end(data, pos);
