@@ -1,13 +1,12 @@
 //! Packet sizes above format version 5's 16 MiB limit (format version 6): the limit
-//! logic, one packet just above the old limit coded whole, and every version 5
-//! golden file still read as it was (tests/golden/v5 keeps them).
+//! logic and one packet just above the old limit coded whole. Version 5 files are
+//! still read as they were (tests/it/layered_v5.rs, tests/golden/v5).
 
 use semzip::codec::coder::ExactCoder;
 use semzip::codec::container::VERSION;
 use semzip::codec::packet::{DEFAULT_PACKET_BYTES, MAX_PACKET_BYTES};
 use semzip::codec::varint;
-use semzip::codec::{EncodeOptions, Level, Reader, Record, decode};
-use semzip::model::Model;
+use semzip::codec::{EncodeOptions, Reader, Record, decode};
 use semzip::pipeline::{EmbedOptions, encode};
 
 use crate::common::run;
@@ -93,33 +92,4 @@ fn one_packet_just_above_the_old_limit_round_trips() {
     let mut back = Vec::new();
     decode(&sz[..], "in.sz", &mut back, "out", None).unwrap();
     assert!(back == text.as_bytes(), "decodes differently");
-}
-
-#[test]
-fn format_version_5_files_are_still_read() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
-    let model = Model::from_bytes(&read("v5/synth.szm")).unwrap();
-    let input = read("input.txt");
-    let mut names: Vec<(String, bool)> = Vec::new();
-    for level in Level::ALL.into_iter().chain([Level::Layered]) {
-        for kind in ["shared", "embedded"] {
-            names.push((format!("{level}-{kind}"), level.is_lossy()));
-        }
-    }
-    names.push(("exact-bwt".to_string(), false));
-    names.push(("exact-ppm".to_string(), false));
-    for (name, lossy) in names {
-        let sz = read(&format!("v5/{name}.sz"));
-        assert_eq!(u16::from_le_bytes([sz[4], sz[5]]), 5, "{name}");
-        let m = name.contains("shared").then_some(&model);
-        let mut out = Vec::new();
-        decode(&sz[..], &name, &mut out, "out", m).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let want = if lossy {
-            read(&format!("v5/{name}.out"))
-        } else {
-            input.clone()
-        };
-        assert!(out == want, "{name}: decodes differently");
-    }
 }
