@@ -1,13 +1,13 @@
 //! The container reader: extension records, packet subsets, resumption and the
 //! checks it owns, on files encoded from the committed synthetic sample.
 
+use crate::common::encode_sz;
 use proptest::prelude::*;
 use semzip::codec::container::{INDEX_TAG, Trailer, VERSION, is_extension_tag, write_extension};
 use semzip::codec::reader::{Reader, Record, find_packet, split};
 use semzip::codec::{
     Decoded, EncodeOptions, Level, decode, decode_packets, inspect_sz, resolve_model, salvage,
 };
-use semzip::pipeline::{EmbedOptions, encode};
 
 fn sample() -> Vec<u8> {
     let p = concat!(env!("CARGO_MANIFEST_DIR"), "/corpora/synth-sample.txt");
@@ -21,17 +21,7 @@ fn encode_sample(level: Level, packet_bytes: usize) -> (Vec<u8>, Vec<u8>) {
         packet_bytes,
         ..EncodeOptions::default()
     };
-    let mut sz = Vec::new();
-    encode(
-        &data[..],
-        "sample",
-        &mut sz,
-        "sz",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )
-    .unwrap();
+    let sz = encode_sz(&data[..], &opts);
     (data, sz)
 }
 

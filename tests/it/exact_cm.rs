@@ -12,7 +12,7 @@ use semzip::text::segment::Segmentation;
 use semzip::train::{TrainOptions, train_texts};
 use std::sync::OnceLock;
 
-use crate::common::lcg;
+use crate::common::{encode_sz, lcg};
 
 /// Debian-changelog-like text: entries with a header, bullet lines drawn from a
 /// skewed made-up vocabulary, and a trailer line repeated with small changes.
@@ -188,17 +188,7 @@ fn random_bytes_do_not_expand() {
         level: Level::Exact,
         ..EncodeOptions::default()
     };
-    let mut sz = Vec::new();
-    encode(
-        &data[..],
-        "in",
-        &mut sz,
-        "out",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )
-    .unwrap();
+    let sz = encode_sz(&data[..], &opts);
     // 0.1% plus the container's header, index and trailer (a few hundred bytes).
     assert!(
         sz.len() <= data.len() + data.len() / 1000 + 512,

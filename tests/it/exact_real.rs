@@ -8,7 +8,7 @@ use semzip::codec::{EncodeOptions, Level, decode};
 use semzip::model::Model;
 use semzip::pipeline::{EmbedOptions, encode};
 
-use crate::common::lcg;
+use crate::common::{encode_sz, lcg};
 
 /// Encodes `data` self-contained at the exact level, checks the round trip, and
 /// returns the whole file's length.
@@ -17,17 +17,7 @@ fn sz_len(data: &[u8], packet_bytes: Option<usize>) -> usize {
     if let Some(p) = packet_bytes {
         opts.packet_bytes = p;
     }
-    let mut sz = Vec::new();
-    encode(
-        data,
-        "in",
-        &mut sz,
-        "out",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )
-    .unwrap();
+    let sz = encode_sz(data, &opts);
     let mut back = Vec::new();
     decode(&sz[..], "in.sz", &mut back, "out", None).unwrap();
     assert!(back == data, "round trip of {} bytes", data.len());

@@ -7,7 +7,7 @@ use semzip::codec::{EncodeOptions, Level, Unlearned, decode, decode_at, salvage_
 use semzip::pipeline::{EmbedOptions, encode};
 use semzip::text::segment::Segmentation;
 
-use crate::common::{lcg, run};
+use crate::common::{encode_sz, lcg, run};
 
 /// Made-up prose: words of a small language, some capitalized or upper case, stop
 /// words, punctuation, blank lines, and now and then a byte the exact layer escapes.
@@ -58,21 +58,6 @@ fn options(level: Level, texts: Segmentation, packet_bytes: usize) -> EncodeOpti
     }
 }
 
-fn enc(data: &[u8], opts: &EncodeOptions) -> Vec<u8> {
-    let mut out = Vec::new();
-    encode(
-        data,
-        "in",
-        &mut out,
-        "out",
-        None,
-        opts,
-        &EmbedOptions::default(),
-    )
-    .expect("encoding never fails");
-    out
-}
-
 fn dec_at(sz: &[u8], level: Option<Level>) -> semzip::Result<Vec<u8>> {
     let mut out = Vec::new();
     decode_at(sz, "sz", &mut out, "out", None, level)?;
@@ -99,7 +84,7 @@ fn each_level_of_a_layered_file_equals_the_single_level_file() {
     let data = prose(6000, 7);
     for texts in [Segmentation::Lines, Segmentation::Paragraphs] {
         for pb in [1500, 1 << 20] {
-            let layered = enc(&data, &options(Level::Layered, texts, pb));
+            let layered = encode_sz(&data, &options(Level::Layered, texts, pb));
             let (packets, orders, exacts) = record_offsets(&layered);
             assert_eq!(packets.len(), orders.len());
             assert_eq!(packets.len(), exacts.len());
@@ -112,7 +97,7 @@ fn each_level_of_a_layered_file_equals_the_single_level_file() {
             // Runs are cut by bytes, single-level files by texts: only the decoded
             // texts are compared, with the packet size far above the texts.
             for level in [Level::Set, Level::Sequence] {
-                let single = enc(&data, &options(level, texts, 1 << 20));
+                let single = encode_sz(&data, &options(level, texts, 1 << 20));
                 let mut want = Vec::new();
                 decode(&single[..], "single", &mut want, "out", None).unwrap();
                 let got = dec_at(&layered, Some(level)).unwrap();
@@ -127,7 +112,7 @@ fn each_level_of_a_layered_file_equals_the_single_level_file() {
 #[test]
 fn single_level_files_refuse_another_level() {
     let data = prose(300, 3);
-    let set = enc(&data, &options(Level::Set, Segmentation::Lines, 1 << 16));
+    let set = encode_sz(&data, &options(Level::Set, Segmentation::Lines, 1 << 16));
     let e = dec_at(&set, Some(Level::Exact)).unwrap_err().to_string();
     assert!(e.contains("set level only"), "{e}");
     assert!(dec_at(&set, Some(Level::Set)).is_ok());
@@ -136,7 +121,7 @@ fn single_level_files_refuse_another_level() {
 #[test]
 fn a_file_cut_after_its_base_layer_salvages_the_sets() {
     let data = prose(2000, 11);
-    let layered = enc(
+    let layered = encode_sz(
         &data,
         &options(Level::Layered, Segmentation::Lines, 1 << 20),
     );
@@ -190,7 +175,7 @@ fn a_file_cut_after_its_base_layer_salvages_the_sets() {
 #[test]
 fn damaged_layered_files_give_one_error_line() {
     let data = prose(1500, 5);
-    let layered = enc(
+    let layered = encode_sz(
         &data,
         &options(Level::Layered, Segmentation::Lines, 1 << 20),
     );
@@ -243,7 +228,7 @@ proptest! {
         let mut data = prose(words, seed);
         data.extend_from_slice(&noise);
         let texts = if para { Segmentation::Paragraphs } else { Segmentation::Lines };
-        let sz = enc(&data, &options(Level::Layered, texts, pb));
+        let sz = encode_sz(&data, &options(Level::Layered, texts, pb));
         prop_assert_eq!(dec_at(&sz, None).unwrap(), data);
     }
 
@@ -254,7 +239,7 @@ proptest! {
         cut in any::<prop::sample::Index>(),
     ) {
         let data = prose(300, 1);
-        let sz = enc(&data, &options(Level::Layered, Segmentation::Lines, 700));
+        let sz = encode_sz(&data, &options(Level::Layered, Segmentation::Lines, 700));
         let mut m = sz.clone();
         let i = pos.index(m.len());
         m[i] ^= flip;
@@ -319,8 +304,8 @@ fn changelog(entries: usize, seed: u64) -> Vec<u8> {
 fn sets_never_cost_more_than_sequences_on_changelog_text() {
     let data = changelog(600, 4);
     for texts in [Segmentation::Lines, Segmentation::Paragraphs] {
-        let set = enc(&data, &options(Level::Set, texts, 1 << 20)).len();
-        let seq = enc(&data, &options(Level::Sequence, texts, 1 << 20)).len();
+        let set = encode_sz(&data, &options(Level::Set, texts, 1 << 20)).len();
+        let seq = encode_sz(&data, &options(Level::Sequence, texts, 1 << 20)).len();
         assert!(set <= seq, "{texts:?}: set {set} bytes, sequence {seq}");
     }
 }
@@ -345,8 +330,8 @@ fn a_layered_file_costs_little_more_than_the_exact_only_file() {
     ];
     for (name, data, bound) in cases {
         let texts = Segmentation::Lines;
-        let exact = enc(&data, &options(Level::Exact, texts, 1 << 24)).len();
-        let layered = enc(&data, &options(Level::Layered, texts, 1 << 24)).len();
+        let exact = encode_sz(&data, &options(Level::Exact, texts, 1 << 24)).len();
+        let layered = encode_sz(&data, &options(Level::Layered, texts, 1 << 24)).len();
         let ratio = layered as f64 / exact as f64;
         assert!(
             ratio <= bound,
@@ -385,7 +370,7 @@ fn version_3_layered_files_are_refused_naming_the_version() {
 #[test]
 fn repetitive_input_and_a_shared_model_round_trip() {
     for data in [vec![b' '; 300_000], b"the cat\n".repeat(40_000)] {
-        let sz = enc(
+        let sz = encode_sz(
             &data,
             &options(Level::Layered, Segmentation::Lines, 1 << 24),
         );

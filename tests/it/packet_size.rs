@@ -7,9 +7,8 @@ use semzip::codec::container::VERSION;
 use semzip::codec::packet::{DEFAULT_PACKET_BYTES, MAX_PACKET_BYTES};
 use semzip::codec::varint;
 use semzip::codec::{EncodeOptions, Reader, Record, decode};
-use semzip::pipeline::{EmbedOptions, encode};
 
-use crate::common::run;
+use crate::common::{encode_sz, run};
 use crate::exact_real::changelog;
 
 /// Format version 5's largest packet.
@@ -60,17 +59,7 @@ fn one_packet_just_above_the_old_limit_round_trips() {
         packet_bytes: MAX_PACKET_BYTES,
         ..EncodeOptions::default()
     };
-    let mut sz = Vec::new();
-    encode(
-        text.as_bytes(),
-        "in",
-        &mut sz,
-        "out",
-        None,
-        &opts,
-        &EmbedOptions::default(),
-    )
-    .unwrap();
+    let sz = encode_sz(text.as_bytes(), &opts);
     let mut r = Reader::new(&sz[..]).unwrap();
     assert_eq!(r.header().version, VERSION);
     let mut packets = Vec::new();

@@ -24,6 +24,7 @@
 use super::bitrc::{BitDec, BitEnc};
 use super::cmx::Cm;
 use super::exact::max_units;
+use super::hashmix::{HashMixer, Shape};
 use super::models::{FxMap, mix};
 use super::{CoderContext, read_varint, write_varint};
 use crate::{Error, Result};
@@ -126,14 +127,7 @@ const NF: usize = 14;
 /// coder's history, whose contexts stay those of plain text.
 #[derive(Clone)]
 struct Starts {
-    t: Vec<u16>,
-    n: Vec<u8>,
-    mask: usize,
-    idx: [usize; NF],
-    st: [i32; NF + 1],
-    w: Vec<i32>,
-    set: usize,
-    pr: i32,
+    mix: HashMixer,
     /// Which skill (0: the next one, else one passed over).
     which: [Bit; 2 * 4],
     mixed: [Bit; 4],
@@ -145,35 +139,17 @@ struct Starts {
     again: Bit,
 }
 
-fn stretch_tab() -> &'static [i16] {
-    static T: std::sync::OnceLock<Vec<i16>> = std::sync::OnceLock::new();
-    T.get_or_init(super::cm::stretch_table)
-}
-
-/// Rate of a table entry seen `n` times: 1 / (n + 1.5), in 16 bits.
-const FRATE: [i32; 32] = {
-    let mut r = [0i32; 32];
-    let mut i = 0;
-    while i < 32 {
-        r[i] = 65536 * 2 / (2 * i as i32 + 3);
-        i += 1;
-    }
-    r
-};
-
 impl Starts {
     fn new(n: usize) -> Self {
-        let bits = (n.max(1).next_power_of_two().ilog2() + 1).clamp(12, 20);
-        let size = 1usize << bits;
+        let shape = Shape {
+            contexts: NF,
+            direct: 0,
+            sets: 64,
+            extra_bits: 1,
+            rate_shift: 10,
+        };
         Starts {
-            t: vec![1 << 15; NF * size],
-            n: vec![0; NF * size],
-            mask: size - 1,
-            idx: [0; NF],
-            st: [0; NF + 1],
-            w: vec![(1 << 16) / 4; 64 * (NF + 1)],
-            set: 0,
-            pr: 2048,
+            mix: HashMixer::new(shape, n, |_| (1 << 16) / 4),
             // A skill passed over is rare: a fresh model starts near 1/32.
             which: [Bit(1 << 11); 8],
             mixed: [Bit::HALF; 4],
@@ -184,39 +160,11 @@ impl Starts {
     }
 
     fn p(&mut self, hs: &[u64; NF], set: usize) -> u32 {
-        let tb = stretch_tab();
-        let size = self.mask + 1;
-        for (i, &h) in hs.iter().enumerate() {
-            let j = i * size + (mix(h, i as u64 + 1) as usize & self.mask);
-            self.idx[i] = j;
-            self.st[i] = tb[(self.t[j] >> 4) as usize] as i32;
-        }
-        self.st[NF] = 256;
-        self.set = set * (NF + 1);
-        let w = &self.w[self.set..self.set + NF + 1];
-        let d: i64 = w
-            .iter()
-            .zip(&self.st)
-            .map(|(&w, &s)| w as i64 * s as i64)
-            .sum();
-        self.pr = super::cm::squash((d >> 16).clamp(-2047, 2047) as i32).clamp(1, 4095);
-        self.pr as u32
+        self.mix.p(hs, |i| i as u64 + 1, &[], set)
     }
 
     fn update(&mut self, bit: u32) {
-        let err = ((bit as i32) << 12) - self.pr;
-        for i in 0..=NF {
-            let w = &mut self.w[self.set + i];
-            *w = (*w + ((self.st[i] * err) >> 10)).clamp(-(1 << 24), 1 << 24);
-        }
-        let target = if bit == 1 { 65535 } else { 0 };
-        for &j in &self.idx {
-            let n = self.n[j];
-            let p = self.t[j] as i32;
-            self.t[j] =
-                (p + (((target - p) as i64 * FRATE[n as usize] as i64) >> 16) as i32) as u16;
-            self.n[j] = (n + 1).min(30);
-        }
+        self.mix.update(bit);
     }
 }
 
@@ -642,8 +590,12 @@ fn start_models(ctx: &CoderContext, n: usize, skills: usize) -> (Starts, Starts)
     if ctx.prime.is_empty() {
         return ms;
     }
-    let key = (xxhash_rust::xxh3::xxh3_64(&ctx.prime), ms.0.mask, ms.1.mask);
-    let small = ms.0.mask < 1 << 16 && ms.1.mask < 1 << 16;
+    let key = (
+        xxhash_rust::xxh3::xxh3_64(&ctx.prime),
+        ms.0.mix.table_size(),
+        ms.1.mix.table_size(),
+    );
+    let small = ms.0.mix.table_size() <= 1 << 16 && ms.1.mix.table_size() <= 1 << 16;
     if small {
         let c = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, e)) = c.iter().find(|(k, _)| *k == key) {
@@ -1177,76 +1129,34 @@ const NB: usize = 7;
 /// The base coder's second stage: the byte coder's probability mixed with bit
 /// predictions from contexts over whole skills (the byte coder sees only bytes).
 #[derive(Clone)]
-struct Post {
-    t: Vec<u16>,
-    n: Vec<u8>,
-    mask: usize,
-    idx: [usize; NB],
-    st: [i32; NB + 2],
-    w: Vec<i32>,
-    set: usize,
-    pr: i32,
-}
+struct Post(HashMixer);
 
 /// Weight sets of [`Post`]'s mixer.
 const POST_SETS: usize = 64;
 
 impl Post {
     fn new(n: usize) -> Self {
-        let bits = (n.max(1).next_power_of_two().ilog2() + 2).clamp(12, 20);
-        let size = 1usize << bits;
-        let mut w = vec![0; POST_SETS * (NB + 2)];
-        for set in w.chunks_mut(NB + 2) {
-            set[NB] = 1 << 16;
-            set[NB + 1] = 0;
-        }
-        Post {
-            t: vec![1 << 15; NB * size],
-            n: vec![0; NB * size],
-            mask: size - 1,
-            idx: [0; NB],
-            st: [0; NB + 2],
-            w,
-            set: 0,
-            pr: 2048,
-        }
+        let shape = Shape {
+            contexts: NB,
+            direct: 1,
+            sets: POST_SETS,
+            extra_bits: 2,
+            rate_shift: 12,
+        };
+        // The byte coder's probability passes through until the contexts learn.
+        Post(HashMixer::new(
+            shape,
+            n,
+            |i| if i == NB { 1 << 16 } else { 0 },
+        ))
     }
 
     fn p(&mut self, hs: &[u64; NB], c0: u64, pcm: u32, set: usize) -> u32 {
-        let tb = stretch_tab();
-        let size = self.mask + 1;
-        for (i, &h) in hs.iter().enumerate() {
-            let j = i * size + (mix(h, c0) as usize & self.mask);
-            self.idx[i] = j;
-            self.st[i] = tb[(self.t[j] >> 4) as usize] as i32;
-        }
-        self.st[NB] = tb[pcm.clamp(1, 4095) as usize] as i32;
-        self.st[NB + 1] = 256;
-        self.set = set * (NB + 2);
-        let w = &self.w[self.set..self.set + NB + 2];
-        let d: i64 = w
-            .iter()
-            .zip(&self.st)
-            .map(|(&w, &s)| w as i64 * s as i64)
-            .sum();
-        self.pr = super::cm::squash((d >> 16).clamp(-2047, 2047) as i32).clamp(1, 4095);
-        self.pr as u32
+        self.0.p(hs, |_| c0, &[pcm], set)
     }
 
     fn update(&mut self, bit: u32) {
-        let err = ((bit as i32) << 12) - self.pr;
-        for i in 0..NB + 2 {
-            let w = &mut self.w[self.set + i];
-            *w = (*w + ((self.st[i] * err) >> 12)).clamp(-(1 << 24), 1 << 24);
-        }
-        let target = if bit == 1 { 65535 } else { 0 };
-        for &j in &self.idx {
-            let n = self.n[j];
-            let p = self.t[j] as i32;
-            self.t[j] =
-                (p + (((target - p) as i64 * FRATE[n as usize] as i64) >> 16) as i32) as u16;
-            self.n[j] = (n + 1).min(30);
-        }
+        self.0.update(bit);
     }
 }
 

@@ -13,6 +13,7 @@ mod book;
 mod bytes;
 mod cm;
 mod exact;
+mod hashmix;
 mod layered;
 mod models;
 mod rc;

@@ -63,3 +63,19 @@ pub fn synthetic_corpus(texts: usize, skills: usize, seed: u64) -> SynthCorpus {
     })
     .expect("a valid synthetic spec")
 }
+
+/// `data` encoded self-contained (no shared model) with `opts`, as a `.sz` file.
+pub fn encode_sz(data: &[u8], opts: &semzip::codec::EncodeOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    semzip::pipeline::encode(
+        data,
+        "in",
+        &mut out,
+        "out",
+        None,
+        opts,
+        &semzip::pipeline::EmbedOptions::default(),
+    )
+    .expect("encoding never fails");
+    out
+}

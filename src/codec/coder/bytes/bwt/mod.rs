@@ -79,35 +79,27 @@ trait Packed: Copy + Default {
     fn byte(self) -> u8;
 }
 
-impl Packed for u32 {
-    #[inline(always)]
-    fn pack(rank: usize, c: u8) -> Self {
-        ((rank as u32) << 8) | c as u32
-    }
-    #[inline(always)]
-    fn rank(self) -> usize {
-        (self >> 8) as usize
-    }
-    #[inline(always)]
-    fn byte(self) -> u8 {
-        self as u8
-    }
+/// One [`Packed`] implementation per unsigned width.
+macro_rules! packed {
+    ($($t:ty),*) => {$(
+        impl Packed for $t {
+            #[inline(always)]
+            fn pack(rank: usize, c: u8) -> Self {
+                ((rank as $t) << 8) | c as $t
+            }
+            #[inline(always)]
+            fn rank(self) -> usize {
+                (self >> 8) as usize
+            }
+            #[inline(always)]
+            fn byte(self) -> u8 {
+                self as u8
+            }
+        }
+    )*};
 }
 
-impl Packed for u64 {
-    #[inline(always)]
-    fn pack(rank: usize, c: u8) -> Self {
-        ((rank as u64) << 8) | c as u64
-    }
-    #[inline(always)]
-    fn rank(self) -> usize {
-        (self >> 8) as usize
-    }
-    #[inline(always)]
-    fn byte(self) -> u8 {
-        self as u8
-    }
-}
+packed!(u32, u64);
 
 /// [`inverse`] of a checked block, with table entries of type `P`.
 fn inverse_packed<P: Packed>(l: &[u8], starts: &[u32], step: usize) -> Vec<u8> {
