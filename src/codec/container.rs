@@ -16,7 +16,7 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 /// whose payloads this version still decodes, are read too; not layered files of
 /// versions 3 and 4). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
 /// layered files' exact layer with a skill-start model.
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
 /// The first format version whose layered files code their base layer as text
