@@ -12,10 +12,11 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The first four bytes of every `.sz` file.
 pub const MAGIC: [u8; 4] = *b"SZIP";
-/// The format version this code writes and the newest it reads (versions 1 to 4,
+/// The format version this code writes and the newest it reads (versions 1 to 5,
 /// whose payloads this version still decodes, are read too; not layered files of
-/// versions 3 and 4). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
-/// layered files' exact layer with a skill-start model.
+/// versions 3 to 5). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
+/// layered files' exact layer with a skill-start model; version 6 codes both layers
+/// of layered files with more contexts and writes PPM as exact payload mode 7.
 pub const VERSION: u16 = 6;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;
@@ -25,6 +26,9 @@ pub const LAYERED_TEXT_VERSION: u16 = 4;
 /// The first format version whose layered files code their exact layer with the
 /// skill-start model (docs/FORMAT.md); layered files of version 4 are not read.
 pub const LAYERED_STARTS_VERSION: u16 = 5;
+/// The first format version whose layered files code their layers with the contexts
+/// of docs/FORMAT.md as of version 6; layered files of version 5 are not read.
+pub const LAYERED_CONTEXTS_VERSION: u16 = 6;
 /// The last four bytes of every complete `.sz` file.
 pub const END_MAGIC: [u8; 4] = *b"SZND";
 /// Tag opening a packet record.
@@ -220,6 +224,11 @@ impl Header {
         if level == Level::Layered && version < LAYERED_STARTS_VERSION {
             return Err(Error::corrupt(format!(
                 "layered files of .sz format version {version} are no longer read (their exact layer is coded otherwise since version 5): re-encode the original"
+            )));
+        }
+        if level == Level::Layered && version < LAYERED_CONTEXTS_VERSION {
+            return Err(Error::corrupt(format!(
+                "layered files of .sz format version {version} are no longer read (their layers are coded otherwise since version 6): re-encode the original"
             )));
         }
         let unlearned = if flags & FLAG_DROP != 0 {

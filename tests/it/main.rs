@@ -19,6 +19,7 @@ mod format;
 mod golden;
 mod layered;
 mod layered_v4;
+mod layered_v5;
 mod layers;
 mod peel;
 mod range_coder_spec;

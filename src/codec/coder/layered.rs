@@ -6,14 +6,20 @@
 //! priming text rendered the same way; the match model and the word contexts then
 //! see repeated skills and repeated texts. A file without a codebook adds each
 //! distinct skill's rank (0 outside the codebook, else its count plus one), so that
-//! its sets decode in the set level's canonical order.
+//! its sets decode in the set level's canonical order. A second stage refines each
+//! bit with contexts over whole skills (the previous ones, the previous text's).
 //!
 //! Exact: at each word start a start decision, from a small context-mixing model of
 //! its own, says whether one of the next expected skills is spelled here (then which
 //! one and its case). The skill's bytes then enter the byte coder's history without
 //! being coded or learned, so that coder, whose order-0 input is replaced by a context
 //! of the next expected skill and the last two bytes, models only the text around the
-//! skills while its contexts still see the words.
+//! skills while its contexts still see the words. A second side context tells it how
+//! many text boundaries the base puts before the next skill, and a second stage
+//! refines its bits with contexts of those boundaries and the skills.
+//!
+//! `SEMZIP_LAYER_COSTS=1` makes the encoder print the bytes each part of a run costs
+//! (measurement aid), beside those of exact-only coding of the same bytes.
 
 use super::bitrc::{BitDec, BitEnc};
 use super::cmx::Cm;
@@ -72,6 +78,18 @@ fn marker(rest: &[u8], skill: &[u8]) -> Option<u8> {
     None
 }
 
+/// Codes the case of a mixed-case skill (`word`: as spelled; ignored when decoding):
+/// whether it is spelled as the last time it was mixed, else [`code_case`]. Returns
+/// the word.
+fn code_mixed(io: &mut impl BitIo, m: &mut Starts, skill: &[u8], word: &[u8]) -> Vec<u8> {
+    let w = match m.spelled.get(skill) {
+        Some(last) if io.bit(&mut m.again, u32::from(word == last)) == 1 => last.clone(),
+        _ => code_case(io, &mut m.mixed, skill, word),
+    };
+    m.spelled.insert(skill.to_vec(), w.clone());
+    w
+}
+
 /// Codes the case of a mixed-case skill: one bit per ASCII lower-case letter of
 /// `skill` (1: upper case in `word`; ignored when decoding). Returns the word.
 fn code_case(io: &mut impl BitIo, m: &mut [Bit; 4], skill: &[u8], word: &[u8]) -> Vec<u8> {
@@ -101,7 +119,7 @@ fn spelled(skill: &[u8], m: u8) -> Vec<u8> {
 }
 
 /// Hashed contexts of the "a skill starts here" decision.
-const NF: usize = 11;
+const NF: usize = 14;
 
 /// The decision "the next expected skill is spelled here", made at each word start,
 /// by a small context-mixing model of its own: the markers never enter the byte
@@ -119,6 +137,12 @@ struct Starts {
     /// Which skill (0: the next one, else one passed over).
     which: [Bit; 2 * 4],
     mixed: [Bit; 4],
+    /// The last decisions of this model, one bit each (case: the last marks).
+    run: u64,
+    /// Each skill's last mixed-case spelling, and P(a mixed-case skill is spelled
+    /// as last time).
+    spelled: FxMap<Vec<u8>, Vec<u8>>,
+    again: Bit,
 }
 
 fn stretch_tab() -> &'static [i16] {
@@ -153,6 +177,9 @@ impl Starts {
             // A skill passed over is rare: a fresh model starts near 1/32.
             which: [Bit(1 << 11); 8],
             mixed: [Bit::HALF; 4],
+            run: 0,
+            spelled: FxMap::default(),
+            again: Bit::HALF,
         }
     }
 
@@ -210,6 +237,13 @@ struct Seen {
     /// skill is the first of its text (set before each start decision).
     mm: Option<(u8, usize)>,
     first: bool,
+    /// Line feeds since the last skill (uncapped; 0 at the run's start).
+    lfs: u64,
+    /// Bytes since the last line feed.
+    col: u64,
+    /// Text boundaries the base puts between the last skill and the next, less
+    /// `lfs`, clamped to -1..=3, plus 1 (set before each position).
+    gap: u64,
 }
 
 impl Seen {
@@ -226,6 +260,9 @@ impl Seen {
             nl: 3,
             mm: None,
             first: false,
+            lfs: 0,
+            col: 0,
+            gap: 0,
         }
     }
 
@@ -233,10 +270,15 @@ impl Seen {
         self.c4 = (self.c4 << 8) | c as u64;
         self.line = if c == b'\n' {
             self.nl = (self.nl + 1).min(3);
+            self.lfs += 1;
+            self.col = 0;
             0
         } else {
             (self.line ^ c as u64).wrapping_mul(0x100_0000_01b3) | 1
         };
+        if c != b'\n' {
+            self.col += 1;
+        }
         if is_word_byte(c) {
             self.word = (self.word ^ c.to_ascii_lowercase() as u64)
                 .wrapping_mul(0x2000_0000_0000_0035)
@@ -251,6 +293,13 @@ impl Seen {
         }
     }
 
+    /// A skill was spelled.
+    fn skill_done(&mut self) {
+        self.cur_skill = true;
+        self.nl = 0;
+        self.lfs = 0;
+    }
+
     fn cls(&self) -> usize {
         match self.c4 as u8 {
             b' ' => 0,
@@ -260,10 +309,13 @@ impl Seen {
         }
     }
 
-    fn contexts(&self, skill: u64, mm: u64, first: bool) -> [u64; NF] {
+    fn contexts(&self, skill: u64, mm: u64, first: bool, run: u64) -> [u64; NF] {
         let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
         [
-            mix(self.nl << 1 | u64::from(first), self.c4 & 0xff | ks << 8),
+            mix(
+                self.gap << 3 | self.nl << 1 | u64::from(first),
+                self.c4 & 0xff | ks << 8,
+            ),
             mix(mm, self.c4 & 0xff),
             mix(self.c4 & 0xffff, ks),
             mix(self.word1, self.c4 & 0xff),
@@ -274,11 +326,14 @@ impl Seen {
             mix(self.c4 & 0xffff_ffff_ffff, 4),
             mix(self.line, 5),
             mix(skill, self.c4 & 0xffff),
+            mix(run & 0xff, self.c4 & 0xff | self.gap << 8),
+            mix(col_bucket(self.col), self.c4 & 0xff | ks << 8),
+            mix(skill, run & 0xf),
         ]
     }
 
     /// The contexts of the case decisions (`k`: which one).
-    fn case_contexts(&self, skill: u64, k: u64) -> [u64; NF] {
+    fn case_contexts(&self, skill: u64, k: u64, run: u64) -> [u64; NF] {
         let ks = u64::from(self.skill1) | u64::from(self.skill2) << 1;
         [
             mix(skill, k),
@@ -292,6 +347,9 @@ impl Seen {
             mix(self.word2, self.word1 ^ k << 2),
             mix(skill ^ k, self.line),
             mix(k, self.c4 & 0xffff),
+            mix(k, run & 0xff),
+            mix(skill ^ k, run & 0xf),
+            mix(k ^ col_bucket(self.col) << 4, self.c4 & 0xff),
         ]
     }
 }
@@ -322,10 +380,12 @@ fn code_start(
         None => 0,
     };
     let first = seen.first;
-    let set = set + 16 * usize::from(first) * (1 + usize::from(seen.nl > 0));
-    let pr = m.p(&seen.contexts(id, mm, first), set);
+    let set = set + 16 * if seen.gap > 1 { 2 } else { usize::from(first) };
+    let pr = m.p(&seen.contexts(id, mm, first, m.run), set);
+    tally::part(3);
     let bit = io.code_p(pr, u32::from(hit.is_some()));
     m.update(bit);
+    m.run = m.run << 1 | u64::from(bit);
 
     if bit == 0 {
         return None;
@@ -333,14 +393,16 @@ fn code_start(
     let mut d = 0;
     let want = hit.map_or(0, |h| h.0);
     let ahead = LOOKAHEAD.min(skills.len() - p);
+    tally::part(4);
     while d + 1 < ahead && io.bit(&mut m.which[d * 4 + cls], u32::from(want > d)) == 1 {
         d += 1;
     }
     let case = hit.map_or(0, |h| h.1);
     let mut c = M_LOWER;
+    tally::part(5);
     if skills[p + d].iter().any(u8::is_ascii_lowercase) {
         for (k, mk) in [M_LOWER, M_CAP, M_UPPER].into_iter().enumerate() {
-            let pr = cm.p(&seen.case_contexts(id, k as u64), 48 + k * 4 + cls);
+            let pr = cm.p(&seen.case_contexts(id, k as u64, cm.run), 48 + k * 4 + cls);
             let b = io.code_p(pr, u32::from(case != mk));
             cm.update(b);
             if b == 0 {
@@ -350,18 +412,93 @@ fn code_start(
             c = M_MIXED;
         }
     }
+    cm.run = cm.run << 2 | u64::from(c & 3);
     Some((d, c))
 }
 
-fn code_byte(state: &mut super::cmx::Cm, enc: &mut BitEnc, c: u8) {
+/// A line position in buckets: exact up to 8, then by 8 up to 80.
+fn col_bucket(col: u64) -> u64 {
+    if col < 8 { col } else { 8 + col.min(80) / 8 }
+}
+
+/// Codes byte `c` (ignored when decoding) with `code` as `Cm::code_byte` does, each
+/// bit's probability refined by the second stage `post` in contexts `hs` (weight set
+/// `set` of 8 per bit position).
+fn code_post(
+    state: &mut Cm,
+    post: &mut Post,
+    hs: &[u64; NB],
+    set: usize,
+    c: u8,
+    mut code: impl FnMut(u32, u32) -> u32,
+) -> u8 {
+    let mut hit = state.long_match();
+    let mut c0 = 1u64;
+    let mut bitpos = 0usize;
     state.code_byte(c, |p, bit| {
+        if hit {
+            // The long match's "its byte comes" decision.
+            hit = false;
+            return code(p, bit);
+        }
+        let q = post.p(hs, c0, p, bitpos * 8 + set);
+        let bit = code(q, bit);
+        post.update(bit);
+        c0 = c0 << 1 | bit as u64;
+        bitpos += 1;
+        bit
+    })
+}
+
+/// The exact layer's second stage's weight set (of 8): the gap plus 1 (capped at 3)
+/// and whether the last byte is a word byte.
+fn post_set(seen: &Seen) -> usize {
+    seen.gap.min(3) as usize + 4 * usize::from(is_word_byte(seen.c4 as u8))
+}
+
+/// The contexts of the exact layer's second stage.
+fn exact_post_contexts(skills: &[&[u8]], p: usize, seen: &Seen) -> [u64; NB] {
+    let s2 = side_ctx2(skills, p, seen);
+    let id = next_ctx(skills, p);
+    let last = p.checked_sub(1).map_or(0, |q| next_ctx(skills, q));
+    [
+        mix(s2, seen.c4 & 0xffff),
+        mix(id, seen.word),
+        mix(mix(id, s2), seen.c4 & 0xff),
+        mix(last, seen.c4 & 0xffff),
+        mix(mix(col_bucket(seen.col), s2), seen.c4 & 0xff),
+        mix(mix(seen.word1, seen.word), 7),
+        mix(id, seen.c4 & 0xff_ffff),
+    ]
+}
+
+fn code_byte(
+    state: &mut Cm,
+    post: &mut Post,
+    seen: &Seen,
+    skills: &[&[u8]],
+    p: usize,
+    enc: &mut BitEnc,
+    c: u8,
+) {
+    let hs = exact_post_contexts(skills, p, seen);
+    code_post(state, post, &hs, post_set(seen), c, |p, bit| {
+        tally::add(p, bit);
         enc.code(bit, p);
         bit
     });
 }
 
-fn decode_byte(state: &mut super::cmx::Cm, dec: &mut BitDec) -> u8 {
-    state.code_byte(0, |p, _| dec.decode(p))
+fn decode_byte(
+    state: &mut Cm,
+    post: &mut Post,
+    seen: &Seen,
+    skills: &[&[u8]],
+    p: usize,
+    dec: &mut BitDec,
+) -> u8 {
+    let hs = exact_post_contexts(skills, p, seen);
+    code_post(state, post, &hs, post_set(seen), 0, |p, _| dec.decode(p))
 }
 
 /// The side context of the exact layer's coder: the next expected skill (1: none).
@@ -376,10 +513,115 @@ fn side_ctx(skills: &[&[u8]], p: usize, seen: &Seen) -> u64 {
     }
 }
 
+/// The second side context of the exact layer's coder: where the base puts the
+/// text boundaries before the next expected skill.
+fn side_ctx2(skills: &[&[u8]], p: usize, seen: &Seen) -> u64 {
+    2 + (seen.gap << 1 | u64::from(seen.first) | u64::from(p >= skills.len()) << 4)
+}
+
 fn next_ctx(skills: &[&[u8]], p: usize) -> u64 {
     match skills.get(p) {
         Some(s) => xxhash_rust::xxh3::xxh3_64(s) | 2,
         None => 1,
+    }
+}
+
+/// Per-part costs of a layered run in bits (measurement aid, `SEMZIP_LAYER_COSTS`):
+/// which part the encoder is coding now, and the bits spent per part so far.
+mod tally {
+    use std::cell::{Cell, RefCell};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The parts, in the order [`take`] returns them.
+    pub const PARTS: [&str; 11] = [
+        "base skill bytes",
+        "base separators",
+        "base rank table",
+        "start decisions",
+        "which skill",
+        "case",
+        "exact other bytes",
+        "exact-only: skill bytes",
+        "exact-only: other bytes",
+        "exact line feeds",
+        "exact-only: line feeds",
+    ];
+    const N: usize = PARTS.len();
+    static ON: AtomicBool = AtomicBool::new(false);
+    thread_local! {
+        static PART: Cell<usize> = const { Cell::new(0) };
+        static BITS: RefCell<[f64; N]> = const { RefCell::new([0.0; N]) };
+        static COUNT: RefCell<[u64; N]> = const { RefCell::new([0; N]) };
+    }
+
+    /// Starts counting on every thread when the environment asks for it.
+    pub fn enable_if_asked() {
+        if std::env::var_os("SEMZIP_LAYER_COSTS").is_some() {
+            ON.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether counting is on.
+    pub fn on() -> bool {
+        ON.load(Ordering::Relaxed)
+    }
+
+    /// The part the following decisions belong to.
+    pub(super) fn part(i: usize) {
+        if on() {
+            PART.with(|p| p.set(i));
+        }
+    }
+
+    /// Counts a decision of P(1) = `p` / 4096 that came out `bit`.
+    #[inline]
+    pub(super) fn add(p: u32, bit: u32) {
+        if on() {
+            let q = if bit == 1 { p } else { 4096 - p } as f64 / 4096.0;
+            let i = PART.with(Cell::get);
+            BITS.with(|b| b.borrow_mut()[i] -= q.log2());
+            COUNT.with(|b| b.borrow_mut()[i] += 1);
+        }
+    }
+
+    /// This thread's bits per part since the last call, reset.
+    pub fn take() -> ([f64; N], [u64; N]) {
+        (
+            BITS.with(|b| std::mem::take(&mut *b.borrow_mut())),
+            COUNT.with(|b| std::mem::take(&mut *b.borrow_mut())),
+        )
+    }
+}
+
+/// Bits an exact-only coding of `data` spends on the skills' words (as the layered
+/// exact layer finds them) and on the rest, counted in [`tally`].
+fn tally_exact_only(ctx: &CoderContext, skills: &[&[u8]], data: &[u8]) {
+    let mut state = ctx.exact_state(data.len());
+    state.reserve(data.len());
+    let (mut p, mut i) = (0usize, 0usize);
+    let mut skill_end = 0usize;
+    while i < data.len() {
+        if i >= skill_end
+            && (i == 0 || !is_word_byte(data[i - 1]))
+            && p < skills.len()
+            && let Some(d) = (0..LOOKAHEAD.min(skills.len() - p))
+                .find(|&d| marker(&data[i..], skills[p + d]).is_some())
+        {
+            skill_end = i + skills[p + d].len();
+            p += d + 1;
+        }
+        tally::part(if i < skill_end {
+            7
+        } else if data[i] == b'\n' {
+            10
+        } else {
+            8
+        });
+        state.code_byte(data[i], |q, bit| {
+            tally::add(q, bit);
+            bit
+        });
+        i += 1;
     }
 }
 
@@ -431,11 +673,11 @@ fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
         .collect();
     let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
     let counts: Vec<usize> = words.iter().map(Vec::len).collect();
-    let firsts = first_flags(&counts);
+    let layout = Layout::new(&counts);
     let mut seen = Seen::new();
     let (mut p, mut i) = (0usize, 0usize);
     while i < text.len() {
-        seen.first = firsts.get(p).is_some_and(|&f| f);
+        layout.at(p, &mut seen);
         if (i == 0 || !is_word_byte(text[i - 1])) && p < skills.len() {
             let hit = (0..LOOKAHEAD.min(skills.len() - p))
                 .find_map(|d| marker(&text[i..], skills[p + d]).map(|m| (d, m)));
@@ -443,8 +685,7 @@ fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
                 for &c in &text[i..i + skills[p + d].len()] {
                     seen.push(c);
                 }
-                seen.cur_skill = true;
-                seen.nl = 0;
+                seen.skill_done();
                 i += skills[p + d].len();
                 p += d + 1;
                 continue;
@@ -453,6 +694,71 @@ fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
         seen.push(text[i]);
         i += 1;
     }
+}
+
+/// The exact layer's byte coder's starting state for `n` bytes: having learned the
+/// context's priming text as the exact layer codes it (its lines' skills by the
+/// `words-nostop` extractor pass, the rest is learned with the side contexts), so
+/// that the side contexts start with statistics too.
+fn exact_state(ctx: &CoderContext, n: usize) -> Cm {
+    static PRIMES: std::sync::Mutex<Vec<(u64, std::sync::Arc<super::PrimedStates<Cm>>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
+    let cache = {
+        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+        match c.iter().find(|(k, _)| *k == key) {
+            Some((_, e)) => e.clone(),
+            None => {
+                let e = std::sync::Arc::new(super::PrimedStates::<Cm>::default());
+                c.push((key, e.clone()));
+                e
+            }
+        }
+    };
+    let sizes = Cm::sizes_for(ctx.prime.len() + n);
+    super::primed_state(&cache, &ctx.prime, sizes, Cm::new, prime_exact)
+}
+
+/// Learns `text` as the exact layer would code it (see [`exact_state`]).
+fn prime_exact(cm: &mut Cm, text: &[u8]) {
+    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+        return;
+    };
+    let words: Vec<Vec<String>> = text
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
+        .collect();
+    let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let layout = Layout::new(&counts);
+    let mut seen = Seen::new();
+    cm.reserve(text.len());
+    let (mut p, mut i) = (0usize, 0usize);
+    while i < text.len() {
+        layout.at(p, &mut seen);
+        cm.set_ext(side_ctx(&skills, p, &seen));
+        cm.set_ext2(side_ctx2(&skills, p, &seen));
+        if (i == 0 || !is_word_byte(text[i - 1])) && p < skills.len() {
+            let hit = (0..LOOKAHEAD.min(skills.len() - p))
+                .find(|&d| marker(&text[i..], skills[p + d]).is_some());
+            if let Some(d) = hit {
+                let w = &text[i..i + skills[p + d].len()];
+                cm.pass(w);
+                for &c in w {
+                    seen.push(c);
+                }
+                seen.skill_done();
+                i += w.len();
+                p += d + 1;
+                continue;
+            }
+        }
+        cm.code_byte(text[i], |_, b| b);
+        seen.push(text[i]);
+        i += 1;
+    }
+    cm.set_ext(0);
+    cm.set_ext2(0);
 }
 
 /// Learns decisions without coding them.
@@ -469,14 +775,38 @@ impl BitIo for Learn {
     }
 }
 
-/// Whether each skill of the flattened sequence is the first of its text, from the
-/// texts' skill counts.
-fn first_flags(counts: &[usize]) -> Vec<bool> {
-    let mut f = Vec::with_capacity(counts.iter().sum());
-    for &n in counts {
-        f.extend((0..n).map(|i| i == 0));
+/// Where the flattened skills stand in their texts, from the texts' skill counts.
+struct Layout {
+    /// Each skill's text.
+    text_of: Vec<usize>,
+    /// Whether each skill is the first of its text.
+    first: Vec<bool>,
+    texts: usize,
+}
+
+impl Layout {
+    fn new(counts: &[usize]) -> Self {
+        let n = counts.iter().sum();
+        let (mut text_of, mut first) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (t, &k) in counts.iter().enumerate() {
+            text_of.extend(std::iter::repeat_n(t, k));
+            first.extend((0..k).map(|i| i == 0));
+        }
+        Layout {
+            text_of,
+            first,
+            texts: counts.len(),
+        }
     }
-    f
+
+    /// Sets what `seen` knows of skill `p` (the next expected one).
+    fn at(&self, p: usize, seen: &mut Seen) {
+        seen.first = self.first.get(p).is_some_and(|&f| f);
+        let before = p.checked_sub(1).map_or(0, |q| self.text_of[q] + 1);
+        let next = self.text_of.get(p).copied().unwrap_or(self.texts);
+        let between = next.saturating_sub(before) as i64 + i64::from(p > 0);
+        seen.gap = ((between - seen.lfs as i64).clamp(-1, 3) + 1) as u64;
+    }
 }
 
 /// Codes `data` given the skill sequence of its texts, flattened (`skills`; `counts`:
@@ -487,19 +817,21 @@ pub fn encode_exact(
     counts: &[usize],
     data: &[u8],
 ) -> Vec<u8> {
-    let firsts = first_flags(counts);
-    let mut state = ctx.exact_state(data.len());
+    let layout = Layout::new(counts);
+    let mut state = exact_state(ctx, data.len());
     state.reserve(data.len());
     let mut enc = BitEnc::new(Vec::with_capacity(data.len() / 4 + 16));
     let mut ms = start_models(ctx, data.len(), skills.len());
+    let mut post = Post::new(data.len());
     let mut seen = Seen::new();
     let mut p = 0usize;
     let mut i = 0usize;
     while i < data.len() {
         let at_start = i == 0 || !is_word_byte(data[i - 1]);
         seen.mm = state.predicted();
-        seen.first = firsts.get(p).is_some_and(|&f| f);
+        layout.at(p, &mut seen);
         state.set_ext(side_ctx(skills, p, &seen));
+        state.set_ext2(side_ctx2(skills, p, &seen));
         if at_start && p < skills.len() {
             let hit = (0..LOOKAHEAD.min(skills.len() - p))
                 .find_map(|d| marker(&data[i..], skills[p + d]).map(|m| (d, m)));
@@ -507,24 +839,36 @@ pub fn encode_exact(
                 let s = skills[p + d];
                 let w = &data[i..i + s.len()];
                 if mk == M_MIXED {
-                    code_case(&mut enc, &mut ms.0.mixed, s, w);
+                    code_mixed(&mut enc, &mut ms.0, s, w);
                 }
                 state.pass(w);
                 for &c in w {
                     seen.push(c);
                 }
-                seen.cur_skill = true;
-                seen.nl = 0;
+                seen.skill_done();
                 p += d + 1;
                 i += s.len();
                 continue;
             }
         }
-        code_byte(&mut state, &mut enc, data[i]);
+        tally::part(if data[i] == b'\n' { 9 } else { 6 });
+        code_byte(&mut state, &mut post, &seen, skills, p, &mut enc, data[i]);
         seen.push(data[i]);
         i += 1;
     }
     let body = enc.finish();
+    if tally::on() {
+        // The base was coded just before on this thread (`codec::layered::encode_run`).
+        tally_exact_only(ctx, skills, data);
+        let (bits, counts) = tally::take();
+        let line: Vec<String> = tally::PARTS
+            .iter()
+            .zip(bits)
+            .zip(counts)
+            .map(|((n, b), k)| format!("{n} {:.0} ({k})", b / 8.0))
+            .collect();
+        eprintln!("layer costs (bytes): {}", line.join(", "));
+    }
     let mut out = Vec::with_capacity(body.len() + 12);
     if body.len() + 10 >= data.len() {
         out.push(MODE_STORED);
@@ -549,7 +893,7 @@ pub fn decode_exact(
     payload: &[u8],
     len: usize,
 ) -> Result<Vec<u8>> {
-    let firsts = first_flags(counts);
+    let layout = Layout::new(counts);
     let corrupt = || Error::corrupt("exact layer payload is corrupt (decoding failed)");
     match payload.split_first() {
         Some((&MODE_STORED, b)) if b.len() == len => return Ok(b.to_vec()),
@@ -559,18 +903,20 @@ pub fn decode_exact(
     if len > max_units(payload.len()) + skills.len() * 64 {
         return Err(corrupt());
     }
-    let mut state = ctx.exact_state(len);
+    let mut state = exact_state(ctx, len);
     state.reserve(len);
     let mut dec = BitDec::new(&payload[1..]);
     let mut ms = start_models(ctx, len, skills.len());
+    let mut post = Post::new(len);
     let mut seen = Seen::new();
     let mut out: Vec<u8> = Vec::with_capacity(len);
     let mut p = 0usize;
     while out.len() < len {
         let at_start = out.last().is_none_or(|&b| !is_word_byte(b));
         seen.mm = state.predicted();
-        seen.first = firsts.get(p).is_some_and(|&f| f);
+        layout.at(p, &mut seen);
         state.set_ext(side_ctx(skills, p, &seen));
+        state.set_ext2(side_ctx2(skills, p, &seen));
         if at_start
             && p < skills.len()
             && let Some((d, mk)) = code_start(&mut dec, &mut ms, &seen, skills, p, None)
@@ -580,7 +926,7 @@ pub fn decode_exact(
                 return Err(corrupt());
             }
             let w = if mk == M_MIXED {
-                code_case(&mut dec, &mut ms.0.mixed, s, &[])
+                code_mixed(&mut dec, &mut ms.0, s, &[])
             } else {
                 spelled(s, mk)
             };
@@ -588,13 +934,12 @@ pub fn decode_exact(
             for &c in &w {
                 seen.push(c);
             }
-            seen.cur_skill = true;
-            seen.nl = 0;
+            seen.skill_done();
             out.extend_from_slice(&w);
             p += d + 1;
             continue;
         }
-        let c = decode_byte(&mut state, &mut dec);
+        let c = decode_byte(&mut state, &mut post, &seen, skills, p, &mut dec);
         seen.push(c);
         out.push(c);
     }
@@ -630,11 +975,13 @@ trait BitIo {
 
 impl BitIo for BitEnc {
     fn code_p(&mut self, p: u32, bit: u32) -> u32 {
+        tally::add(p, bit);
         self.code(bit, p);
         bit
     }
 
     fn bit(&mut self, m: &mut Bit, bit: u32) -> u32 {
+        tally::add(m.p(), bit);
         self.code(bit, m.p());
         m.learn(bit);
         bit
@@ -824,6 +1171,213 @@ impl BaseExt {
     }
 }
 
+/// Hashed bit contexts of the base coder's second stage.
+const NB: usize = 7;
+
+/// The base coder's second stage: the byte coder's probability mixed with bit
+/// predictions from contexts over whole skills (the byte coder sees only bytes).
+#[derive(Clone)]
+struct Post {
+    t: Vec<u16>,
+    n: Vec<u8>,
+    mask: usize,
+    idx: [usize; NB],
+    st: [i32; NB + 2],
+    w: Vec<i32>,
+    set: usize,
+    pr: i32,
+}
+
+/// Weight sets of [`Post`]'s mixer.
+const POST_SETS: usize = 64;
+
+impl Post {
+    fn new(n: usize) -> Self {
+        let bits = (n.max(1).next_power_of_two().ilog2() + 2).clamp(12, 20);
+        let size = 1usize << bits;
+        let mut w = vec![0; POST_SETS * (NB + 2)];
+        for set in w.chunks_mut(NB + 2) {
+            set[NB] = 1 << 16;
+            set[NB + 1] = 0;
+        }
+        Post {
+            t: vec![1 << 15; NB * size],
+            n: vec![0; NB * size],
+            mask: size - 1,
+            idx: [0; NB],
+            st: [0; NB + 2],
+            w,
+            set: 0,
+            pr: 2048,
+        }
+    }
+
+    fn p(&mut self, hs: &[u64; NB], c0: u64, pcm: u32, set: usize) -> u32 {
+        let tb = stretch_tab();
+        let size = self.mask + 1;
+        for (i, &h) in hs.iter().enumerate() {
+            let j = i * size + (mix(h, c0) as usize & self.mask);
+            self.idx[i] = j;
+            self.st[i] = tb[(self.t[j] >> 4) as usize] as i32;
+        }
+        self.st[NB] = tb[pcm.clamp(1, 4095) as usize] as i32;
+        self.st[NB + 1] = 256;
+        self.set = set * (NB + 2);
+        let w = &self.w[self.set..self.set + NB + 2];
+        let d: i64 = w
+            .iter()
+            .zip(&self.st)
+            .map(|(&w, &s)| w as i64 * s as i64)
+            .sum();
+        self.pr = super::cm::squash((d >> 16).clamp(-2047, 2047) as i32).clamp(1, 4095);
+        self.pr as u32
+    }
+
+    fn update(&mut self, bit: u32) {
+        let err = ((bit as i32) << 12) - self.pr;
+        for i in 0..NB + 2 {
+            let w = &mut self.w[self.set + i];
+            *w = (*w + ((self.st[i] * err) >> 12)).clamp(-(1 << 24), 1 << 24);
+        }
+        let target = if bit == 1 { 65535 } else { 0 };
+        for &j in &self.idx {
+            let n = self.n[j];
+            let p = self.t[j] as i32;
+            self.t[j] =
+                (p + (((target - p) as i64 * FRATE[n as usize] as i64) >> 16) as i32) as u16;
+            self.n[j] = (n + 1).min(30);
+        }
+    }
+}
+
+/// The token "end of text" in [`BaseTok`]'s stream.
+const EOL: u64 = 1;
+
+/// What the base coder's second stage sees: the rendering as skills (tokens).
+#[derive(Default)]
+struct BaseTok {
+    idx: u64,
+    prefix: u64,
+    w1: u64,
+    w2: u64,
+    prev: Vec<u64>,
+    cur: Vec<u64>,
+    toks: Vec<u64>,
+    at: FxMap<u64, usize>,
+    pred: Option<usize>,
+    hs: [u64; NB],
+    /// The rendering so far, where each token of `toks` starts in it, where the
+    /// current token starts, and whether its bytes so far are the predicted token's.
+    hist: Vec<u8>,
+    starts: Vec<usize>,
+    cur_start: usize,
+    ok: bool,
+}
+
+impl BaseTok {
+    fn push_tok(&mut self, t: u64, start: usize) {
+        self.at.insert(mix(self.w2, self.w1), self.toks.len());
+        self.toks.push(t);
+        self.starts.push(start);
+        self.w2 = self.w1;
+        self.w1 = t;
+    }
+
+    fn push(&mut self, c: u8) {
+        let pos = self.hist.len();
+        match c {
+            b' ' | b'\n' => {
+                let t = self.prefix | 2;
+                if c == b' ' || !self.cur.is_empty() || self.prefix != 0 {
+                    self.push_tok(t, self.cur_start);
+                    self.cur.push(t);
+                }
+                self.prefix = 0;
+                self.idx += 1;
+                if c == b'\n' {
+                    self.push_tok(EOL, pos);
+                    self.prev = std::mem::take(&mut self.cur);
+                    self.idx = 0;
+                }
+                self.pred = self.at.get(&mix(self.w2, self.w1)).copied();
+                self.hist.push(c);
+                self.cur_start = pos + 1;
+                self.ok = true;
+            }
+            _ => {
+                self.ok = self.ok && self.expected() == Some(c);
+                self.hist.push(c);
+                self.prefix = (self.prefix ^ c as u64)
+                    .wrapping_mul(0x2000_0000_0000_0035)
+                    .wrapping_add(1);
+            }
+        }
+        let pt = self.pred.map_or(0, |i| self.toks[i]);
+        let pn = self.pred.and_then(|i| self.toks.get(i + 1)) == Some(&EOL);
+        let at_idx = self.prev.get(self.idx as usize).copied().unwrap_or(3);
+        let (idx, pre) = (self.idx.min(31), self.prefix);
+        self.hs = [
+            mix(mix(self.w2, self.w1), pre),
+            mix(mix(idx, self.prev.len().min(63) as u64), pre ^ 3),
+            mix(at_idx, pre ^ 4),
+            mix(mix(self.cur.first().copied().unwrap_or(0), idx), pre ^ 5),
+            mix(mix(pt, u64::from(pn)), pre ^ 6),
+            mix(mix(self.w1, idx.min(15)), pre ^ 7),
+            mix(
+                self.expected().map_or(256, u64::from) | u64::from(self.ok) << 9,
+                (self.hist.len() - self.cur_start).min(15) as u64 ^ 8 << 8,
+            ),
+        ];
+    }
+
+    /// The predicted token's byte at the current position in the token (its
+    /// separator after its bytes), if a token is predicted.
+    fn expected(&self) -> Option<u8> {
+        let i = self.pred?;
+        let at = self.starts[i] + (self.hist.len() - self.cur_start);
+        self.hist.get(at).copied().filter(|_| at < self.cur_start)
+    }
+
+    fn set(&self) -> usize {
+        usize::from(self.pred.is_some() && self.ok) * 2
+            + usize::from(self.idx == 0)
+            + 4 * usize::from(self.prefix == 0)
+    }
+}
+
+/// The base layer's byte coder: the context-mixing coder and its second stage.
+struct BaseCoder {
+    cm: Cm,
+    post: Post,
+    bx: BaseExt,
+    tok: BaseTok,
+}
+
+impl BaseCoder {
+    fn new(ctx: &CoderContext, n: usize) -> Self {
+        let mut cm = base_state(ctx, n);
+        cm.reserve(n);
+        let mut tok = BaseTok::default();
+        tok.push(b'\n');
+        BaseCoder {
+            cm,
+            post: Post::new(n),
+            bx: BaseExt::default(),
+            tok,
+        }
+    }
+
+    /// Codes byte `c` (ignored when decoding) with `code`, as `Cm::code_byte` does.
+    fn code(&mut self, c: u8, code: impl FnMut(u32, u32) -> u32) -> u8 {
+        self.bx.set(&mut self.cm);
+        let tok = &self.tok;
+        let b = code_post(&mut self.cm, &mut self.post, &tok.hs, tok.set(), c, code);
+        self.bx.push(b);
+        self.tok.push(b);
+        b
+    }
+}
+
 fn prime_base(cm: &mut Cm, text: &[u8]) {
     let mut bx = BaseExt::default();
     cm.reserve(text.len());
@@ -857,21 +1411,24 @@ pub fn encode_base(
     seqs: &[Vec<&[u8]>],
     rank: Option<super::RankOf<'_>>,
 ) -> Vec<u8> {
+    tally::enable_if_asked();
     let text = render_base(seqs);
-    let mut state = base_state(ctx, text.len());
-    state.reserve(text.len());
+    let mut coder = BaseCoder::new(ctx, text.len());
     let mut enc = BitEnc::new(Vec::with_capacity(text.len() / 4 + 16));
-    let mut bx = BaseExt::default();
     for &c in &text {
-        bx.set(&mut state);
-        code_byte(&mut state, &mut enc, c);
-        bx.push(c);
+        tally::part(usize::from(c == b' ' || c == b'\n'));
+        coder.code(c, |p, bit| {
+            tally::add(p, bit);
+            enc.code(bit, p);
+            bit
+        });
     }
     let mut units = text.len();
     if let Some(rank) = rank {
         let mut m = RankModel::new();
         let uses = first_uses(seqs);
         units += uses.len();
+        tally::part(2);
         for (s, df) in uses {
             m.code(&mut enc, rank(s), df);
         }
@@ -901,17 +1458,10 @@ pub fn decode_base(
         return Err(corrupt());
     }
     let len = len as usize;
-    let mut state = base_state(ctx, len);
-    state.reserve(len);
+    let mut coder = BaseCoder::new(ctx, len);
     let mut dec = BitDec::new(&body[used..]);
-    let mut bx = BaseExt::default();
     let text: Vec<u8> = (0..len)
-        .map(|_| {
-            bx.set(&mut state);
-            let c = decode_byte(&mut state, &mut dec);
-            bx.push(c);
-            c
-        })
+        .map(|_| coder.code(0, |p, _| dec.decode(p)))
         .collect();
     if text.last().is_some_and(|&b| b != b'\n') {
         return Err(corrupt());

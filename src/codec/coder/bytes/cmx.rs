@@ -273,6 +273,9 @@ pub struct Cm {
     line_start: usize,
     /// A caller's side context (layered files: the next expected skill); 0: none.
     ext: u64,
+    /// A second side context, joined to order 1 (layered files: where the texts
+    /// end); 0: none.
+    ext2: u64,
 }
 
 impl Cm {
@@ -311,6 +314,7 @@ impl Cm {
             line_above: 0,
             line_start: 0,
             ext: 0,
+            ext2: 0,
         };
         cm.byte_contexts();
         cm
@@ -378,6 +382,13 @@ impl Cm {
         self.byte_contexts();
     }
 
+    /// Sets a second side context, joined to the order-1 input (0: plain order 1),
+    /// from the next byte on.
+    pub(in crate::codec::coder) fn set_ext2(&mut self, ext: u64) {
+        self.ext2 = ext;
+        self.byte_contexts();
+    }
+
     /// Appends `text` to the history without learning from it: the contexts of the
     /// bytes after it see it, but no prediction learns that it came (layered files:
     /// a skill the caller knows, so the model predicts only what it codes).
@@ -393,6 +404,12 @@ impl Cm {
     /// The byte the match model predicts next and the match's length, if any.
     pub(in crate::codec::coder) fn predicted(&self) -> Option<(u8, usize)> {
         (self.mok && self.mlen > 0).then_some((self.mbyte as u8, self.mlen))
+    }
+
+    /// Whether the next byte is first coded as the one decision "the long match's
+    /// byte comes" (the first call of [`Cm::code_byte`]'s `code`).
+    pub(in crate::codec::coder) fn long_match(&self) -> bool {
+        self.mok && self.mlen >= LONG
     }
 
     /// Reserves history room for `n` more bytes.
@@ -422,7 +439,11 @@ impl Cm {
             } else {
                 mix(mix(self.ext, c4 & 0xffff), 11)
             },
-            mix(c1, 2),
+            if self.ext2 == 0 {
+                mix(c1, 2)
+            } else {
+                mix(mix(self.ext2, c1), 12)
+            },
             mix(c4 & 0xffff, 3),
             mix(c4 & 0xff_ffff, 4),
             mix(c4 & 0xffff_ffff, 5),
