@@ -321,10 +321,12 @@ impl Ppm {
     /// version 6, how many bytes of the priming text's end the state learns.
     pub fn sizes_v6(prime: usize, n: usize) -> (u32, u32, u32) {
         let (bits, mib, _) = Self::sizes_for(prime + n);
-        let learn = match n {
-            0..=PRIME_SHORT => prime,
-            ..=PRIME_LONG => prime.min(PRIME_TAIL_MID),
-            _ => prime.min(PRIME_TAIL_LONG),
+        let learn = if n <= PRIME_SHORT {
+            prime
+        } else if n <= PRIME_LONG {
+            prime.min(PRIME_TAIL_MID)
+        } else {
+            prime.min(PRIME_TAIL_LONG)
         };
         (bits, mib, V6 | learn.min(V6 as usize - 1) as u32)
     }
