@@ -58,7 +58,9 @@ pub struct Args {
     /// model: several times faster, a little larger) [default: auto].
     #[arg(long, value_name = "CODER")]
     coder: Option<crate::codec::coder::ExactCoder>,
-    /// Bytes of input per packet (independent unit; smaller loses less on damage).
+    /// Bytes of input per packet, 1 to 64 MiB (independent unit: larger finds repeats
+    /// farther back, smaller loses less on damage and codes a mid-size file on more
+    /// threads).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PACKET_BYTES)]
     packet_bytes: usize,
     /// Lossy levels: at most N texts per packet (1: every text its own message, as a

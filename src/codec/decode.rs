@@ -197,6 +197,12 @@ fn batch_len() -> usize {
     2 * rayon::current_num_threads().max(1)
 }
 
+/// Output bytes a batch holds at most: one largest packet a thread (see
+/// [`super::encode`]'s batches).
+fn batch_bytes() -> u64 {
+    super::encode::batch_bytes() as u64
+}
+
 /// Reads a `.sz` stream packet by packet, checking everything on the way.
 ///
 /// Packets are read in small batches and their payloads decoded in parallel; the
@@ -302,9 +308,13 @@ impl<R: Read> Decoder<R> {
         }
         let mut batch = Vec::new();
         let mut trailer = None;
-        while trailer.is_none() && batch.len() < batch_len() {
+        let mut held = 0u64;
+        while trailer.is_none() && batch.len() < batch_len() && held < batch_bytes() {
             match self.reader.next_record()? {
-                Some(Record::Packet { packet, .. }) => batch.push(packet),
+                Some(Record::Packet { packet, .. }) => {
+                    held = held.saturating_add(packet.original_bytes);
+                    batch.push(packet);
+                }
                 Some(Record::Trailer(t)) => trailer = Some(t),
                 Some(Record::Index(_) | Record::Skipped { .. }) => {}
                 None => return Err(Error::corrupt("the .sz data ended without a trailer")),

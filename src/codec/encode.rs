@@ -323,6 +323,12 @@ fn batch_len() -> usize {
     2 * rayon::current_num_threads().max(1)
 }
 
+/// Input bytes a batch holds at most before it is coded: one largest packet a
+/// thread, so big packets come one a thread rather than two.
+pub(super) fn batch_bytes() -> usize {
+    rayon::current_num_threads().max(1) * MAX_PACKET_BYTES
+}
+
 /// A text's skills as coded: codebook codes, escapes, or dropped (counted in `c`).
 fn code_skills(
     fm: &FileModel,
@@ -454,6 +460,7 @@ fn encode_exact_packets(
     let mut line = 0u64;
     let mut eof = false;
     let mut jobs = Vec::new();
+    let mut held = 0usize;
     loop {
         if !eof && buf.len() < cap {
             let want = (cap - buf.len()) as u64;
@@ -477,22 +484,25 @@ fn encode_exact_packets(
                 None => cap.min(buf.len()),
             }
         };
-        let data: Vec<u8> = buf.drain(..cut).collect();
+        // The packet keeps the buffer; the few bytes past the cut start the next one
+        // (no copy of the packet, no second packet-sized buffer).
+        let mut rest = buf.split_off(cut);
+        rest.reserve(cap.saturating_sub(rest.len()));
+        let data = std::mem::replace(&mut buf, rest);
+        held += data.len();
         if opts.level == Level::Layered {
             jobs.push(Job::Run { data });
-            if jobs.len() >= batch_len() {
-                run_batch(&mut jobs, fm, opts, emit, stats)?;
-            }
-            continue;
+        } else {
+            let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+            jobs.push(Job::Bytes {
+                data,
+                first_line: line,
+            });
+            line += lines;
         }
-        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
-        jobs.push(Job::Bytes {
-            data,
-            first_line: line,
-        });
-        line += lines;
-        if jobs.len() >= batch_len() {
+        if jobs.len() >= batch_len() || held >= batch_bytes() {
             run_batch(&mut jobs, fm, opts, emit, stats)?;
+            held = 0;
         }
     }
 }
@@ -511,6 +521,7 @@ fn encode_text_packets(
     let mut bytes = 0u64;
     let mut first = 0u64;
     let mut jobs = Vec::new();
+    let mut held = 0usize;
     let seg = Segmenter::new(src, opts.texts, DEFAULT_MAX_TEXT_BYTES);
     for text in seg {
         let text = text.map_err(|e| match e {
@@ -528,9 +539,11 @@ fn encode_text_packets(
                 bytes,
             });
             first += n;
+            held += bytes as usize;
             bytes = 0;
-            if jobs.len() >= batch_len() {
+            if jobs.len() >= batch_len() || held >= batch_bytes() {
                 run_batch(&mut jobs, fm, opts, emit, stats)?;
+                held = 0;
             }
         }
     }

@@ -21,6 +21,7 @@ mod layered;
 mod layered_v4;
 mod layered_v5;
 mod layers;
+mod packet_size;
 mod peel;
 mod range_coder_spec;
 mod readme;

@@ -10,8 +10,15 @@ mod long;
 mod sais;
 mod stage;
 
-/// Largest block the transform takes (its inverse packs a row number in 24 bits).
-pub const BLOCK: usize = 1 << 24;
+/// Largest block the transform takes: a whole packet ([`MAX_PACKET_BYTES`]). Blocks
+/// of up to 2^24 bytes (every block before format version 6) invert with a row
+/// number and a byte packed in 32 bits, longer ones in 64.
+///
+/// [`MAX_PACKET_BYTES`]: crate::codec::packet::MAX_PACKET_BYTES
+pub const BLOCK: usize = crate::codec::packet::MAX_PACKET_BYTES;
+
+/// Longest block whose inverse packs its entries in 32 bits.
+const PACKED32: usize = 1 << 24;
 
 /// Most chains a block's inverse transform follows at once.
 const CHAINS: usize = 16;
@@ -58,10 +65,57 @@ pub fn inverse(l: &[u8], starts: &[u32]) -> Option<Vec<u8>> {
     if n > BLOCK || starts.len() != n.div_ceil(step) || starts.iter().any(|&s| s as usize >= n) {
         return None;
     }
+    Some(if n <= PACKED32 {
+        inverse_packed::<u32>(l, starts, step)
+    } else {
+        inverse_packed::<u64>(l, starts, step)
+    })
+}
+
+/// An entry of the inverse transform's table: a suffix rank and a byte.
+trait Packed: Copy + Default {
+    fn pack(rank: usize, c: u8) -> Self;
+    fn rank(self) -> usize;
+    fn byte(self) -> u8;
+}
+
+impl Packed for u32 {
+    #[inline(always)]
+    fn pack(rank: usize, c: u8) -> Self {
+        ((rank as u32) << 8) | c as u32
+    }
+    #[inline(always)]
+    fn rank(self) -> usize {
+        (self >> 8) as usize
+    }
+    #[inline(always)]
+    fn byte(self) -> u8 {
+        self as u8
+    }
+}
+
+impl Packed for u64 {
+    #[inline(always)]
+    fn pack(rank: usize, c: u8) -> Self {
+        ((rank as u64) << 8) | c as u64
+    }
+    #[inline(always)]
+    fn rank(self) -> usize {
+        (self >> 8) as usize
+    }
+    #[inline(always)]
+    fn byte(self) -> u8 {
+        self as u8
+    }
+}
+
+/// [`inverse`] of a checked block, with table entries of type `P`.
+fn inverse_packed<P: Packed>(l: &[u8], starts: &[u32], step: usize) -> Vec<u8> {
+    let n = l.len();
     // The sentinel's row in the full last column (rows 0..=n; row 0 is the sentinel's
     // own suffix, so this is at least 1).
     let p = starts[0] as usize + 1;
-    let mut cum = [0u32; 256];
+    let mut cum = [0usize; 256];
     for &c in l {
         cum[c as usize] += 1;
     }
@@ -72,29 +126,28 @@ pub fn inverse(l: &[u8], starts: &[u32]) -> Option<Vec<u8>> {
         sum += k;
     }
     // next[j]: for the suffix of sorted rank j, the rank of the suffix one further
-    // (high 24 bits) and its first byte (low 8).
-    let mut next = vec![0u32; n];
+    // and its first byte.
+    let mut next = vec![P::default(); n];
     for (i, &c) in l.iter().enumerate() {
         let row = if i < p { i } else { i + 1 };
-        let rank = row.saturating_sub(1) as u32;
         let k = &mut cum[c as usize];
-        next[*k as usize] = (rank << 8) | c as u32;
+        next[*k] = P::pack(row.saturating_sub(1), c);
         *k += 1;
     }
     let mut out = vec![0u8; n];
     let chains = starts.len();
-    let mut at: Vec<u32> = starts.to_vec();
+    let mut at: Vec<usize> = starts.iter().map(|&s| s as usize).collect();
     let last_len = n - (chains - 1) * step;
     // All chains for the last one's length, then the full ones to the end.
     for k in 0..step {
         let live = if k < last_len { chains } else { chains - 1 };
         for (c, j) in at.iter_mut().enumerate().take(live) {
-            let x = next[*j as usize];
-            out[c * step + k] = x as u8;
-            *j = x >> 8;
+            let x = next[*j];
+            out[c * step + k] = x.byte();
+            *j = x.rank();
         }
     }
-    Some(out)
+    out
 }
 
 /// Transforms `data` block by block: the chain starts go to `out` (varints), the
@@ -241,6 +294,11 @@ mod tests {
             let mut body = Vec::new();
             encode(&t, &mut body);
             assert_eq!(decode(&body, t.len()).as_deref(), Some(t.as_slice()));
+            // Blocks above 2^24 bytes invert with 64-bit entries: the same text.
+            if !t.is_empty() {
+                let step = chain_step(t.len());
+                assert_eq!(inverse_packed::<u64>(&l, &starts, step), t);
+            }
         }
     }
 }
