@@ -5,7 +5,7 @@
 //! `synth.szm` (a model trained on the whole sample), one `.sz` per level made with
 //! that shared model and one self-contained, and the decoded output of each lossy
 //! file (`.out`), `exact-bwt.sz` (self-contained, block-sorting coder, exact
-//! payload mode 6) and `exact-ppm.sz` (the same with the PPM coder, mode 5). Run it
+//! payload mode 6) and `exact-ppm.sz` (the same with the PPM coder, mode 7). Run it
 //! after a deliberate format change, and say so in
 //! docs/FORMAT.md's change log.
 

@@ -16,8 +16,8 @@ pub const MAGIC: [u8; 4] = *b"SZIP";
 /// whose payloads this version still decodes, are read too; not layered files of
 /// versions 3 to 5). Version 5 adds exact payload modes 5 (PPM) and 6, and codes
 /// layered files' exact layer with a skill-start model; version 6 codes both layers
-/// of layered files with more contexts and allows packets of up to 64 MiB (16 MiB
-/// before).
+/// of layered files with more contexts, allows packets of up to 64 MiB (16 MiB
+/// before) and writes PPM as exact payload mode 7.
 pub const VERSION: u16 = 6;
 /// The first format version with layered files (header level code 3).
 pub const LAYERED_VERSION: u16 = 3;

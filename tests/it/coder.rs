@@ -248,6 +248,6 @@ proptest! {
 #[test]
 fn unknown_exact_payload_mode_is_an_error() {
     let ctx = CoderContext::new(&Codebook::default(), &[]);
-    assert!(decode_exact(&ctx, &[7, 1, 2, 3]).is_err());
+    assert!(decode_exact(&ctx, &[8, 1, 2, 3]).is_err());
     assert!(decode_exact(&ctx, &[]).is_err());
 }

@@ -1,7 +1,8 @@
-//! The PPM exact coder (payload mode 5): byte-identical round trips of arbitrary
-//! inputs and of inputs built to hit its match model, corrupt payloads refused or
+//! The PPM exact coder (payload mode 7; mode 5 still read): byte-identical round
+//! trips of arbitrary inputs and of inputs built to hit its match model, corrupt payloads refused or
 //! decoded to bounded output (never a panic or a hang), its size against zstd -19 on
-//! changelog-like text (its golden file: tests/it/golden.rs).
+//! changelog-like text and against 7z's PPMd on prose, version-5 files still read
+//! (its golden file: tests/it/golden.rs).
 
 use proptest::prelude::*;
 use semzip::Error;
@@ -23,7 +24,10 @@ fn primed() -> CoderContext {
     CoderContext::new(&Codebook::default(), &[]).with_prime(semzip::model::builtin::BUILTIN_PRIME)
 }
 
-/// Codes `data` by mode 5 (or stored, when coding would expand it).
+/// The payload mode written (version 6).
+const MODE: u8 = 7;
+
+/// Codes `data` by mode 7 (or stored, when coding would expand it).
 fn ppm(c: &CoderContext, data: &[u8]) -> Vec<u8> {
     encode_exact_with(c, data, ExactCoder::Ppm).0
 }
@@ -36,7 +40,7 @@ fn round_trip(c: &CoderContext, data: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn small_and_repetitive_inputs_round_trip_through_mode_5() {
+fn small_and_repetitive_inputs_round_trip_through_mode_7() {
     for c in [ctx(), primed()] {
         round_trip(&c, b"");
         round_trip(&c, b"a");
@@ -45,11 +49,11 @@ fn small_and_repetitive_inputs_round_trip_through_mode_5() {
             let p = round_trip(&c, &vec![b'x'; n]);
             // Tiny inputs are stored (mode 1): coding them would not pay.
             if n >= 100 {
-                assert_eq!(p[0], 5, "a run of {n}");
+                assert_eq!(p[0], MODE, "a run of {n}");
             }
         }
         let all: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-        assert_eq!(round_trip(&c, &all)[0], 5);
+        assert_eq!(round_trip(&c, &all)[0], MODE);
         // Long repeats with an edit in each copy: the match model's ground.
         let unit = changelog(3000, 9);
         let mut text = Vec::new();
@@ -59,7 +63,7 @@ fn small_and_repetitive_inputs_round_trip_through_mode_5() {
         }
         let p = round_trip(&c, &text);
         let one = round_trip(&c, unit.as_bytes()).len();
-        assert_eq!(p[0], 5);
+        assert_eq!(p[0], MODE);
         assert!(
             p.len() < 3 * one,
             "{} bytes for 40 copies, {one} for one",
@@ -77,17 +81,17 @@ fn primed_short_messages_are_smaller_than_cold_ones() {
 }
 
 #[test]
-fn changelog_like_text_by_mode_5_is_smaller_than_zstd_19() {
+fn changelog_like_text_by_mode_7_is_smaller_than_zstd_19() {
     for (what, text) in [
         ("changelog", changelog(200_000, 3)),
         ("roff", roff(200_000, 4)),
     ] {
         let p = round_trip(&primed(), text.as_bytes());
         let z = zstd::bulk::compress(text.as_bytes(), 19).unwrap().len();
-        assert_eq!(p[0], 5);
+        assert_eq!(p[0], MODE);
         assert!(
             p.len() < z,
-            "{what}: mode 5 {} bytes, zstd -19 {z}",
+            "{what}: mode 7 {} bytes, zstd -19 {z}",
             p.len()
         );
     }
@@ -100,9 +104,9 @@ fn a_megabyte_packet_round_trips_with_its_arenas_reserved_up_front() {
     let mut text = changelog(700_000, 8).into_bytes();
     text.extend_from_slice(roff(500_000, 9).as_bytes());
     let p = round_trip(&primed(), &text);
-    assert_eq!(p[0], 5);
+    assert_eq!(p[0], MODE);
     let z = zstd::bulk::compress(&text, 19).unwrap().len();
-    assert!(p.len() < z, "mode 5 {} bytes, zstd -19 {z}", p.len());
+    assert!(p.len() < z, "mode 7 {} bytes, zstd -19 {z}", p.len());
 }
 
 #[test]
@@ -129,7 +133,7 @@ fn files_forced_to_ppm_decode_whole_across_packets() {
         }
     }
     assert!(
-        modes.len() > 3 && modes.iter().all(|&m| m == Some(5)),
+        modes.len() > 3 && modes.iter().all(|&m| m == Some(MODE)),
         "{modes:?}"
     );
 }
@@ -172,7 +176,7 @@ fn is_corrupt(r: semzip::Result<Vec<u8>>) -> bool {
 fn truncation_and_impossible_lengths_are_refused_or_bounded() {
     let text = changelog(50_000, 7);
     let p = ppm(&ctx(), text.as_bytes());
-    assert_eq!(p[0], 5);
+    assert_eq!(p[0], MODE);
     for cut in [1, 2, 3] {
         assert!(is_corrupt(decode_exact(&ctx(), &p[..cut])), "cut at {cut}");
     }
@@ -194,7 +198,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn arbitrary_bytes_round_trip_through_mode_5(
+    fn arbitrary_bytes_round_trip_through_mode_7(
         data in prop::collection::vec(any::<u8>(), 0..3000),
         reps in 1usize..6,
         run in 0usize..2000,
@@ -208,11 +212,11 @@ proptest! {
     }
 
     #[test]
-    fn garbage_after_mode_5_is_corrupt_or_decodes_without_panic(
+    fn garbage_after_modes_5_and_7_is_corrupt_or_decodes_without_panic(
         body in prop::collection::vec(any::<u8>(), 0..400),
         seed in any::<u64>(),
     ) {
-        let mut p = vec![5u8];
+        let mut p = vec![if seed & 1 == 0 { 5u8 } else { MODE }];
         p.extend_from_slice(&body);
         match decode_exact(&ctx(), &p) {
             Ok(out) => prop_assert!(out.len() <= 64 * p.len() + 4096),
@@ -231,4 +235,80 @@ proptest! {
             Err(e) => prop_assert!(matches!(e, Error::Corrupt(_)), "{e}"),
         }
     }
+}
+
+#[test]
+fn the_version_5_ppm_golden_still_decodes_in_mode_5() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let input = std::fs::read(dir.join("input.txt")).unwrap();
+    let sz = std::fs::read(dir.join("v5/exact-ppm.sz")).unwrap();
+    let mut r = Reader::new(&sz[..]).unwrap();
+    assert_eq!(r.header().version, 5);
+    let mut n = 0;
+    for rec in &mut r {
+        if let Record::Packet { packet, .. } = rec.unwrap() {
+            assert_eq!(packet.payload.first(), Some(&5));
+            n += 1;
+        }
+    }
+    assert!(n > 1, "{n} packets");
+    let mut out = Vec::new();
+    decode(&sz[..], "v5/exact-ppm.sz", &mut out, "out", None).unwrap();
+    assert!(out == input, "the version 5 file decodes differently");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_canterbury),
+    ignore = "needs ../shared/corpora/canterbury (then touch build.rs)"
+)]
+fn prose_files_are_at_most_7z_ppmd() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/canterbury");
+    if !dir.join("alice29.txt").exists() {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("semzip-ppmd-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    for name in ["alice29.txt", "asyoulik.txt"] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let opts = EncodeOptions {
+            exact_coder: ExactCoder::Ppm,
+            ..EncodeOptions::default()
+        };
+        let mut sz = Vec::new();
+        encode(
+            &data[..],
+            name,
+            &mut sz,
+            "out",
+            None,
+            &opts,
+            &EmbedOptions::default(),
+        )
+        .unwrap();
+        let mut back = Vec::new();
+        decode(&sz[..], name, &mut back, "out", None).unwrap();
+        assert!(back == data, "{name}: round trip");
+        // 7z's PPMd (var. H, order 32) on one thread, the peer.
+        let archive = tmp.join(format!("{name}.7z"));
+        let _ = std::fs::remove_file(&archive);
+        let made = std::process::Command::new("7z")
+            .args(["a", "-m0=PPMd", "-mx=9", "-mmt=1"])
+            .arg(&archive)
+            .arg(dir.join(name))
+            .output();
+        if !made.is_ok_and(|o| o.status.success()) {
+            eprintln!("skipped: 7z is not installed or failed");
+            break;
+        }
+        let peer = std::fs::metadata(&archive).unwrap().len() as usize;
+        eprintln!("{name}: {} bytes, 7z PPMd {peer}", sz.len());
+        assert!(
+            sz.len() <= peer,
+            "{name}: {} bytes, 7z PPMd {peer}",
+            sz.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -71,16 +71,16 @@ fn exact_payloads_start_with_a_mode_byte_and_mode_2_is_held_to_the_bound() {
     if let Err(e) = decode_exact(&ctx, &with_mode(4, &at)) {
         assert!(matches!(e, semzip::Error::Corrupt(_)), "{e}");
     }
-    // So are modes 5 (PPM) and 6 (long copies, then block sorting); a body at the
+    // So are modes 5 and 7 (PPM) and 6 (long copies, then block sorting); a body at the
     // bound decodes or is corrupt.
-    for mode in [5, 6] {
+    for mode in [5, 6, 7] {
         assert!(decode_exact(&ctx, &with_mode(mode, &above)).is_err());
         if let Err(e) = decode_exact(&ctx, &with_mode(mode, &at)) {
             assert!(matches!(e, semzip::Error::Corrupt(_)), "{e}");
         }
     }
-    // Modes 7 and up are refused, and so is an empty payload.
-    for mode in 7..=255 {
+    // Modes 8 and up are refused, and so is an empty payload.
+    for mode in 8..=255 {
         assert!(
             decode_exact(&ctx, &with_mode(mode, &at)).is_err(),
             "mode {mode}"

@@ -67,7 +67,7 @@ pub struct CoderContext {
     primed: PrimedStates<cmx::Cm>,
     /// The same for mode 2's coder (decoding older files).
     primed_v2: PrimedStates<cmx_v2::Cm>,
-    /// The same for mode 5's coder (PPM).
+    /// The same for modes 5 and 7 (PPM).
     primed_ppm: PrimedStates<ppm::Ppm>,
 }
 
@@ -146,9 +146,13 @@ impl CoderContext {
         )
     }
 
-    /// The same for exact payload mode 5 (PPM).
-    fn exact_state_ppm(&self, n: usize) -> ppm::Ppm {
-        let sizes = ppm::Ppm::sizes_for(self.prime.len() + n);
+    /// The same for exact payload mode 7 (PPM of version 6), or mode 5 when not `v6`.
+    fn exact_state_ppm(&self, n: usize, v6: bool) -> ppm::Ppm {
+        let sizes = if v6 {
+            ppm::Ppm::sizes_v6(self.prime.len(), n)
+        } else {
+            ppm::Ppm::sizes_for(self.prime.len() + n)
+        };
         primed_state(
             &self.primed_ppm,
             &self.prime,
@@ -256,8 +260,12 @@ const EXACT_CM: u8 = 3;
 const EXACT_BWT: u8 = 4;
 
 /// First byte of an exact payload: the bytes were coded by PPM with a long-match
-/// model.
+/// model (version 5; read, no longer written).
 const EXACT_PPM: u8 = 5;
+
+/// First byte of an exact payload: PPM as in mode 5 with version 6's starting state
+/// (the priming text's end only, for packets over 4 KiB; PPMd's binary estimates).
+const EXACT_PPM6: u8 = 7;
 
 /// First byte of an exact payload: long repeats cut out as copies, the rest block
 /// sorted as in mode 4.
@@ -275,7 +283,8 @@ pub enum ExactCoder {
     Cm,
     /// Block sorting after a long-match pass (payload mode 6): faster, larger.
     Bwt,
-    /// PPM with a long-match model (payload mode 5): fast, between the two in size.
+    /// PPM with a long-match model (payload mode 7; mode 5 is still read): fast,
+    /// between the two in size.
     Ppm,
 }
 
@@ -316,8 +325,8 @@ pub fn encode_exact_with(
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
     let mut mode = if coder == ExactCoder::Ppm {
-        coded.extend_from_slice(&ppm::encode(ctx.exact_state_ppm(data.len()), data));
-        EXACT_PPM
+        coded.extend_from_slice(&ppm::encode(ctx.exact_state_ppm(data.len(), true), data));
+        EXACT_PPM6
     } else if forced {
         bwt::encode_long(data, &mut coded);
         EXACT_BWT2
@@ -399,9 +408,10 @@ pub fn decode_exact(ctx: &CoderContext, payload: &[u8]) -> Result<Vec<u8>> {
                 )
             })
         }
-        Some((&EXACT_PPM, coded)) => {
+        Some((&mode @ (EXACT_PPM | EXACT_PPM6), coded)) => {
             let (len, used) = coded_length(coded)?;
-            ppm::decode(ctx.exact_state_ppm(len), &coded[used..], len).ok_or_else(|| {
+            let state = ctx.exact_state_ppm(len, mode == EXACT_PPM6);
+            ppm::decode(state, &coded[used..], len).ok_or_else(|| {
                 crate::Error::corrupt("exact payload is corrupt (PPM data does not decode)")
             })
         }

@@ -1,4 +1,5 @@
-//! The PPM exact coder (exact payload mode 5): prediction by partial matching over
+//! The PPM exact coder (exact payload mode 7; mode 5, version 5's, still read: the
+//! same model with its older starting state): prediction by partial matching over
 //! bytes, contexts of up to [`MAX_ORDER`] bytes in a tree with suffix links (PPMII
 //! ideas: frequency-sorted symbol lists, binary contexts coded by an adaptive model
 //! indexed by small features, secondary escape estimation in masked contexts,
@@ -8,7 +9,7 @@
 //! with that byte excluded. Every decision goes through the crate's range coder;
 //! all arithmetic is integer. The state can be primed with a text and cloned per
 //! packet. The layout and every rule are specified in docs/FORMAT.md ("Exact
-//! payload mode 5").
+//! payload modes 5 and 7").
 
 use super::prefetch;
 use super::rc::{Dec, Enc};
@@ -51,6 +52,22 @@ const STAT_BYTES: usize = 8;
 const SEE_CELLS: usize = 12 * 32;
 /// Binary contexts' cells: 128 counts x 64 feature sets.
 const BIN_CELLS: usize = 128 * 64;
+/// Marks the sizes of a version-6 state (mode 7): the low bits are how many bytes of
+/// the priming text's end it learns.
+const V6: u32 = 1 << 31;
+/// Version 6: a binary cell starts at `BIN_SCALE - INIT_BIN[k mod 8] / (row + 2)`
+/// (PPMd's starting escape estimates by feature set) instead of `BIN_SCALE / (row + 2)`.
+const INIT_BIN: [u32; 8] = [
+    0x3CDD, 0x1F3F, 0x59BF, 0x48F3, 0x64A1, 0x5ABC, 0x6632, 0x6051,
+];
+/// Version 6: a packet of more than this many bytes learns only the priming text's
+/// last [`PRIME_TAIL_MID`] bytes, and past [`PRIME_LONG`] only its last
+/// [`PRIME_TAIL_LONG`]: a long priming text's statistics, unlike the packet's, cost
+/// more escapes than they save once the packet is longer than a few KiB.
+const PRIME_SHORT: usize = 4 << 10;
+const PRIME_LONG: usize = 32 << 10;
+const PRIME_TAIL_MID: usize = 8 << 10;
+const PRIME_TAIL_LONG: usize = 4 << 10;
 
 /// A symbol of a context: the byte, its count, and its successor (the node of the
 /// context extended by the byte, a [`RAW`] history position, or 0 when unknown),
@@ -265,6 +282,8 @@ fn diff_bucket(d: u32) -> usize {
 /// The model: context tree, statistics, history and match model of one packet.
 #[derive(Clone)]
 pub struct Ppm {
+    /// Priming text bytes learned (from its end); `usize::MAX` for all (version 5).
+    learn: usize,
     ctx: Vec<Ctx>,
     stats: Vec<Stat>,
     /// Free blocks of the symbol arena by size class (2^k entries).
@@ -297,8 +316,23 @@ pub struct Ppm {
 }
 
 impl Ppm {
-    /// The sizes (match-table bits, arena budget in MiB, unused) for a packet whose
-    /// priming text and data total `n` bytes.
+    /// The sizes of a version-6 state (payload mode 7) for `n` bytes of data after
+    /// a priming text of `prime` bytes: those of [`Ppm::sizes_for`] and, marked
+    /// version 6, how many bytes of the priming text's end the state learns.
+    pub fn sizes_v6(prime: usize, n: usize) -> (u32, u32, u32) {
+        let (bits, mib, _) = Self::sizes_for(prime + n);
+        let learn = if n <= PRIME_SHORT {
+            prime
+        } else if n <= PRIME_LONG {
+            prime.min(PRIME_TAIL_MID)
+        } else {
+            prime.min(PRIME_TAIL_LONG)
+        };
+        (bits, mib, V6 | learn.min(V6 as usize - 1) as u32)
+    }
+
+    /// The sizes (match-table bits, arena budget in MiB, 0: version 5) for a packet
+    /// whose priming text and data total `n` bytes.
     pub fn sizes_for(n: usize) -> (u32, u32, u32) {
         let bits = (usize::BITS - n.max(1).leading_zeros())
             .saturating_sub(4)
@@ -307,16 +341,25 @@ impl Ppm {
         (bits, mib.next_power_of_two(), 0)
     }
 
-    /// A fresh model of `sizes` (see [`Ppm::sizes_for`]).
+    /// A fresh model of `sizes` (see [`Ppm::sizes_for`], [`Ppm::sizes_v6`]).
     pub fn new(sizes: (u32, u32, u32)) -> Self {
+        let v6 = sizes.2 & V6 != 0;
         let mut see = Vec::with_capacity(SEE_CELLS);
         for i in 0..SEE_CELLS {
             see.push(See::new((i / 32) as u32));
         }
         let bin = (0..BIN_CELLS)
-            .map(|i| (BIN_SCALE - BIN_SCALE / ((i / 64) as u32 + 2)) as u16)
+            .map(|i| {
+                let init = if v6 { INIT_BIN[i % 8] } else { BIN_SCALE };
+                (BIN_SCALE - init / ((i / 64) as u32 + 2)) as u16
+            })
             .collect();
         let mut m = Ppm {
+            learn: if v6 {
+                (sizes.2 & !V6) as usize
+            } else {
+                usize::MAX
+            },
             ctx: Vec::new(),
             stats: Vec::new(),
             free: [NIL; 9],
@@ -347,8 +390,10 @@ impl Ppm {
         m
     }
 
-    /// Learns `text` as if it had been coded (the packet's priors).
+    /// Learns `text` as if it had been coded (the packet's priors): all of it, or
+    /// in version 6 the end its sizes say.
     pub fn prime(&mut self, text: &[u8]) {
+        let text = &text[text.len() - self.learn.min(text.len())..];
         for &b in text {
             self.code(&mut Learn, b);
         }
@@ -1125,6 +1170,39 @@ mod tests {
         let primed = round_trip(&text, b"the quick brown fox");
         let cold = round_trip(b"", b"the quick brown fox");
         assert!(primed < cold, "{primed} {cold}");
+    }
+
+    #[test]
+    fn version_6_learns_the_whole_prime_only_for_short_packets() {
+        let prime: Vec<u8> = b"a prime of words, separators and digits 0123. "
+            .iter()
+            .cycle()
+            .take(20_000)
+            .enumerate()
+            .map(|(i, &b)| {
+                if i % 97 == 0 {
+                    b'A' + (i % 26) as u8
+                } else {
+                    b
+                }
+            })
+            .collect();
+        let data = b"words and other words, separators; digits 4567 and a prime.";
+        let coded = |sizes, prime: &[u8]| {
+            let mut m = Ppm::new(sizes);
+            m.prime(prime);
+            let body = encode(m.clone(), data);
+            assert_eq!(decode(m, &body, data.len()).as_deref(), Some(&data[..]));
+            body
+        };
+        let tail = &prime[prime.len() - PRIME_TAIL_LONG..];
+        let long = Ppm::sizes_v6(prime.len(), 1 << 20);
+        assert_eq!(coded(long, &prime), coded(long, tail));
+        let short = Ppm::sizes_v6(prime.len(), data.len());
+        assert_ne!(coded(short, &prime), coded(short, tail));
+        // Version 5 learns it all at every length.
+        let v5 = Ppm::sizes_for(prime.len() + (1 << 20));
+        assert_ne!(coded(v5, &prime), coded(v5, tail));
     }
 
     #[test]
