@@ -653,20 +653,8 @@ fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
 /// `words-nostop` extractor pass, the rest is learned with the side contexts), so
 /// that the side contexts start with statistics too.
 fn exact_state(ctx: &CoderContext, n: usize) -> Cm {
-    static PRIMES: std::sync::Mutex<Vec<(u64, std::sync::Arc<super::PrimedStates<Cm>>)>> =
-        std::sync::Mutex::new(Vec::new());
-    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
-    let cache = {
-        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
-        match c.iter().find(|(k, _)| *k == key) {
-            Some((_, e)) => e.clone(),
-            None => {
-                let e = std::sync::Arc::new(super::PrimedStates::<Cm>::default());
-                c.push((key, e.clone()));
-                e
-            }
-        }
-    };
+    static PRIMES: PrimeCache<super::PrimedStates<Cm>> = std::sync::Mutex::new(Vec::new());
+    let cache = by_prime(&PRIMES, &ctx.prime, Default::default);
     let sizes = Cm::sizes_for(ctx.prime.len() + n);
     super::primed_state(&cache, &ctx.prime, sizes, Cm::new, prime_exact)
 }
@@ -1077,27 +1065,32 @@ fn first_uses<'a>(seqs: &[Vec<&'a [u8]>]) -> Vec<(&'a [u8], u64)> {
     out
 }
 
-/// The base layer's priming text, by the hash of the context's priming text.
-type BasePrimes = Vec<(u64, std::sync::Arc<(Vec<u8>, super::PrimedStates<Cm>)>)>;
+/// Per-process values derived from a priming text, by the text's hash.
+type PrimeCache<T> = std::sync::Mutex<Vec<(u64, std::sync::Arc<T>)>>;
+
+/// The value `cache` holds for `prime`, made by `make` the first time.
+fn by_prime<T>(cache: &PrimeCache<T>, prime: &[u8], make: impl FnOnce() -> T) -> std::sync::Arc<T> {
+    let key = xxhash_rust::xxh3::xxh3_64(prime);
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, e)) = c.iter().find(|(k, _)| *k == key) {
+        return e.clone();
+    }
+    let e = std::sync::Arc::new(make());
+    c.push((key, e.clone()));
+    e
+}
 
 /// The starting state of the base layer's coder for `n` bytes: primed with the
 /// context's priming text rendered as the base renders texts (each line's skills by
 /// the default extractor, which drops stop words), so its contexts see text of the
 /// same kind.
 fn base_state(ctx: &CoderContext, n: usize) -> Cm {
-    static PRIMES: std::sync::Mutex<BasePrimes> = std::sync::Mutex::new(Vec::new());
-    let key = xxhash_rust::xxh3::xxh3_64(&ctx.prime);
-    let entry = {
-        let mut c = PRIMES.lock().unwrap_or_else(|e| e.into_inner());
-        match c.iter().find(|(k, _)| *k == key) {
-            Some((_, e)) => e.clone(),
-            None => {
-                let e = std::sync::Arc::new((base_prime(&ctx.prime), Default::default()));
-                c.push((key, e.clone()));
-                e
-            }
-        }
-    };
+    /// The base layer's priming text (the context's rendered) and its states.
+    static PRIMES: PrimeCache<(Vec<u8>, super::PrimedStates<Cm>)> =
+        std::sync::Mutex::new(Vec::new());
+    let entry = by_prime(&PRIMES, &ctx.prime, || {
+        (base_prime(&ctx.prime), Default::default())
+    });
     let sizes = Cm::sizes_for(entry.0.len() + n);
     super::primed_state(&entry.1, &entry.0, sizes, Cm::new, prime_base)
 }
