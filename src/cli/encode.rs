@@ -53,9 +53,9 @@ pub struct Args {
     /// (default: as the -m model was trained, else lines).
     #[arg(long, value_name = "HOW")]
     texts: Option<Segmentation>,
-    /// Exact level: the payload coder: auto (context mixing, the smallest), cm, bwt
-    /// (block sorting: several times faster, larger) or ppm (PPM with a long-match
-    /// model: several times faster, a little larger) [default: auto].
+    /// Exact level: the payload coder: auto (context mixing for packets up to 64 KiB,
+    /// PPM above), cm (context mixing: the smallest, several times slower), ppm (PPM
+    /// with a long-match model) or bwt (block sorting: fastest, larger) [default: auto].
     #[arg(long, value_name = "CODER")]
     coder: Option<crate::codec::coder::ExactCoder>,
     /// Bytes of input per packet, 1 to 64 MiB (independent unit: larger finds repeats

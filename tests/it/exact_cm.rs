@@ -4,7 +4,9 @@
 
 use proptest::prelude::*;
 use semzip::codec::Level;
-use semzip::codec::coder::{CoderContext, decode_exact, encode_exact};
+use semzip::codec::coder::{
+    AUTO_PPM_ABOVE, CoderContext, ExactCoder, decode_exact, encode_exact, encode_exact_with,
+};
 use semzip::codec::{EncodeOptions, decode};
 use semzip::model::{Codebook, Model};
 use semzip::pipeline::{EmbedOptions, encode};
@@ -198,18 +200,32 @@ fn random_bytes_do_not_expand() {
     );
 }
 
+/// The payload's mode byte and length when `data` is coded by `coder`.
+fn coded_by(data: &[u8], coder: ExactCoder) -> (u8, usize) {
+    let (p, _) = encode_exact_with(&ctx(), data, coder);
+    assert_eq!(decode_exact(&ctx(), &p).unwrap(), data, "{coder:?}");
+    (p[0], p.len())
+}
+
+/// Context mixing (mode 3) and the default, which codes packets above 64 KiB with PPM
+/// (mode 7) and smaller ones with context mixing.
 #[test]
 fn changelog_text_is_smaller_than_zstd_19() {
     let data = changelog(200_000, 3).into_bytes();
-    let ours = encode_exact(&ctx(), &data).len();
     let zstd = zstd::bulk::compress(&data, 19).unwrap().len();
-    assert!(
-        (ours as f64) <= 0.9 * zstd as f64,
-        "exact {ours} bytes, zstd -19 {zstd}"
-    );
+    for (coder, mode) in [(ExactCoder::Cm, 3), (ExactCoder::Auto, 7)] {
+        let (m, ours) = coded_by(&data, coder);
+        assert_eq!(m, mode, "{coder:?}");
+        assert!(
+            (ours as f64) <= 0.9 * zstd as f64,
+            "{coder:?}: exact {ours} bytes, zstd -19 {zstd}"
+        );
+    }
+    let small = &data[..AUTO_PPM_ABOVE];
     assert_eq!(
-        decode_exact(&ctx(), &encode_exact(&ctx(), &data)).unwrap(),
-        data
+        coded_by(small, ExactCoder::Auto).0,
+        3,
+        "64 KiB: context mixing"
     );
 }
 
@@ -224,12 +240,14 @@ fn prose_is_smaller_than_zstd_19() {
         eprintln!("skipped: {} is absent", path.display());
         return;
     };
-    let ours = encode_exact(&ctx(), &data).len();
     let zstd = zstd::bulk::compress(&data, 19).unwrap().len();
-    assert!(
-        (ours as f64) <= 0.85 * zstd as f64,
-        "exact {ours}, zstd -19 {zstd}"
-    );
+    for coder in [ExactCoder::Cm, ExactCoder::Auto] {
+        let (_, ours) = coded_by(&data, coder);
+        assert!(
+            (ours as f64) <= 0.85 * zstd as f64,
+            "{coder:?}: exact {ours}, zstd -19 {zstd}"
+        );
+    }
 }
 
 #[test]

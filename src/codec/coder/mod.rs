@@ -274,12 +274,13 @@ const EXACT_BWT2: u8 = 6;
 /// Which coder an exact payload uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ExactCoder {
-    /// The encoder's rule: context mixing (or the word model for small packets), the
-    /// smallest output; block sorting is faster but larger on every file measured
-    /// (docs/BENCHMARKS.md), so it serves only when asked for.
+    /// The encoder's rule: context mixing for packets up to [`AUTO_PPM_ABOVE`] bytes
+    /// (where priors and the word model matter most and time is small), PPM above:
+    /// smaller than zstd -19 and at least as fast as PPMd (docs/BENCHMARKS.md).
     #[default]
     Auto,
-    /// Context mixing (payload mode 3, or the word model for small packets).
+    /// Context mixing (payload mode 3, or the word model for small packets): the
+    /// smallest output, several times slower than PPM.
     Cm,
     /// Block sorting after a long-match pass (payload mode 6): faster, larger.
     Bwt,
@@ -305,6 +306,9 @@ impl std::str::FromStr for ExactCoder {
     }
 }
 
+/// Packets longer than this are coded by PPM under [`ExactCoder::Auto`].
+pub const AUTO_PPM_ABOVE: usize = 64 * 1024;
+
 /// Packets up to this size are also coded by the word model, and the smaller
 /// payload kept: a small packet without priors is where its codebook-primed
 /// word statistics can beat context mixing (and it costs little time there).
@@ -321,6 +325,10 @@ pub fn encode_exact_with(
     data: &[u8],
     coder: ExactCoder,
 ) -> (Vec<u8>, ExactStats) {
+    let coder = match coder {
+        ExactCoder::Auto if data.len() > AUTO_PPM_ABOVE => ExactCoder::Ppm,
+        c => c,
+    };
     let forced = matches!(coder, ExactCoder::Bwt | ExactCoder::Ppm);
     let mut coded = Vec::new();
     write_varint(&mut coded, data.len() as u64);
