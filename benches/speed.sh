@@ -49,6 +49,9 @@ best() {
 }
 rss() { /usr/bin/time -f "%M" bash -c "$1 >/dev/null 2>&1" 2>&1 | tail -1 | awk '{printf "%d", $1/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b>0) printf "%.2f", a/b; else print "-"}'; }
+# A speed ratio, or "-" when either time is below the timer's 0.01 s resolution
+# (benches/small.sh measures those sizes with perf's task-clock).
+speed() { awk -v a="$1" -v b="$2" 'BEGIN{if (a>=0.02 && b>=0.02) printf "%.2f", a/b; else print "-"}'; }
 
 have7z=$(command -v 7z >/dev/null && echo 1 || echo 0)
 echo "| input | bytes | coder | semzip B | enc user/wall s | dec user/wall s | peak RSS enc/dec MB | PPMd B | PPMd enc | PPMd dec | zstd -19 B | xz -9 B | semzip/zstd | semzip/PPMd | enc speed vs PPMd | dec speed vs PPMd |"
@@ -79,7 +82,7 @@ for name in $INPUTS; do
         mem="$(rss "$enc")/$(rss "$dec")"
         ssz=$(stat -c %s "$f.sz")
         re="-"; rd="-"
-        [ "$have7z" = 1 ] && re=$(ratio "${pe%% *}" "${se%% *}") && rd=$(ratio "${pd%% *}" "${sd%% *}")
+        [ "$have7z" = 1 ] && re=$(speed "${pe%% *}" "${se%% *}") && rd=$(speed "${pd%% *}" "${sd%% *}")
         echo "| $name | $n | $coder | $ssz | ${se/ //} | ${sd/ //} | $mem | $psz | ${pe/ //} | ${pd/ //} | $zs | $xs | $(ratio "$ssz" "$zs") | $(ratio "$ssz" "$psz") | $re | $rd |"
     done
 done
