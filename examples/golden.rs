@@ -60,16 +60,7 @@ fn main() -> semzip::Result<()> {
                 ..EncodeOptions::default()
             };
             let m = shared.then_some(&model);
-            let mut sz = Vec::new();
-            encode(
-                input.as_bytes(),
-                "input.txt",
-                &mut sz,
-                "golden",
-                m,
-                &opts,
-                &EmbedOptions::default(),
-            )?;
+            let sz = encode_input(&input, m, &opts)?;
             write(&format!("{name}.sz"), &sz)?;
             if level.is_lossy() {
                 let mut out = Vec::new();
@@ -78,7 +69,7 @@ fn main() -> semzip::Result<()> {
             }
         }
     }
-    // Exact payload modes 6 (block sorting) and 5 (PPM) are written only on
+    // Exact payload modes 6 (block sorting) and 7 (PPM) are written only on
     // request: pin their bits too.
     for (coder, name) in [
         (semzip::codec::coder::ExactCoder::Bwt, "exact-bwt.sz"),
@@ -90,17 +81,27 @@ fn main() -> semzip::Result<()> {
             exact_coder: coder,
             ..EncodeOptions::default()
         };
-        let mut sz = Vec::new();
-        encode(
-            input.as_bytes(),
-            "input.txt",
-            &mut sz,
-            "golden",
-            None,
-            &opts,
-            &EmbedOptions::default(),
-        )?;
+        let sz = encode_input(&input, None, &opts)?;
         write(name, &sz)?;
     }
     Ok(())
+}
+
+/// The golden input coded with `opts` (and the shared `model`, if any).
+fn encode_input(
+    input: &str,
+    model: Option<&Model>,
+    opts: &EncodeOptions,
+) -> semzip::Result<Vec<u8>> {
+    let mut sz = Vec::new();
+    encode(
+        input.as_bytes(),
+        "input.txt",
+        &mut sz,
+        "golden",
+        model,
+        opts,
+        &EmbedOptions::default(),
+    )?;
+    Ok(sz)
 }

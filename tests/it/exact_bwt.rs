@@ -11,7 +11,7 @@ use semzip::codec::{EncodeOptions, decode};
 use semzip::model::Codebook;
 use semzip::pipeline::{EmbedOptions, encode};
 
-use crate::common::lcg;
+use crate::common::{lcg, overlong_payload};
 use crate::exact_real::{changelog, roff};
 
 fn ctx() -> CoderContext {
@@ -140,9 +140,7 @@ fn bad_counts_chain_starts_and_truncation_are_corrupt() {
         assert!(is_corrupt(decode_exact(&ctx(), &p[..cut])), "cut at {cut}");
     }
     // A length beyond what the payload may decode to.
-    let mut long = vec![6u8];
-    long.extend_from_slice(&[0xff, 0xff, 0xff, 0x0f]);
-    long.extend_from_slice(&p[4..40]);
+    let long = overlong_payload(6, &p[4..40]);
     assert!(is_corrupt(decode_exact(&ctx(), &long)));
 }
 

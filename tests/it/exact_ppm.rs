@@ -12,7 +12,7 @@ use semzip::codec::{EncodeOptions, decode};
 use semzip::model::Codebook;
 use semzip::pipeline::{EmbedOptions, encode};
 
-use crate::common::lcg;
+use crate::common::{lcg, overlong_payload};
 use crate::exact_real::{changelog, roff};
 
 fn ctx() -> CoderContext {
@@ -188,10 +188,10 @@ fn truncation_and_impossible_lengths_are_refused_or_bounded() {
         }
     }
     // A length beyond what the payload may decode to.
-    let mut long = vec![5u8];
-    long.extend_from_slice(&[0xff, 0xff, 0xff, 0x0f]);
-    long.extend_from_slice(&p[4..40]);
-    assert!(is_corrupt(decode_exact(&ctx(), &long)));
+    for mode in [5, 7] {
+        let long = overlong_payload(mode, &p[4..40]);
+        assert!(is_corrupt(decode_exact(&ctx(), &long)), "mode {mode}");
+    }
 }
 
 proptest! {

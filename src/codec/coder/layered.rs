@@ -612,20 +612,26 @@ fn start_models(ctx: &CoderContext, n: usize, skills: usize) -> (Starts, Starts)
     ms
 }
 
+/// A priming text's skills per line (by the `words-nostop` extractor) and their
+/// layout, as the exact layer sees a run's texts.
+fn priming_skills(text: &[u8]) -> Option<(Vec<Vec<String>>, Layout)> {
+    let ex = crate::text::extract::Extractor::words(true).ok()?;
+    let words: Vec<Vec<String>> = text
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
+        .collect();
+    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
+    let layout = Layout::new(&counts);
+    Some((words, layout))
+}
+
 /// Learns the start and case decisions of `text` as the encoder would code them
 /// (its lines' skills by the `words-nostop` extractor; no match model).
 fn learn_starts(ms: &mut (Starts, Starts), text: &[u8]) {
-    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+    let Some((words, layout)) = priming_skills(text) else {
         return;
     };
-    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
-    let words: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
-        .collect();
     let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
-    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
-    let layout = Layout::new(&counts);
     let mut seen = Seen::new();
     let (mut p, mut i) = (0usize, 0usize);
     while i < text.len() {
@@ -661,16 +667,10 @@ fn exact_state(ctx: &CoderContext, n: usize) -> Cm {
 
 /// Learns `text` as the exact layer would code it (see [`exact_state`]).
 fn prime_exact(cm: &mut Cm, text: &[u8]) {
-    let Ok(ex) = crate::text::extract::Extractor::words(true) else {
+    let Some((words, layout)) = priming_skills(text) else {
         return;
     };
-    let words: Vec<Vec<String>> = text
-        .split_inclusive(|&b| b == b'\n')
-        .map(|l| ex.skills(&String::from_utf8_lossy(l)))
-        .collect();
     let skills: Vec<&[u8]> = words.iter().flatten().map(|w| w.as_bytes()).collect();
-    let counts: Vec<usize> = words.iter().map(Vec::len).collect();
-    let layout = Layout::new(&counts);
     let mut seen = Seen::new();
     cm.reserve(text.len());
     let (mut p, mut i) = (0usize, 0usize);

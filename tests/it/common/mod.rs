@@ -79,3 +79,12 @@ pub fn encode_sz(data: &[u8], opts: &semzip::codec::EncodeOptions) -> Vec<u8> {
     .expect("encoding never fails");
     out
 }
+
+/// An exact payload of `mode` whose length field (about 4 GiB) is beyond what
+/// `body` may decode to.
+pub fn overlong_payload(mode: u8, body: &[u8]) -> Vec<u8> {
+    let mut long = vec![mode];
+    long.extend_from_slice(&[0xff, 0xff, 0xff, 0x0f]);
+    long.extend_from_slice(body);
+    long
+}
